@@ -1,0 +1,1 @@
+"""Satria web service: settings, database, services, routes and the command line."""

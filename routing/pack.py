@@ -1,0 +1,285 @@
+"""Region pack files: region.toml, roads.npz, hospitals.csv, ambulance_posts.csv.
+
+Reading validates every field and names the file and the row of the first problem it meets;
+writing produces files that reading accepts.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from routing.capabilities import Taxonomy
+from routing.errors import RegionPackError, TaxonomyError
+from routing.geo import BBox, LonLat
+
+REGION_FILE = "region.toml"
+ROADS_FILE = "roads.npz"
+HOSPITALS_FILE = "hospitals.csv"
+POSTS_FILE = "ambulance_posts.csv"
+FEATURES_FILE = "features.geojson"
+
+BED_COLUMNS = ("beds_igd", "beds_icu", "beds_nicu", "beds_picu", "beds_ward")
+HOSPITAL_COLUMNS = (
+    "id",
+    "name",
+    "class",
+    "lon",
+    "lat",
+    "capabilities",
+    *BED_COLUMNS,
+    "osm_id",
+    "address",
+)
+POST_COLUMNS = ("id", "name", "lon", "lat", "ambulances")
+HOSPITAL_CLASSES = ("A", "B", "C", "D", "khusus", "")
+
+
+@dataclass(frozen=True)
+class RegionMeta:
+    """What region.toml says: identity, extent, provenance and licence."""
+
+    name: str
+    title: str
+    bbox: BBox
+    synthetic: bool
+    source: str
+    licence: str
+    attribution: str
+    place: str = ""  # the OSM place name an import starts from
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_toml(self) -> dict[str, Any]:
+        """The dictionary that region.toml holds."""
+        region: dict[str, Any] = {
+            "name": self.name,
+            "title": self.title,
+            "synthetic": self.synthetic,
+            "source": self.source,
+            "licence": self.licence,
+            "attribution": self.attribution,
+            "bbox": list(self.bbox),
+        }
+        if self.place:
+            region["place"] = self.place
+        return {"region": region, **self.extra}
+
+
+@dataclass(frozen=True)
+class HospitalRow:
+    """A row of hospitals.csv, checked."""
+
+    id: str
+    name: str
+    hospital_class: str
+    location: LonLat
+    capabilities: tuple[str, ...]
+    beds: dict[str, int]
+    osm_id: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class AmbulancePost:
+    """A base where ambulances wait: a PSC 119 post, a Puskesmas, a hospital garage."""
+
+    id: str
+    name: str
+    location: LonLat
+    ambulances: int
+
+
+def read_meta(directory: Path) -> RegionMeta:
+    """Read and check region.toml."""
+    path = directory / REGION_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        msg = f"{path}: cannot read ({exc})"
+        raise RegionPackError(msg) from exc
+    region = raw.get("region")
+    if not isinstance(region, dict):
+        msg = f"{path}: missing [region] table"
+        raise RegionPackError(msg)
+    for key in ("name", "title", "source", "licence", "attribution"):
+        if not isinstance(region.get(key), str) or not region[key]:
+            msg = f"{path}: [region] {key} must be a non-empty string"
+            raise RegionPackError(msg)
+    if not isinstance(region.get("synthetic"), bool):
+        msg = f"{path}: [region] synthetic must be true or false"
+        raise RegionPackError(msg)
+    bbox = region.get("bbox")
+    if not (
+        isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, int | float) for v in bbox)
+    ):
+        msg = f"{path}: [region] bbox must be [min_lon, min_lat, max_lon, max_lat]"
+        raise RegionPackError(msg)
+    box = BBox(*(float(v) for v in bbox))
+    if not (box.min_lon < box.max_lon and box.min_lat < box.max_lat) or not (
+        LonLat(box.min_lon, box.min_lat).is_valid() and LonLat(box.max_lon, box.max_lat).is_valid()
+    ):
+        msg = f"{path}: [region] bbox {bbox} is not a valid box in degrees"
+        raise RegionPackError(msg)
+    extra = {k: v for k, v in raw.items() if k != "region"}
+    return RegionMeta(
+        name=region["name"],
+        title=region["title"],
+        bbox=box,
+        synthetic=region["synthetic"],
+        source=region["source"],
+        licence=region["licence"],
+        attribution=region["attribution"],
+        place=str(region.get("place", "")),
+        extra=extra,
+    )
+
+
+def write_meta(directory: Path, meta: RegionMeta) -> None:
+    """Write region.toml."""
+    (directory / REGION_FILE).write_text(tomli_w.dumps(meta.to_toml()), encoding="utf-8")
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> Iterable[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file with their line numbers; the header must hold ``columns``."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in columns if c not in (reader.fieldnames or ())]
+            if missing:
+                msg = f"{path}: missing columns {missing}"
+                raise RegionPackError(msg)
+            yield from ((reader.line_num, row) for row in reader)
+    except OSError as exc:
+        msg = f"{path}: cannot read ({exc})"
+        raise RegionPackError(msg) from exc
+
+
+def _location(row: dict[str, str], bbox: BBox, where: str) -> LonLat:
+    try:
+        point = LonLat(float(row["lon"]), float(row["lat"]))
+    except (TypeError, ValueError):
+        msg = f"{where}: lon and lat must be numbers in degrees, got {row['lon']!r}, {row['lat']!r}"
+        raise RegionPackError(msg) from None
+    if not point.is_valid() or not bbox.contains(point):
+        msg = f"{where}: ({point.lon}, {point.lat}) lies outside the region's bbox {tuple(bbox)}"
+        raise RegionPackError(msg)
+    return point
+
+
+def _count(value: str, column: str, where: str) -> int:
+    text = value.strip() if value else ""
+    if not text:
+        return 0
+    if not text.isdigit():
+        msg = f"{where}: {column} must be a whole number of 0 or more, got {value!r}"
+        raise RegionPackError(msg)
+    return int(text)
+
+
+def read_hospitals(directory: Path, bbox: BBox, taxonomy: Taxonomy) -> list[HospitalRow]:
+    """Read and check hospitals.csv; ids must be unique, capabilities known."""
+    path = directory / HOSPITALS_FILE
+    hospitals: list[HospitalRow] = []
+    seen: set[str] = set()
+    for line, row in _rows(path, HOSPITAL_COLUMNS):
+        where = f"{path}, line {line}"
+        hospital_id = (row["id"] or "").strip()
+        if not hospital_id or hospital_id in seen:
+            msg = f"{where}: id {hospital_id!r} is empty or repeated"
+            raise RegionPackError(msg)
+        seen.add(hospital_id)
+        if not (row["name"] or "").strip():
+            msg = f"{where}: hospital {hospital_id!r} has no name"
+            raise RegionPackError(msg)
+        if row["class"] not in HOSPITAL_CLASSES:
+            msg = f"{where}: class {row['class']!r} is not one of {HOSPITAL_CLASSES}"
+            raise RegionPackError(msg)
+        capabilities = tuple(c.strip() for c in (row["capabilities"] or "").split(";") if c.strip())
+        try:
+            taxonomy.mask(capabilities)
+        except TaxonomyError as exc:
+            msg = f"{where}: {exc}"
+            raise RegionPackError(msg) from None
+        hospitals.append(
+            HospitalRow(
+                id=hospital_id,
+                name=row["name"].strip(),
+                hospital_class=row["class"],
+                location=_location(row, bbox, where),
+                capabilities=capabilities,
+                beds={c.removeprefix("beds_"): _count(row[c], c, where) for c in BED_COLUMNS},
+                osm_id=(row["osm_id"] or "").strip(),
+                address=(row["address"] or "").strip(),
+            )
+        )
+    return hospitals
+
+
+def read_posts(directory: Path, bbox: BBox) -> list[AmbulancePost]:
+    """Read and check ambulance_posts.csv."""
+    path = directory / POSTS_FILE
+    posts: list[AmbulancePost] = []
+    seen: set[str] = set()
+    for line, row in _rows(path, POST_COLUMNS):
+        where = f"{path}, line {line}"
+        post_id = (row["id"] or "").strip()
+        if not post_id or post_id in seen:
+            msg = f"{where}: id {post_id!r} is empty or repeated"
+            raise RegionPackError(msg)
+        seen.add(post_id)
+        name = (row["name"] or "").strip()
+        if not name:
+            msg = f"{where}: post {post_id!r} has no name"
+            raise RegionPackError(msg)
+        location = _location(row, bbox, where)
+        posts.append(
+            AmbulancePost(post_id, name, location, _count(row["ambulances"], "ambulances", where))
+        )
+    return posts
+
+
+def write_hospitals(directory: Path, hospitals: Iterable[HospitalRow]) -> None:
+    """Write hospitals.csv."""
+    with (directory / HOSPITALS_FILE).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HOSPITAL_COLUMNS)
+        for h in hospitals:
+            writer.writerow(
+                [
+                    h.id,
+                    h.name,
+                    h.hospital_class,
+                    _deg(h.location.lon),
+                    _deg(h.location.lat),
+                    ";".join(h.capabilities),
+                    *(h.beds.get(c.removeprefix("beds_"), 0) for c in BED_COLUMNS),
+                    h.osm_id,
+                    h.address,
+                ]
+            )
+
+
+def write_posts(directory: Path, posts: Iterable[AmbulancePost]) -> None:
+    """Write ambulance_posts.csv."""
+    with (directory / POSTS_FILE).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(POST_COLUMNS)
+        for p in posts:
+            writer.writerow(
+                [p.id, p.name, _deg(p.location.lon), _deg(p.location.lat), p.ambulances]
+            )
+
+
+def _deg(value: float) -> str:
+    """Degrees to 7 decimals (about 1 cm), as OpenStreetMap stores them."""
+    if not math.isfinite(value):
+        msg = f"not a coordinate: {value}"
+        raise ValueError(msg)
+    return f"{value:.7f}"

@@ -1,0 +1,283 @@
+"""A loaded region: roads, hospitals, posts, snapping, tables; the library's front door.
+
+region = Region.load("demo")
+ranking = region.rank_hospitals(LonLat(109.24, -7.42), "stemi")
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from routing import engine
+from routing.capabilities import Category, Taxonomy
+from routing.engine import Route, TargetTables
+from routing.errors import (
+    RegionNotFoundError,
+    RegionNotImportedError,
+    RegionPackError,
+)
+from routing.geo import LonLat
+from routing.network import FloatArray, RoadNetwork
+from routing.pack import (
+    FEATURES_FILE,
+    REGION_FILE,
+    ROADS_FILE,
+    AmbulancePost,
+    RegionMeta,
+    read_hospitals,
+    read_meta,
+    read_posts,
+)
+from routing.ranking import (
+    DEFAULT_STALE_AFTER_S,
+    Hospital,
+    Ranking,
+    Readiness,
+    Reason,
+    capability_reasons,
+    rank,
+)
+from routing.snap import DEFAULT_MAX_SNAP_M, EdgeSnapper, Snap
+
+DEFAULT_REGIONS_DIR = Path(__file__).resolve().parent.parent / "data" / "regions"
+MAX_ACCESS_M = 1000.0  # a hospital farther than this from any road is an error in the pack
+
+
+@dataclass(frozen=True)
+class LoadTimings:
+    """Seconds spent in each step of Region.load."""
+
+    files_s: float
+    snapper_s: float
+    tables_s: float
+
+    @property
+    def total_s(self) -> float:
+        """All steps."""
+        return self.files_s + self.snapper_s + self.tables_s
+
+
+def resolve_region_dir(name_or_path: str | Path, regions_dir: Path | None = None) -> Path:
+    """A region name under ``regions_dir`` (default data/regions), or a path to a pack."""
+    candidate = Path(name_or_path)
+    if (candidate / REGION_FILE).is_file():
+        return candidate
+    base = regions_dir or DEFAULT_REGIONS_DIR
+    named = base / str(name_or_path)
+    if (named / REGION_FILE).is_file():
+        return named
+    known = sorted(p.parent.name for p in base.glob(f"*/{REGION_FILE}")) if base.is_dir() else []
+    msg = f"no region pack {str(name_or_path)!r} (looked in {base}; known: {known or 'none'})"
+    if str(name_or_path) == "demo":
+        msg += "; create it with `satria region demo`"
+    raise RegionNotFoundError(msg)
+
+
+class Region:
+    """Roads, hospitals and ambulance posts of one region, ready to answer queries."""
+
+    def __init__(
+        self,
+        *,
+        meta: RegionMeta,
+        network: RoadNetwork,
+        hospital_rows: Sequence[Any],
+        posts: Sequence[AmbulancePost],
+        taxonomy: Taxonomy,
+        directory: Path | None = None,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    ) -> None:
+        started = time.perf_counter()
+        self.meta = meta
+        self.network = network
+        self.taxonomy = taxonomy
+        self.posts = tuple(posts)
+        self.directory = directory
+        self.snapper = EdgeSnapper(network, bbox=meta.bbox, max_snap_m=max_snap_m)
+        snapped = time.perf_counter()
+        self.hospitals = self._place_hospitals(hospital_rows)
+        self._hospital_index = {h.id: i for i, h in enumerate(self.hospitals)}
+        # Capabilities are fixed per region: what each hospital lacks per category, once.
+        self._lacking: dict[str, tuple[tuple[Reason, ...], ...]] = {}
+        self.tables = TargetTables.build(network, [h.node for h in self.hospitals])
+        done = time.perf_counter()
+        self.timings = LoadTimings(0.0, snapped - started, done - snapped)
+
+    @classmethod
+    def load(
+        cls,
+        name_or_path: str | Path,
+        *,
+        regions_dir: Path | None = None,
+        taxonomy: Taxonomy | None = None,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    ) -> Region:
+        """Load and check a region pack by name (under data/regions) or by path."""
+        started = time.perf_counter()
+        directory = resolve_region_dir(name_or_path, regions_dir)
+        meta = read_meta(directory)
+        roads = directory / ROADS_FILE
+        if not roads.is_file():
+            if meta.place:
+                msg = (
+                    f"region {meta.name!r} has no road network yet: run "
+                    f"`satria region import {meta.name}` on a machine with internet access "
+                    f"(it downloads {meta.place!r} from OpenStreetMap)"
+                )
+                raise RegionNotImportedError(msg)
+            msg = f"{roads}: missing"
+            raise RegionPackError(msg)
+        taxonomy = taxonomy or Taxonomy.load()
+        network = RoadNetwork.load(roads)
+        hospitals = read_hospitals(directory, meta.bbox, taxonomy)
+        posts = read_posts(directory, meta.bbox)
+        files_s = time.perf_counter() - started
+        region = cls(
+            meta=meta,
+            network=network,
+            hospital_rows=hospitals,
+            posts=posts,
+            taxonomy=taxonomy,
+            directory=directory,
+            max_snap_m=max_snap_m,
+        )
+        region.timings = LoadTimings(files_s, region.timings.snapper_s, region.timings.tables_s)
+        return region
+
+    def _place_hospitals(self, rows: Sequence[Any]) -> tuple[Hospital, ...]:
+        if not rows:
+            return ()
+        lon = np.array([r.location.lon for r in rows])
+        lat = np.array([r.location.lat for r in rows])
+        nodes, access_m = self.snapper.nearest_nodes(lon, lat)
+        hospitals = []
+        for row, node, dist in zip(rows, nodes, access_m, strict=True):
+            if dist > MAX_ACCESS_M:
+                msg = (
+                    f"hospital {row.id!r} ({row.name}) is {dist:.0f} m from the nearest road node; "
+                    f"check its coordinates in hospitals.csv"
+                )
+                raise RegionPackError(msg)
+            hospitals.append(
+                Hospital(
+                    id=row.id,
+                    name=row.name,
+                    hospital_class=row.hospital_class,
+                    location=row.location,
+                    capabilities=row.capabilities,
+                    capability_mask=self.taxonomy.mask(row.capabilities),
+                    beds=dict(row.beds),
+                    node=int(node),
+                    access_m=float(dist),
+                    osm_id=row.osm_id,
+                    address=row.address,
+                )
+            )
+        return tuple(hospitals)
+
+    # --- queries --------------------------------------------------------------------------
+
+    def hospital(self, hospital_id: str) -> Hospital:
+        """The hospital with this id (KeyError if none)."""
+        return self.hospitals[self._hospital_index[hospital_id]]
+
+    def snap(self, point: LonLat) -> Snap:
+        """Place a point on the nearest road edge (see EdgeSnapper.snap)."""
+        return self.snapper.snap(point)
+
+    def travel_to_hospitals(self, point: LonLat | Snap) -> tuple[FloatArray, FloatArray]:
+        """Seconds and metres from a point to every hospital, in ``self.hospitals`` order."""
+        snap = point if isinstance(point, Snap) else self.snapper.snap(point)
+        return self.tables.from_snap(self.network, snap)
+
+    def rank_hospitals(
+        self,
+        point: LonLat,
+        category: str | Category,
+        readiness: Mapping[str, Readiness] | None = None,
+        *,
+        now: datetime | None = None,
+        stale_after_s: float = DEFAULT_STALE_AFTER_S,
+    ) -> Ranking:
+        """Every hospital for this emergency: eligible ones by ETA, the others with reasons."""
+        category = category if isinstance(category, Category) else self.taxonomy.category(category)
+        eta_s, distance_m = self.travel_to_hospitals(point)
+        lacking = self._lacking.get(category.code)
+        if lacking is None:
+            lacking = capability_reasons(category, self.hospitals, self.taxonomy)
+            self._lacking[category.code] = lacking
+        return rank(
+            point=point,
+            category=category,
+            hospitals=self.hospitals,
+            eta_s=eta_s.tolist(),
+            distance_m=distance_m.tolist(),
+            lacking=lacking,
+            taxonomy=self.taxonomy,
+            readiness=readiness,
+            now=now,
+            stale_after_s=stale_after_s,
+        )
+
+    def travel_times_to(
+        self, destination: LonLat, origins: Sequence[LonLat | Snap], *, limit_s: float = 3600.0
+    ) -> FloatArray:
+        """Seconds from each origin (an ambulance) to the destination; inf beyond ``limit_s``."""
+        target = self.snapper.snap(destination)
+        snaps = [o if isinstance(o, Snap) else self.snapper.snap(o) for o in origins]
+        return engine.travel_times_to(self.network, target, snaps, limit_s=limit_s)
+
+    def route(self, origin: LonLat, destination: LonLat) -> Route:
+        """The fastest route between two points, with geometry, seconds and metres."""
+        return engine.route(self.network, self.snapper.snap(origin), self.snapper.snap(destination))
+
+    def route_to_hospital(self, origin: LonLat, hospital_id: str) -> Route:
+        """The fastest route to a hospital, read from its table (no search)."""
+        snap = self.snapper.snap(origin)
+        target = self._hospital_index[hospital_id]
+        edges = self.tables.route_edges(self.network, snap, target)
+        first = next(p for p in snap.placements if p.edge == edges[0])
+        time_s = float(self.tables.from_snap(self.network, snap)[0][target])
+        return engine.route_from_edges(self.network, edges, first.fraction, 1.0, time_s)
+
+    # --- description ----------------------------------------------------------------------
+
+    @property
+    def features(self) -> dict[str, Any] | None:
+        """Map features shipped with the pack (river, hills), GeoJSON, or None."""
+        if self.directory is None or not (self.directory / FEATURES_FILE).is_file():
+            return None
+        data: dict[str, Any] = json.loads((self.directory / FEATURES_FILE).read_text("utf-8"))
+        return data
+
+    def summary(self) -> dict[str, Any]:
+        """What a person wants to know about the region, as plain data."""
+        capabilities = Counter(c for h in self.hospitals for c in h.capabilities)
+        return {
+            "name": self.meta.name,
+            "title": self.meta.title,
+            "synthetic": self.meta.synthetic,
+            "source": self.meta.source,
+            "licence": self.meta.licence,
+            "attribution": self.meta.attribution,
+            "bbox": list(self.meta.bbox),
+            "nodes": self.network.node_count,
+            "edges": self.network.edge_count,
+            "road_km_by_class": self.network.road_km_by_class(),
+            "hospitals": len(self.hospitals),
+            "hospitals_by_class": dict(Counter(h.hospital_class or "?" for h in self.hospitals)),
+            "hospitals_by_capability": {
+                c: capabilities.get(c, 0) for c in self.taxonomy.capabilities
+            },
+            "ambulance_posts": len(self.posts),
+            "ambulances": sum(p.ambulances for p in self.posts),
+        }
