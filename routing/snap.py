@@ -197,10 +197,10 @@ class EdgeSnapper:
                 break
             r *= 2
         if found is None or found[0] > self.max_snap_m:
-            distance = f"{found[0] / 1000:.1f} km" if found else "farther than the limit"
+            distance = f"{found[0]:,.0f} m away" if found else "farther than the limit"
             msg = (
                 f"({point.lon:.6f}, {point.lat:.6f}): the nearest road is {distance}; "
-                f"the limit is {self.max_snap_m / 1000:.1f} km"
+                f"the limit is {self.max_snap_m:,.0f} m"
             )
             raise PointTooFarFromRoadError(msg)
         distance_m, seg, t = found
