@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.status import Status
 from rich.table import Table
 
 from routing.demo import DEFAULT_SEED, generate_demo
@@ -40,7 +41,7 @@ def region_demo(
     """Generate the synthetic demo region (deterministic), then summarise it."""
     out = regions_dir / "demo"
     with console.status("generating the demo region") as status:
-        report = generate_demo(out, seed=seed, progress=lambda m: status.update(m))
+        report = generate_demo(out, seed=seed, progress=status.update)
     console.print(f"[bold]SYNTHETIC[/bold] demo region written to {out}")
     console.print(report.components.describe())
     _show(Region.load(out))
@@ -78,13 +79,18 @@ def region_import(
                 place=place,
                 osm_file=osm_file,
                 name=name,
-                progress=lambda m: (status.update(m), console.log(m)),
+                progress=lambda m: _progress(status, m),
             )
     except RoutingError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     _print_import(report)
     _show(Region.load(directory))
+
+
+def _progress(status: Status, message: str) -> None:
+    status.update(message)
+    console.log(message)
 
 
 def _print_import(report: ImportReport) -> None:

@@ -24,6 +24,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 from shapely import LineString
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from routing.errors import NoRouteError
@@ -234,11 +235,12 @@ def route_from_edges(
     length_m = 0.0
     for i, edge in enumerate(edges):
         lon, lat = network.edge_points(edge)
-        line = LineString(np.column_stack((lon, lat)))
+        full = LineString(np.column_stack((lon, lat)))
         start = start_fraction if i == 0 else 0.0
         end = end_fraction if i == len(edges) - 1 else 1.0
+        line: BaseGeometry = full
         if (start, end) != (0.0, 1.0):
-            line = substring(line, start, end, normalized=True)
+            line = substring(full, start, end, normalized=True)
         length_m += (end - start) * float(network.length_m[edge])
         coords = shapely.get_coordinates(line)
         pieces.append(coords if not pieces else coords[1:])

@@ -70,7 +70,8 @@ def haversine_m_arrays(
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(h))
+    distance: FloatArray = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(h))
+    return distance
 
 
 @dataclass(frozen=True)

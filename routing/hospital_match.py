@@ -109,11 +109,11 @@ def match_hospitals(
             )
             report.added.append(f"{label} -> {new_id}: capabilities to fill in")
     for row in existing:
-        feature = claimed.get(row.id)
-        if feature is None:
+        if row.id not in claimed:
             report.not_in_osm.append(f"{row.id} ({row.name}): kept as the operator listed it")
             report.rows.append(row)
         else:
+            feature = claimed[row.id]
             report.rows.append(
                 HospitalRow(
                     row.id,
@@ -124,7 +124,7 @@ def match_hospitals(
                     row.beds,
                     osm_id=feature["osm_id"],
                     address=row.address,
-                )  # fmt: skip
+                )
             )
     report.rows.sort(key=lambda r: r.id)
     return report

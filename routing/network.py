@@ -127,11 +127,11 @@ class RoadNetwork:
         )
         return {name: float(km[i]) / 1000 for i, name in enumerate(self.road_classes) if km[i] > 0}
 
-    def to_networkx(self) -> nx.DiGraph:
+    def to_networkx(self) -> nx.DiGraph[int]:
         """The same graph in networkx, weights ``travel_time_s`` and ``length_m``; for checks."""
         import networkx as nx  # noqa: PLC0415 - only checks and tests need it
 
-        graph = nx.DiGraph()
+        graph: nx.DiGraph[int] = nx.DiGraph()
         graph.add_nodes_from(range(self.node_count))
         graph.add_edges_from(
             (int(u), int(v), {"travel_time_s": float(t), "length_m": float(m)})

@@ -54,7 +54,7 @@ class ImportReport:
     hospitals: MatchReport | None = None
 
 
-def load_graph(*, place: str | None = None, osm_file: Path | None = None) -> nx.MultiDiGraph:
+def load_graph(*, place: str | None = None, osm_file: Path | None = None) -> nx.MultiDiGraph[Any]:
     """The raw drive graph: downloaded for a place, or read from a local .osm file.
 
     Both come back unsimplified and with every component, so that filtering and the choice of
@@ -66,6 +66,7 @@ def load_graph(*, place: str | None = None, osm_file: Path | None = None) -> nx.
     try:
         if osm_file is not None:
             return ox.graph_from_xml(osm_file, simplify=False, retain_all=True)
+        assert place is not None
         return ox.graph_from_place(place, network_type="drive", simplify=False, retain_all=True)
     except Exception as exc:  # osmnx raises many kinds: network, parsing, empty results
         source = str(osm_file) if osm_file else f"place {place!r}"
@@ -73,7 +74,7 @@ def load_graph(*, place: str | None = None, osm_file: Path | None = None) -> nx.
         raise OsmImportError(msg) from exc
 
 
-def drive_only(graph: nx.MultiDiGraph, speeds: SpeedTable) -> dict[str, int]:
+def drive_only(graph: nx.MultiDiGraph[Any], speeds: SpeedTable) -> dict[str, int]:
     """Remove edges an ambulance cannot drive (in place); count the removed per reason.
 
     graph_from_place already asks Overpass for the drive network; a local file holds
@@ -100,7 +101,7 @@ def drive_only(graph: nx.MultiDiGraph, speeds: SpeedTable) -> dict[str, int]:
     return removed
 
 
-def add_travel_times(graph: nx.MultiDiGraph, speeds: SpeedTable) -> int:
+def add_travel_times(graph: nx.MultiDiGraph[Any], speeds: SpeedTable) -> int:
     """Speeds (km/h) and travel times (s) on every edge; returns edges that had a maxspeed."""
     with_maxspeed = sum(1 for *_, d in graph.edges(data=True) if d.get("maxspeed"))
     ox.add_edge_speeds(graph, hwy_speeds=speeds.speeds_kmh, fallback=speeds.fallback_kmh)
@@ -108,7 +109,7 @@ def add_travel_times(graph: nx.MultiDiGraph, speeds: SpeedTable) -> int:
     return with_maxspeed
 
 
-def to_network(graph: nx.MultiDiGraph, speeds: SpeedTable) -> RoadNetwork:
+def to_network(graph: nx.MultiDiGraph[Any], speeds: SpeedTable) -> RoadNetwork:
     """An osmnx graph as a RoadNetwork, keeping edge geometry and the highway class."""
     nodes = list(graph.nodes)
     index = {n: i for i, n in enumerate(nodes)}
@@ -143,8 +144,10 @@ def load_hospital_features(
     try:
         if osm_file is not None:
             frame = ox.features_from_xml(osm_file, tags=HOSPITAL_TAGS)
-        else:
+        elif place is not None:
             frame = ox.features_from_place(place, tags=HOSPITAL_TAGS)
+        else:
+            return []
     except ox._errors.InsufficientResponseError:
         return []
     except Exception as exc:

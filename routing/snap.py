@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from routing.errors import PointOutsideRegionError, PointTooFarFromRoadError, SnapError
@@ -113,10 +114,18 @@ class EdgeSnapper:
         x1, y1 = self._x0 + self._dx, self._y0 + self._dy
         self._grid_x0 = float(min(self._x0.min(initial=0.0), x1.min(initial=0.0)))
         self._grid_y0 = float(min(self._y0.min(initial=0.0), y1.min(initial=0.0)))
-        gx = lambda v: np.floor((v - self._grid_x0) / c).astype(np.int64)  # noqa: E731
-        gy = lambda v: np.floor((v - self._grid_y0) / c).astype(np.int64)  # noqa: E731
-        ix0, ix1 = gx(np.minimum(self._x0, x1)), gx(np.maximum(self._x0, x1))
-        iy0, iy1 = gy(np.minimum(self._y0, y1)), gy(np.maximum(self._y0, y1))
+
+        def cells(v: FloatArray, origin: float) -> IntArray:
+            return np.floor((v - origin) / c).astype(np.int64)
+
+        ix0, ix1 = (
+            cells(np.minimum(self._x0, x1), self._grid_x0),
+            cells(np.maximum(self._x0, x1), self._grid_x0),
+        )
+        iy0, iy1 = (
+            cells(np.minimum(self._y0, y1), self._grid_y0),
+            cells(np.maximum(self._y0, y1), self._grid_y0),
+        )
         self._cols = int(max(ix1.max(initial=0), 0)) + 1
         self._rows = int(max(iy1.max(initial=0), 0)) + 1
         wide, high = ix1 - ix0 + 1, iy1 - iy0 + 1
@@ -150,7 +159,7 @@ class EdgeSnapper:
         """Segment entries in the grid (a segment counts once per cell it touches)."""
         return len(self._cell_segments)
 
-    def _square(self, ix: int, iy: int, r: int) -> IntArray:
+    def _square(self, ix: int, iy: int, r: int) -> npt.NDArray[np.integer]:
         """Segments registered in the cells within Chebyshev distance r of (ix, iy)."""
         if r == 1 and 0 <= ix < self._cols and 0 <= iy < self._rows:
             cell = ix * self._rows + iy
@@ -206,7 +215,9 @@ class EdgeSnapper:
         distance_m, seg, t = found
         return self._snap_on(point, seg, t, distance_m)
 
-    def _closest(self, segments: IntArray, x: float, y: float) -> tuple[float, int, float] | None:
+    def _closest(
+        self, segments: npt.NDArray[np.integer], x: float, y: float
+    ) -> tuple[float, int, float] | None:
         """(distance m, segment, fraction along it) of the closest segment, or None."""
         best_d2, best_seg, best_t = math.inf, -1, 0.0
         # Tens of candidates: plain floats beat numpy's per-call overhead at this size.

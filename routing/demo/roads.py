@@ -86,14 +86,14 @@ def _rural_mesh(b: _Builder, rng: np.random.Generator) -> np.ndarray:
     x = -geo.WIDTH_M / 2 + gx * s + rng.uniform(-0.25, 0.25, gx.shape) * s
     y = -geo.HEIGHT_M / 2 + gy * s + rng.uniform(-0.25, 0.25, gy.shape) * s
     keep = ~_inside_town(x.ravel(), y.ravel(), 60.0) & ~_near_river(x.ravel(), y.ravel())
-    ids = np.full(cols * rows, -1)
-    for k in np.flatnonzero(keep):
-        ids[k] = b.node(x.ravel()[k], y.ravel()[k])
-    ids = ids.reshape(cols, rows)
+    flat_ids = np.full(cols * rows, -1)
+    for index in np.flatnonzero(keep):
+        flat_ids[index] = b.node(x.ravel()[index], y.ravel()[index])
+    ids = flat_ids.reshape(cols, rows)
     drop = rng.random((cols, rows, 3))
     for i in range(cols):
         for j in range(rows):
-            a = ids[i, j]
+            a = int(ids[i, j])
             if a < 0:
                 continue
             for (di, dj), chance, k in (((1, 0), 0.28, 0), ((0, 1), 0.28, 1), ((1, 1), 0.93, 2)):

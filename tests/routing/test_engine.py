@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import networkx as nx
@@ -83,7 +84,7 @@ def test_end_to_end_against_networkx_from_a_virtual_origin(
         for i, hospital in enumerate(demo.hospitals):
             assert _close(eta_s[i], expected[hospital.node])
             path = nx.dijkstra_path(graph, "origin", hospital.node, weight="travel_time_s")
-            length = sum(graph[u][v]["length_m"] for u, v in zip(path, path[1:], strict=False))
+            length = sum(graph[u][v]["length_m"] for u, v in itertools.pairwise(path))
             assert distance_m[i] == pytest.approx(length, rel=1e-6)
 
 

@@ -9,10 +9,12 @@ import pytest
 from routing.errors import OsmImportError
 from routing.geo import LonLat, haversine_m
 from routing.osm_import import ImportReport, import_region, load_graph
+from routing.pack import HOSPITAL_COLUMNS
 from routing.region import Region
 from tests.fixtures.osm import node_lonlat, write_osm
 
-OPERATOR_CSV = """id,name,class,lon,lat,capabilities,beds_igd,beds_icu,beds_nicu,beds_picu,beds_ward,osm_id,address
+HEADER = ",".join(HOSPITAL_COLUMNS)
+OPERATOR_CSV = f"""{HEADER}
 rsud-contoh,R.S.U.D. Contoh,C,109.2031,-7.3999,igd_24h;icu;ponek,10,4,0,0,80,,Jl. Utama 1
 rs-jauh,RS Tidak Di OSM,D,109.2000,-7.4005,igd_24h,4,0,0,0,20,,
 """
@@ -83,7 +85,7 @@ def test_footways_and_fragments_are_dropped_and_reported(
     assert report.components.nodes_dropped == 3
     positions = {
         (round(lon, 6), round(lat, 6))
-        for lon, lat in zip(region.network.node_lon, region.network.node_lat)
+        for lon, lat in zip(region.network.node_lon, region.network.node_lat, strict=False)
     }
     for gone in ("X", "P", "R", "J"):
         lon, lat = node_lonlat(gone)
