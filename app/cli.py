@@ -31,6 +31,28 @@ def main() -> None:
     app()
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Listen address (default from settings).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Run the service on the configured (by default embedded) resources."""
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+    from app.core.config import Settings  # noqa: PLC0415
+    from app.main import create_app  # noqa: PLC0415
+
+    settings = Settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
 @region_app.command("demo")
 def region_demo(
     regions_dir: RegionsDir = DEFAULT_REGIONS_DIR,

@@ -109,95 +109,121 @@ class Ranking:
         return self.eligible + self.passed_over
 
 
-def capability_reasons(
-    category: Category, hospitals: Sequence[Hospital], taxonomy: Taxonomy
-) -> tuple[tuple[Reason, ...], ...]:
-    """For each hospital, the capabilities it lacks for this category (static: cache it)."""
-    result = []
-    for hospital in hospitals:
-        missing = category.requires_mask & ~hospital.capability_mask
-        result.append(
-            tuple(
-                Reason(PassOver.LACKS_CAPABILITY, f"no {taxonomy.capabilities[code].label}", code)
-                for code in taxonomy.codes(missing)
-            )
-        )
-    return tuple(result)
+class ReadinessBoard:
+    """Every hospital's readiness, digested once per update so that a ranking only reads it.
+
+    What does not depend on the clock (capabilities lacking or down, diversion, no free bed)
+    is judged once per category and cached; only staleness is checked per ranking. Build a
+    new board when readiness changes; ``readiness=None`` judges capabilities alone.
+    """
+
+    def __init__(
+        self,
+        hospitals: Sequence[Hospital],
+        taxonomy: Taxonomy,
+        readiness: Mapping[str, Readiness] | None = None,
+    ) -> None:
+        self.hospitals = tuple(hospitals)
+        self.taxonomy = taxonomy
+        self.readiness = readiness
+        self._states = [readiness.get(h.id) for h in hospitals] if readiness is not None else None
+        self._beds_at_s = [
+            s.beds_updated_at.timestamp() if s is not None and s.beds_updated_at else math.inf
+            for s in self._states or ()
+        ]
+        self._judged: dict[
+            str, tuple[tuple[tuple[Reason, ...], ...], tuple[Reason | None, ...]]
+        ] = {}
+
+    def judged(
+        self, category: Category
+    ) -> tuple[tuple[tuple[Reason, ...], ...], tuple[Reason | None, ...]]:
+        """Per hospital: the reasons that do not depend on the clock, and the no-bed reason."""
+        cached = self._judged.get(category.code)
+        if cached is None:
+            fixed, no_bed = [], []
+            for i, hospital in enumerate(self.hospitals):
+                state = self._states[i] if self._states is not None else None
+                reasons = _lacking(hospital, category, self.taxonomy)
+                if self._states is not None:
+                    reasons += _state_reasons(state, category, self.taxonomy)
+                fixed.append(reasons)
+                no_bed.append(_no_bed(state, category, self.taxonomy) if state else None)
+            cached = (tuple(fixed), tuple(no_bed))
+            self._judged[category.code] = cached
+        return cached
+
+    def stale_reason(self, index: int, now_s: float, stale_after_s: float) -> Reason | None:
+        """The staleness reason of one hospital at ``now_s`` (epoch seconds), if stale."""
+        if self._states is None:
+            return None
+        updated = self._beds_at_s[index]
+        if updated == math.inf or now_s - updated <= stale_after_s:
+            return None
+        hours = (now_s - updated) / 3600
+        return Reason(PassOver.READINESS_STALE, f"beds not updated for {hours:.0f} h")
 
 
 def rank(
     *,
     point: LonLat,
     category: Category,
-    hospitals: Sequence[Hospital],
+    board: ReadinessBoard,
     eta_s: list[float],
     distance_m: list[float],
-    lacking: Sequence[tuple[Reason, ...]],
-    taxonomy: Taxonomy,
-    readiness: Mapping[str, Readiness] | None,
+    order: list[int],
     now: datetime | None,
     stale_after_s: float = DEFAULT_STALE_AFTER_S,
 ) -> Ranking:
-    """Judge every hospital for this category and sort by ETA.
-
-    ``lacking`` is what :func:`capability_reasons` gives for this category. With
-    ``readiness=None`` the ranking rests on capabilities alone (a notebook, a coverage study);
-    with a mapping, a hospital missing from it is passed over as having reported no readiness.
-    """
+    """Judge every hospital for this category; ``order`` lists hospital indexes by ETA."""
+    fixed, no_bed = board.judged(category)
+    now_s = now.timestamp() if now is not None else None
+    hospitals = board.hospitals
     eligible: list[RankedHospital] = []
     passed: list[RankedHospital] = []
-    for i, hospital in enumerate(hospitals):
-        reasons = lacking[i]
-        if readiness is not None:
-            reasons += _readiness_reasons(
-                readiness.get(hospital.id), category, taxonomy, now, stale_after_s
-            )
-        if not math.isfinite(eta_s[i]):
-            reasons = (*reasons, Reason(PassOver.UNREACHABLE, "no road from the incident"))
-        entry = RankedHospital(hospital, eta_s[i], distance_m[i], reasons)
+    for i in order:
+        reasons = fixed[i]
+        stale = board.stale_reason(i, now_s, stale_after_s) if now_s is not None else None
+        if stale is not None:
+            reasons += (stale,)  # free beds are unknown: "no free bed" would be a guess
+        elif (bed := no_bed[i]) is not None:
+            reasons += (bed,)
+        eta = eta_s[i]
+        if eta == math.inf:
+            reasons += (Reason(PassOver.UNREACHABLE, "no road from the incident"),)
+        entry = RankedHospital(hospitals[i], eta, distance_m[i], reasons)
         (passed if reasons else eligible).append(entry)
-    eligible.sort(key=_by_eta)
-    passed.sort(key=_by_eta)
     return Ranking(point, category, tuple(eligible), tuple(passed))
 
 
-def _by_eta(entry: RankedHospital) -> tuple[float, str]:
-    return (entry.eta_s, entry.hospital.id)
+def _lacking(hospital: Hospital, category: Category, taxonomy: Taxonomy) -> tuple[Reason, ...]:
+    missing = category.requires_mask & ~hospital.capability_mask
+    return tuple(
+        Reason(PassOver.LACKS_CAPABILITY, f"no {taxonomy.capabilities[code].label}", code)
+        for code in taxonomy.codes(missing)
+    )
 
 
-def _readiness_reasons(
-    state: Readiness | None,
-    category: Category,
-    taxonomy: Taxonomy,
-    now: datetime | None,
-    stale_after_s: float,
+def _state_reasons(
+    state: Readiness | None, category: Category, taxonomy: Taxonomy
 ) -> tuple[Reason, ...]:
     if state is None:
         return (Reason(PassOver.NO_READINESS, "has not reported its readiness"),)
     reasons: list[Reason] = []
-    if state.capabilities_down:
-        for code in sorted(state.capabilities_down.intersection(category.requires)):
-            label = taxonomy.capabilities[code].label
-            reasons.append(Reason(PassOver.CAPABILITY_DOWN, f"{label} temporarily down", code))
+    for code in sorted(state.capabilities_down.intersection(category.requires)):
+        label = taxonomy.capabilities[code].label
+        reasons.append(Reason(PassOver.CAPABILITY_DOWN, f"{label} temporarily down", code))
     if state.on_diversion:
         since = f" since {state.diversion_since:%H:%M}" if state.diversion_since else ""
         why = f": {state.diversion_reason}" if state.diversion_reason else ""
         reasons.append(Reason(PassOver.ON_DIVERSION, f"on diversion{since}{why}"))
-    reasons.extend(_bed_reasons(state, category, taxonomy, now, stale_after_s))
+    if state.beds_updated_at is None:
+        reasons.append(Reason(PassOver.NO_READINESS, "has never reported free beds"))
     return tuple(reasons)
 
 
-def _bed_reasons(
-    state: Readiness, category: Category, taxonomy: Taxonomy, now: datetime | None, stale_s: float
-) -> list[Reason]:
-    if state.beds_updated_at is None:
-        return [Reason(PassOver.NO_READINESS, "has never reported free beds")]
-    if now is not None:
-        age_s = (now - state.beds_updated_at).total_seconds()
-        if age_s > stale_s:
-            hours = age_s / 3600
-            return [Reason(PassOver.READINESS_STALE, f"beds not updated for {hours:.0f} h")]
-    if state.free_beds.get(category.bed, 0) <= 0:
-        label = taxonomy.bed_kinds[category.bed].label
-        return [Reason(PassOver.NO_FREE_BED, f"no free {label}", category.bed)]
-    return []
+def _no_bed(state: Readiness, category: Category, taxonomy: Taxonomy) -> Reason | None:
+    if state.beds_updated_at is None or state.free_beds.get(category.bed, 0) > 0:
+        return None
+    label = taxonomy.bed_kinds[category.bed].label
+    return Reason(PassOver.NO_FREE_BED, f"no free {label}", category.bed)

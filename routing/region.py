@@ -42,8 +42,7 @@ from routing.ranking import (
     Hospital,
     Ranking,
     Readiness,
-    Reason,
-    capability_reasons,
+    ReadinessBoard,
     rank,
 )
 from routing.snap import DEFAULT_MAX_SNAP_M, EdgeSnapper, Snap
@@ -106,8 +105,7 @@ class Region:
         snapped = time.perf_counter()
         self.hospitals = self._place_hospitals(hospital_rows)
         self._hospital_index = {h.id: i for i, h in enumerate(self.hospitals)}
-        # Capabilities are fixed per region: what each hospital lacks per category, once.
-        self._lacking: dict[str, tuple[tuple[Reason, ...], ...]] = {}
+        self._capabilities_only = ReadinessBoard(self.hospitals, self.taxonomy, None)
         self.tables = TargetTables.build(network, [h.node for h in self.hospitals])
         done = time.perf_counter()
         self.timings = LoadTimings(0.0, snapped - started, done - snapped)
@@ -199,31 +197,40 @@ class Region:
         snap = point if isinstance(point, Snap) else self.snapper.snap(point)
         return self.tables.from_snap(self.network, snap)
 
+    def readiness_board(self, readiness: Mapping[str, Readiness] | None) -> ReadinessBoard:
+        """Digest readiness once for many rankings (rebuild it when readiness changes)."""
+        return ReadinessBoard(self.hospitals, self.taxonomy, readiness)
+
     def rank_hospitals(
         self,
         point: LonLat,
         category: str | Category,
-        readiness: Mapping[str, Readiness] | None = None,
+        readiness: ReadinessBoard | Mapping[str, Readiness] | None = None,
         *,
         now: datetime | None = None,
         stale_after_s: float = DEFAULT_STALE_AFTER_S,
     ) -> Ranking:
-        """Every hospital for this emergency: eligible ones by ETA, the others with reasons."""
+        """Every hospital for this emergency: eligible ones by ETA, the others with reasons.
+
+        ``readiness`` is a board from :meth:`readiness_board` (fast), a mapping of hospital id
+        to Readiness (digested on each call), or None to judge capabilities alone. ``now``
+        (UTC) enables the staleness check.
+        """
         category = category if isinstance(category, Category) else self.taxonomy.category(category)
+        if readiness is None:
+            board = self._capabilities_only
+        elif isinstance(readiness, ReadinessBoard):
+            board = readiness
+        else:
+            board = self.readiness_board(readiness)
         eta_s, distance_m = self.travel_to_hospitals(point)
-        lacking = self._lacking.get(category.code)
-        if lacking is None:
-            lacking = capability_reasons(category, self.hospitals, self.taxonomy)
-            self._lacking[category.code] = lacking
         return rank(
             point=point,
             category=category,
-            hospitals=self.hospitals,
+            board=board,
             eta_s=eta_s.tolist(),
             distance_m=distance_m.tolist(),
-            lacking=lacking,
-            taxonomy=self.taxonomy,
-            readiness=readiness,
+            order=np.argsort(eta_s, kind="stable").tolist(),
             now=now,
             stale_after_s=stale_after_s,
         )

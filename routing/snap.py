@@ -23,6 +23,7 @@ from routing.geo import BBox, FloatArray, LocalProjection, LonLat
 from routing.network import IntArray, RoadNetwork
 
 DEFAULT_MAX_SNAP_M = 2000.0
+_VECTOR_FROM = 60  # candidates above which numpy beats a Python loop
 
 
 class Placement(NamedTuple):
@@ -204,7 +205,8 @@ class EdgeSnapper:
                 break
             if inside_m > self.max_snap_m:
                 break
-            r *= 2
+            # The answer lies within the best distance found so far: one square covers it.
+            r = max(r + 1, math.ceil(found[0] / c) + 1) if found is not None else r * 2
         if found is None or found[0] > self.max_snap_m:
             distance = f"{found[0]:,.0f} m away" if found else "farther than the limit"
             msg = (
@@ -219,6 +221,8 @@ class EdgeSnapper:
         self, segments: npt.NDArray[np.integer], x: float, y: float
     ) -> tuple[float, int, float] | None:
         """(distance m, segment, fraction along it) of the closest segment, or None."""
+        if len(segments) > _VECTOR_FROM:
+            return self._closest_vectorised(segments, x, y)
         best_d2, best_seg, best_t = math.inf, -1, 0.0
         # Tens of candidates: plain floats beat numpy's per-call overhead at this size.
         rows = self._segment_rows[segments].tolist()
@@ -233,6 +237,17 @@ class EdgeSnapper:
         if best_seg < 0:
             return None
         return math.sqrt(best_d2), best_seg, best_t
+
+    def _closest_vectorised(
+        self, segments: npt.NDArray[np.integer], x: float, y: float
+    ) -> tuple[float, int, float]:
+        x0, y0, dx, dy, len2 = self._segment_rows[segments].T
+        px, py = x - x0, y - y0
+        t = np.minimum(np.maximum((px * dx + py * dy) / len2, 0.0), 1.0)
+        ex, ey = t * dx - px, t * dy - py
+        d2 = ex * ex + ey * ey
+        best = int(np.argmin(d2))
+        return math.sqrt(float(d2[best])), int(segments[best]), float(t[best])
 
     def _snap_on(self, point: LonLat, seg: int, t: float, distance_m: float) -> Snap:
         edge = int(self._seg_edge[seg])

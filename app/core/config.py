@@ -1,0 +1,25 @@
+"""Settings: one pydantic-settings class, read from SATRIA_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from routing.region import DEFAULT_REGIONS_DIR
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; see the README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="SATRIA_", env_file=".env", extra="ignore")
+
+    region: str = Field("demo", description="Region pack to serve (a name under regions_dir).")
+    regions_dir: Path = Field(DEFAULT_REGIONS_DIR, description="Folder of region packs.")
+    max_snap_m: float = Field(2000.0, gt=0, description="Farthest a point may lie from a road, m.")
+    readiness_stale_after_s: float = Field(
+        6 * 3600.0, gt=0, description="Readiness older than this passes a hospital over, s."
+    )
+    host: str = Field("127.0.0.1", description="Address `satria serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `satria serve` listens on.")
