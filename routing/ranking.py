@@ -127,9 +127,11 @@ class ReadinessBoard:
         self.taxonomy = taxonomy
         self.readiness = readiness
         self._states = [readiness.get(h.id) for h in hospitals] if readiness is not None else None
-        self._beds_at_s = [
+        # Epoch seconds of each hospital's last bed update; inf (never stale) where there is
+        # nothing to judge: no readiness at all, or none reported (a reason of its own).
+        self.beds_updated_at_s = [
             s.beds_updated_at.timestamp() if s is not None and s.beds_updated_at else math.inf
-            for s in self._states or ()
+            for s in self._states or [None] * len(self.hospitals)
         ]
         self._judged: dict[
             str, tuple[tuple[tuple[Reason, ...], ...], tuple[Reason | None, ...]]
@@ -153,16 +155,6 @@ class ReadinessBoard:
             self._judged[category.code] = cached
         return cached
 
-    def stale_reason(self, index: int, now_s: float, stale_after_s: float) -> Reason | None:
-        """The staleness reason of one hospital at ``now_s`` (epoch seconds), if stale."""
-        if self._states is None:
-            return None
-        updated = self._beds_at_s[index]
-        if updated == math.inf or now_s - updated <= stale_after_s:
-            return None
-        hours = (now_s - updated) / 3600
-        return Reason(PassOver.READINESS_STALE, f"beds not updated for {hours:.0f} h")
-
 
 def rank(
     *,
@@ -178,13 +170,17 @@ def rank(
     """Judge every hospital for this category; ``order`` lists hospital indexes by ETA."""
     fixed, no_bed = board.judged(category)
     now_s = now.timestamp() if now is not None else None
+    # Beds updated before the cutoff are stale; -inf when there is no clock to judge by.
+    cutoff_s = now_s - stale_after_s if now_s is not None else -math.inf
+    beds_at_s = board.beds_updated_at_s
     hospitals = board.hospitals
     eligible: list[RankedHospital] = []
     passed: list[RankedHospital] = []
     for i in order:
         reasons = fixed[i]
-        stale = board.stale_reason(i, now_s, stale_after_s) if now_s is not None else None
-        if stale is not None:
+        if beds_at_s[i] < cutoff_s:
+            hours = (now_s - beds_at_s[i]) / 3600  # type: ignore[operator]
+            stale = Reason(PassOver.READINESS_STALE, f"beds not updated for {hours:.0f} h")
             reasons += (stale,)  # free beds are unknown: "no free bed" would be a guess
         elif (bed := no_bed[i]) is not None:
             reasons += (bed,)

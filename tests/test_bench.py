@@ -1,0 +1,20 @@
+"""The benchmarks keep running: a small run of each, checking that it prints its figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_routing_bench_runs_fast_path_and_baseline(demo_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.routing", "--incidents", "200", "--baseline", "1",
+         "--regions-dir", str(demo_dir.parent)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for line in ("ranking (200 random incidents", "naive baseline", "speed-up", "peak RSS"):
+        assert line in result.stdout
