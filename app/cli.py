@@ -18,6 +18,8 @@ from routing.region import DEFAULT_REGIONS_DIR, Region, resolve_region_dir
 app = typer.Typer(help="Satria: emergency ambulance referral routing (PSC 119 Banyumas).")
 region_app = typer.Typer(help="Region packs: roads, hospitals, ambulance posts.")
 app.add_typer(region_app, name="region")
+db_app = typer.Typer(help="The database: migrations.")
+app.add_typer(db_app, name="db")
 console = Console()
 
 RegionsDir = Annotated[
@@ -29,6 +31,17 @@ RegionsDir = Annotated[
 def main() -> None:
     """Entry point of the `satria` console script."""
     app()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply the database migrations (SQLite or PostgreSQL, from SATRIA_DATABASE_URL)."""
+    from app.core.config import Settings  # noqa: PLC0415
+    from app.core.db import upgrade  # noqa: PLC0415
+
+    settings = Settings()
+    upgrade(settings.database, revision)
+    console.print(f"database at {revision}: {settings.database.split('@')[-1]}")
 
 
 @app.command()

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from app import errors
 from app.api.routes import routing
 from app.core.config import Settings
+from app.core.db import make_engine, upgrade
 from routing import Region
 from routing.demo import generate_demo
 from routing.errors import RegionNotFoundError
@@ -40,10 +41,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
+        upgrade(settings.database)  # the schema is current before the first request
+        app.state.engine = make_engine(settings.database)
         app.state.region = load_region(settings)
         gc.freeze()  # the region's objects live as long as the process: keep them out of GC scans
         log.info("region %s loaded (%s)", app.state.region.meta.name, app.state.region.meta.title)
-        yield
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
 
     app = FastAPI(
         title="Satria",

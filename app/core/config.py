@@ -15,6 +15,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SATRIA_", env_file=".env", extra="ignore")
 
+    data_dir: Path = Field(Path("var"), description="Where the SQLite file and local state live.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means SQLite at data_dir/satria.db."
+    )
     region: str = Field("demo", description="Region pack to serve (a name under regions_dir).")
     regions_dir: Path = Field(DEFAULT_REGIONS_DIR, description="Folder of region packs.")
     max_snap_m: float = Field(2000.0, gt=0, description="Farthest a point may lie from a road, m.")
@@ -23,3 +27,8 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `satria serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `satria serve` listens on.")
+
+    @property
+    def database(self) -> str:
+        """The database URL in force."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'satria.db').resolve()}"

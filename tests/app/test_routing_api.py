@@ -13,8 +13,9 @@ from app.main import create_app
 
 
 @pytest.fixture(scope="module")
-def client(demo_dir: Path) -> Iterator[TestClient]:
-    settings = Settings(region="demo", regions_dir=demo_dir.parent)
+def client(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = Settings(region="demo", regions_dir=demo_dir.parent, data_dir=data_dir)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

@@ -1,0 +1,237 @@
+"""Database tables (SQLModel). The same models run on SQLite and PostgreSQL.
+
+Personal data is stored so that a copy of the database does not reveal it: a NIK is kept as a
+keyed hash (for lookup) and ciphertext (for the operator handling the call), never in clear.
+Table models never leave the API: routes answer with their own public models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, String
+from sqlmodel import Field, SQLModel
+
+TZ = DateTime(timezone=True)  # PostgreSQL timestamptz; SQLite stores the UTC text
+# Enumerations are stored as their text values: adding a status later is a code change, not
+# an ALTER TYPE on PostgreSQL.
+ENUM_TEXT = String(24)
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    """Who a key belongs to; routes check the role and the bound entity."""
+
+    OPERATOR = "operator"
+    CREW = "crew"
+    HOSPITAL = "hospital"
+    FACILITY = "facility"  # a Puskesmas or clinic sending inter-facility transfers
+    AGENCY = "agency"  # police, fire
+    ADMIN = "admin"
+
+
+class CallStatus(StrEnum):
+    """Lifecycle of an emergency call."""
+
+    RECEIVED = "received"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    TRANSPORTING = "transporting"
+    AT_HOSPITAL = "at_hospital"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Triage(StrEnum):
+    """SPGDT triage colours."""
+
+    MERAH = "merah"
+    KUNING = "kuning"
+    HIJAU = "hijau"
+    HITAM = "hitam"
+
+
+class Verification(StrEnum):
+    """Outcome of checking the caller's NIK against the civil registry."""
+
+    PENDING = "pending"
+    VERIFIED = "verified"
+    NOT_FOUND = "not_found"
+    MISMATCH = "data_mismatch"
+    UNAVAILABLE = "registry_unavailable"
+    INVALID = "invalid_nik"
+    NOT_GIVEN = "not_given"
+
+
+class AmbulanceStatus(StrEnum):
+    """Availability of an ambulance."""
+
+    AVAILABLE = "available"
+    ASSIGNED = "assigned"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+class User(SQLModel, table=True):
+    """A person or system with API keys; bound to a hospital, an ambulance or a facility."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_type=ENUM_TEXT, index=True)
+    hospital_id: str | None = Field(default=None, foreign_key="hospital.id")
+    ambulance_id: str | None = Field(default=None, foreign_key="ambulance.id")
+    facility_lon: float | None = None
+    facility_lat: float | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    active: bool = True
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key: a public prefix to find it, a hash to check it; shown in clear once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    prefix: str = Field(max_length=16, unique=True)
+    key_hash: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    expires_at: datetime | None = Field(default=None, sa_type=TZ)
+    revoked_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class Hospital(SQLModel, table=True):
+    """A receiving hospital; loaded from the region pack once, then the database rules."""
+
+    id: str = Field(primary_key=True, max_length=80)
+    name: str = Field(max_length=200)
+    hospital_class: str = Field(default="", max_length=10)
+    lon: float
+    lat: float
+    capabilities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    bed_capacity: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    osm_id: str = Field(default="", max_length=40)
+    address: str = Field(default="", max_length=300)
+
+
+class ReadinessReport(SQLModel, table=True):
+    """One readiness update by a hospital (append-only history); the latest values rule.
+
+    Each field is optional: a report changes only what it names, and each value keeps the
+    time of the report that last set it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    hospital_id: str = Field(foreign_key="hospital.id", index=True)
+    reported_at: datetime = Field(default_factory=utcnow, sa_type=TZ, index=True)
+    reported_by: int | None = Field(default=None, foreign_key="user.id")
+    free_beds: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
+    on_diversion: bool | None = None
+    diversion_reason: str | None = Field(default=None, max_length=300)
+    capabilities_down: list[str] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class Caller(SQLModel, table=True):
+    """A caller known by phone and/or NIK; the NIK is never stored in clear."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone_hash: str | None = Field(default=None, max_length=64, index=True)
+    phone_masked: str | None = Field(default=None, max_length=20)
+    nik_hash: str | None = Field(default=None, max_length=64, index=True)
+    nik_masked: str | None = Field(default=None, max_length=16)
+    nik_ciphertext: str | None = Field(default=None, max_length=300)
+    name_ciphertext: str | None = Field(default=None, max_length=600)
+    registered_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Ambulance(SQLModel, table=True):
+    """An ambulance with its base post and crew."""
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=120)
+    post_id: str = Field(max_length=80)
+    crew: str = Field(default="", max_length=300)
+    status: AmbulanceStatus = Field(
+        default=AmbulanceStatus.AVAILABLE, sa_type=ENUM_TEXT, index=True
+    )
+    lon: float | None = None
+    lat: float | None = None
+    position_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class Call(SQLModel, table=True):
+    """An emergency call or an inter-facility transfer request."""
+
+    __table_args__ = (Index("ix_call_status_created", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ, index=True)
+    created_by: int = Field(foreign_key="user.id")
+    status: CallStatus = Field(default=CallStatus.RECEIVED, sa_type=ENUM_TEXT)
+    category: str = Field(max_length=40)
+    triage: Triage = Field(sa_type=ENUM_TEXT)
+    lon: float | None = None
+    lat: float | None = None
+    district_code: str | None = Field(default=None, max_length=6, index=True)
+    address_ciphertext: str | None = Field(default=None, max_length=2000)
+    patient_count: int = Field(default=1, ge=1)
+    caller_id: int | None = Field(default=None, foreign_key="caller.id")
+    verification: Verification = Field(default=Verification.NOT_GIVEN, sa_type=ENUM_TEXT)
+    verification_at: datetime | None = Field(default=None, sa_type=TZ)
+    transfer_from_user: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Patient(SQLModel, table=True):
+    """A patient of a call; name encrypted, clinical summary in clear for the receiving team."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", index=True)
+    name_ciphertext: str | None = Field(default=None, max_length=600)
+    age_years: int | None = Field(default=None, ge=0, le=130)
+    sex: str | None = Field(default=None, max_length=10)
+    condition: str = Field(default="", max_length=1000)
+
+
+class Dispatch(SQLModel, table=True):
+    """An ambulance assigned to a call."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", index=True)
+    ambulance_id: str = Field(foreign_key="ambulance.id", index=True)
+    assigned_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    assigned_by: int = Field(foreign_key="user.id")
+    recommended: bool
+    eta_s: float | None = None
+
+
+class Referral(SQLModel, table=True):
+    """The destination hospital of a call; an override of the recommendation needs a reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", index=True)
+    hospital_id: str = Field(foreign_key="hospital.id", index=True)
+    recommended_hospital_id: str | None = Field(default=None, foreign_key="hospital.id")
+    override_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    created_by: int = Field(foreign_key="user.id")
+    acknowledged_at: datetime | None = Field(default=None, sa_type=TZ)
+    acknowledged_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only audit log: who did what to which entity, when; never personal data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=TZ, index=True)
+    actor_user_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=60, index=True)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(max_length=80)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
