@@ -39,22 +39,23 @@ def test_unknown_capability_names_file_and_line(pack: Path) -> None:
         Region.load(pack)
 
 
+def _set_cell(path: Path, line: int, column: int, value: str) -> None:
+    """Overwrite one cell of a CSV file (line numbers as an editor counts them)."""
+    lines = path.read_text().splitlines()
+    fields = lines[line - 1].split(",")
+    fields[column] = value
+    lines[line - 1] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+
+
 def test_bad_coordinate_names_file_and_line(pack: Path) -> None:
-    lines = (pack / "ambulance_posts.csv").read_text().splitlines()
-    fields = lines[3].split(",")
-    fields[2] = "east"
-    lines[3] = ",".join(fields)
-    (pack / "ambulance_posts.csv").write_text("\n".join(lines) + "\n")
+    _set_cell(pack / "ambulance_posts.csv", line=4, column=2, value="east")
     with pytest.raises(RegionPackError, match=r"ambulance_posts\.csv, line 4: lon and lat"):
         Region.load(pack)
 
 
 def test_hospital_outside_the_box(pack: Path) -> None:
-    lines = (pack / "hospitals.csv").read_text().splitlines()
-    fields = lines[2].split(",")
-    fields[4] = "-8.5"
-    lines[2] = ",".join(fields)
-    (pack / "hospitals.csv").write_text("\n".join(lines) + "\n")
+    _set_cell(pack / "hospitals.csv", line=3, column=4, value="-8.5")
     with pytest.raises(RegionPackError, match=r"hospitals\.csv, line 3: .* outside the region"):
         Region.load(pack)
 
