@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "", description="SQLAlchemy URL; empty means SQLite at data_dir/satria.db."
     )
+    secret_key: str = Field(
+        "",
+        repr=False,
+        description="Master secret for personal data; empty: a file created in data_dir.",
+    )
     region: str = Field("demo", description="Region pack to serve (a name under regions_dir).")
     regions_dir: Path = Field(DEFAULT_REGIONS_DIR, description="Folder of region packs.")
     max_snap_m: float = Field(2000.0, gt=0, description="Farthest a point may lie from a road, m.")

@@ -1,0 +1,44 @@
+"""Personal data is unreadable without the secret; API keys are checked, never stored."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from app.core.security import PersonalDataVault, api_key_matches, master_secret, new_api_key
+
+NIK = "3302014107900001"
+
+
+def test_lookup_hash_is_stable_per_secret_and_hides_the_value() -> None:
+    vault = PersonalDataVault(b"secret one")
+    assert vault.lookup_hash(NIK) == PersonalDataVault(b"secret one").lookup_hash(NIK)
+    assert vault.lookup_hash(NIK) != PersonalDataVault(b"secret two").lookup_hash(NIK)
+    assert NIK not in vault.lookup_hash(NIK)
+
+
+def test_encryption_round_trips_and_needs_the_secret() -> None:
+    vault = PersonalDataVault(b"secret one")
+    token = vault.encrypt(NIK)
+    assert NIK not in token
+    assert vault.decrypt(token) == NIK
+    with pytest.raises(ValueError, match="does not match"):
+        PersonalDataVault(b"secret two").decrypt(token)
+
+
+def test_secret_file_is_created_once_and_private(tmp_path: Path) -> None:
+    first = master_secret("", tmp_path)
+    assert master_secret("", tmp_path) == first
+    assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
+    assert master_secret("configured", tmp_path) == b"configured"
+
+
+def test_api_keys_check_against_their_hash_only() -> None:
+    issued = new_api_key()
+    assert issued.key.startswith(issued.prefix)
+    assert issued.key not in issued.key_hash
+    assert api_key_matches(issued.key, issued.key_hash)
+    assert not api_key_matches(issued.key + "x", issued.key_hash)
+    assert not api_key_matches(new_api_key().key, issued.key_hash)
