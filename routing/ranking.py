@@ -44,14 +44,23 @@ class Reason(NamedTuple):
 
 @dataclass(frozen=True)
 class Readiness:
-    """A hospital's live readiness, as last reported, with the time of each value (UTC)."""
+    """A hospital's live readiness, as last reported, with the time of each value (UTC).
+
+    ``beds_updated_at`` is when free beds were last reported; ``bed_updated_at`` may give a
+    time per bed kind where kinds are reported separately (it wins over the common time).
+    """
 
     free_beds: Mapping[str, int] = field(default_factory=dict)
     beds_updated_at: datetime | None = None
+    bed_updated_at: Mapping[str, datetime] = field(default_factory=dict)
     on_diversion: bool = False
     diversion_reason: str | None = None
     diversion_since: datetime | None = None
     capabilities_down: frozenset[str] = frozenset()
+
+    def beds_reported_at(self, kind: str) -> datetime | None:
+        """When the free beds of this kind were last reported, or None if never."""
+        return self.bed_updated_at.get(kind, self.beds_updated_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,23 +136,14 @@ class ReadinessBoard:
         self.taxonomy = taxonomy
         self.readiness = readiness
         self._states = [readiness.get(h.id) for h in hospitals] if readiness is not None else None
-        # Epoch seconds of each hospital's last bed update; inf (never stale) where there is
-        # nothing to judge: no readiness at all, or none reported (a reason of its own).
-        self.beds_updated_at_s = [
-            s.beds_updated_at.timestamp() if s is not None and s.beds_updated_at else math.inf
-            for s in self._states or [None] * len(self.hospitals)
-        ]
-        self._judged: dict[
-            str, tuple[tuple[tuple[Reason, ...], ...], tuple[Reason | None, ...]]
-        ] = {}
+        self._judged: dict[str, _Judged] = {}
 
-    def judged(
-        self, category: Category
-    ) -> tuple[tuple[tuple[Reason, ...], ...], tuple[Reason | None, ...]]:
-        """Per hospital: the reasons that do not depend on the clock, and the no-bed reason."""
+    def judged(self, category: Category) -> _Judged:
+        """Per hospital: the reasons that do not depend on the clock, the no-bed reason, and
+        when the category's bed kind was last reported (epoch s)."""
         cached = self._judged.get(category.code)
         if cached is None:
-            fixed, no_bed = [], []
+            fixed, no_bed, beds_at_s = [], [], []
             for i, hospital in enumerate(self.hospitals):
                 state = self._states[i] if self._states is not None else None
                 reasons = _lacking(hospital, category, self.taxonomy)
@@ -151,9 +151,19 @@ class ReadinessBoard:
                     reasons += _state_reasons(state, category, self.taxonomy)
                 fixed.append(reasons)
                 no_bed.append(_no_bed(state, category, self.taxonomy) if state else None)
-            cached = (tuple(fixed), tuple(no_bed))
+                # inf (never stale) where there is nothing to judge: no readiness at all, or
+                # no beds ever reported (a reason of its own).
+                reported = state.beds_reported_at(category.bed) if state else None
+                beds_at_s.append(reported.timestamp() if reported else math.inf)
+            cached = _Judged(tuple(fixed), tuple(no_bed), tuple(beds_at_s))
             self._judged[category.code] = cached
         return cached
+
+
+class _Judged(NamedTuple):
+    fixed: tuple[tuple[Reason, ...], ...]
+    no_bed: tuple[Reason | None, ...]
+    beds_at_s: tuple[float, ...]
 
 
 def rank(
@@ -168,11 +178,10 @@ def rank(
     stale_after_s: float = DEFAULT_STALE_AFTER_S,
 ) -> Ranking:
     """Judge every hospital for this category; ``order`` lists hospital indexes by ETA."""
-    fixed, no_bed = board.judged(category)
+    fixed, no_bed, beds_at_s = board.judged(category)
     now_s = now.timestamp() if now is not None else None
     # Beds updated before the cutoff are stale; -inf when there is no clock to judge by.
     cutoff_s = now_s - stale_after_s if now_s is not None else -math.inf
-    beds_at_s = board.beds_updated_at_s
     hospitals = board.hospitals
     eligible: list[RankedHospital] = []
     passed: list[RankedHospital] = []
@@ -213,13 +222,14 @@ def _state_reasons(
         since = f" since {state.diversion_since:%H:%M}" if state.diversion_since else ""
         why = f": {state.diversion_reason}" if state.diversion_reason else ""
         reasons.append(Reason(PassOver.ON_DIVERSION, f"on diversion{since}{why}"))
-    if state.beds_updated_at is None:
-        reasons.append(Reason(PassOver.NO_READINESS, "has never reported free beds"))
+    if state.beds_reported_at(category.bed) is None:
+        label = taxonomy.bed_kinds[category.bed].label
+        reasons.append(Reason(PassOver.NO_READINESS, f"has never reported free {label}s"))
     return tuple(reasons)
 
 
 def _no_bed(state: Readiness, category: Category, taxonomy: Taxonomy) -> Reason | None:
-    if state.beds_updated_at is None or state.free_beds.get(category.bed, 0) > 0:
+    if state.beds_reported_at(category.bed) is None or state.free_beds.get(category.bed, 0) > 0:
         return None
     label = taxonomy.bed_kinds[category.bed].label
     return Reason(PassOver.NO_FREE_BED, f"no free {label}", category.bed)

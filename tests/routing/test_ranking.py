@@ -90,6 +90,27 @@ def test_no_free_bed_of_the_needed_kind(demo: Region) -> None:
     assert "rsud-purwa" in {e.hospital.id for e in general.eligible}
 
 
+def test_staleness_is_judged_on_the_bed_kind_the_category_needs(demo: Region) -> None:
+    readiness = all_ready(demo)
+    # IGD beds reported a minute ago, ICU beds nine hours ago.
+    readiness["rsud-purwa"] = ready(
+        beds_updated_at=None,
+        bed_updated_at={"igd": NOW - timedelta(minutes=1), "icu": NOW - timedelta(hours=9)},
+    )
+    stemi = demo.rank_hospitals(INCIDENT, "stemi", readiness, now=NOW, stale_after_s=6 * 3600)
+    entry = next(e for e in stemi.passed_over if e.hospital.id == "rsud-purwa")
+    assert [r.code for r in entry.reasons] == [PassOver.READINESS_STALE]
+    general = demo.rank_hospitals(INCIDENT, "general", readiness, now=NOW, stale_after_s=6 * 3600)
+    assert "rsud-purwa" in {e.hospital.id for e in general.eligible}
+    # A kind never reported is a reason of its own, not a guess of "no free bed".
+    readiness["rsud-purwa"] = ready(beds_updated_at=None, bed_updated_at={"igd": NOW})
+    stemi = demo.rank_hospitals(INCIDENT, "stemi", readiness, now=NOW)
+    entry = next(e for e in stemi.passed_over if e.hospital.id == "rsud-purwa")
+    assert [(r.code, r.message) for r in entry.reasons] == [
+        (PassOver.NO_READINESS, "has never reported free ICU beds")
+    ]
+
+
 def test_stale_readiness_is_passed_over_with_its_age(demo: Region) -> None:
     readiness = all_ready(demo)
     readiness["rsud-purwa"] = ready(beds_updated_at=NOW - timedelta(hours=9))
