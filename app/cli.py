@@ -1,9 +1,9 @@
-"""The `satria` command: region packs now; the service, users and the database as they come."""
+"""The `satria` command: the service, region packs, the database, users and the registry."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,6 +20,10 @@ region_app = typer.Typer(help="Region packs: roads, hospitals, ambulance posts."
 app.add_typer(region_app, name="region")
 db_app = typer.Typer(help="The database: migrations.")
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="Users and their API keys.")
+app.add_typer(users_app, name="users")
+registry_app = typer.Typer(help="The local civil registry for offline NIK verification.")
+app.add_typer(registry_app, name="registry")
 console = Console()
 
 RegionsDir = Annotated[
@@ -50,20 +54,110 @@ def serve(
         str | None, typer.Option(help="Listen address (default from settings).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (several need PostgreSQL).")
+    ] = 1,
 ) -> None:
     """Run the service on the configured (by default embedded) resources."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     from app.core.config import Settings  # noqa: PLC0415
-    from app.main import create_app  # noqa: PLC0415
 
     settings = Settings()
+    # Each worker builds its own app from the same SATRIA_* settings.
     uvicorn.run(
-        create_app(settings),
+        "app.main:create_app",
+        factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers,
         log_level="info",
     )
+
+
+def _prepared_database() -> tuple[Any, Any, Any]:
+    """Settings, engine and vault of a database that is migrated and seeded from the region."""
+    from sqlmodel import Session  # noqa: PLC0415
+
+    from app.core.config import Settings  # noqa: PLC0415
+    from app.core.db import make_engine, startup_lock, upgrade  # noqa: PLC0415
+    from app.core.security import PersonalDataVault, master_secret  # noqa: PLC0415
+    from app.main import load_region  # noqa: PLC0415
+    from app.services.hospitals import seed_from_region  # noqa: PLC0415
+
+    settings = Settings()
+    engine = make_engine(settings.database)
+    with startup_lock(engine):
+        upgrade(settings.database)
+        with Session(engine) as session:
+            seed_from_region(session, load_region(settings))
+    return (
+        settings,
+        engine,
+        PersonalDataVault(master_secret(settings.secret_key, settings.data_dir)),
+    )
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Option(help="Who the key is for.")],
+    role: Annotated[str, typer.Option(help="operator, crew, hospital, facility, agency, admin.")],
+    hospital: Annotated[str | None, typer.Option(help="Hospital id (role hospital).")] = None,
+    ambulance: Annotated[str | None, typer.Option(help="Ambulance id (role crew).")] = None,
+    lon: Annotated[float | None, typer.Option(help="Facility longitude (role facility).")] = None,
+    lat: Annotated[float | None, typer.Option(help="Facility latitude (role facility).")] = None,
+    days: Annotated[int | None, typer.Option(help="Key lifetime in days.")] = None,
+) -> None:
+    """Create a user and print its API key (shown this once; only its hash is kept)."""
+    from sqlmodel import Session  # noqa: PLC0415
+
+    from app.errors import SatriaError  # noqa: PLC0415
+    from app.models import Role  # noqa: PLC0415
+    from app.services import users  # noqa: PLC0415
+    from routing import LonLat  # noqa: PLC0415
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        console.print(f"[red]unknown role {role!r}[/red]: one of {', '.join(Role)}")
+        raise typer.Exit(2) from None
+    settings, engine, _vault = _prepared_database()
+    facility = LonLat(lon, lat) if lon is not None and lat is not None else None
+    try:
+        with Session(engine) as session:
+            user = users.create_user(
+                session, name=name, role=role_value, hospital_id=hospital,
+                ambulance_id=ambulance, facility=facility,
+            )  # fmt: skip
+            issued = users.issue_key(
+                session, user_id=user.id or 0, days=days or settings.api_key_days
+            )
+            session.commit()
+    except SatriaError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    expiry = f"expires {issued.expires_at:%Y-%m-%d}" if issued.expires_at else "no expiry"
+    console.print(f"user {issued.user_id} ({role_value}), key {issued.key_id}, {expiry}")
+    typer.echo(issued.key)
+
+
+@registry_app.command("import")
+def registry_import(
+    csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: nik,name")],
+) -> None:
+    """Import residents into the local civil registry (offline NIK verification)."""
+    from sqlmodel import Session  # noqa: PLC0415
+
+    from app.services.registry import import_csv  # noqa: PLC0415
+
+    _settings, engine, vault = _prepared_database()
+    with Session(engine) as session:
+        result = import_csv(session, vault, csv_file)
+    console.print(
+        f"added {result.added}, updated {result.updated}, rejected {len(result.rejected)}"
+    )
+    for line in result.rejected[:50]:
+        console.print(f"  {line}")
 
 
 @region_app.command("demo")

@@ -1,26 +1,106 @@
-"""Domain errors mapped once to problem-style JSON (RFC 9457) responses."""
+"""One error hierarchy for the service, mapped once to problem-style JSON (RFC 9457).
+
+Services raise these; route handlers never build error responses themselves. Every body has
+``type``, ``title``, ``status`` and ``detail``; validation problems add ``errors``, one entry
+per faulty field with its location, so that a client can point at the field.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from routing.errors import RegionError, RoutingError, SnapError, TaxonomyError
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger("satria.errors")
 
 
-def problem(status: int, title: str, detail: str) -> JSONResponse:
+class SatriaError(Exception):
+    """Base of the service's own errors: an HTTP status, a title, and a message for people."""
+
+    status = 500
+    title = "Internal error"
+
+
+class InputError(SatriaError):
+    """A request that is well-formed but cannot be acted on (names the field in the message)."""
+
+    status = 422
+    title = "Invalid input"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AuthenticationError(SatriaError):
+    """No key, or a key that is unknown, revoked or expired."""
+
+    status = 401
+    title = "Not authenticated"
+
+
+class PermissionDeniedError(SatriaError):
+    """The key is valid but its role or bound entity does not allow this."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class NotFoundError(SatriaError):
+    """No such entity (or none that this user may see)."""
+
+    status = 404
+    title = "Not found"
+
+
+class ConflictError(SatriaError):
+    """The entity's state does not allow this change (an illegal status transition, a busy
+    ambulance, a key prefix taken)."""
+
+    status = 409
+    title = "Conflict"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     """A problem+json response."""
-    return JSONResponse(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail},
-        status_code=status,
-        media_type=PROBLEM,
-    )
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    """Each validation fault with its dotted location; never the rejected value (it may be a
+    NIK or a phone number)."""
+    return [
+        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+        for error in exc.errors()
+    ]
 
 
 def install(app: FastAPI) -> None:
-    """Map the routing library's errors to HTTP problems."""
+    """Map the service's and the routing library's errors to HTTP problems."""
+
+    @app.exception_handler(SatriaError)
+    async def satria_error(_request: Request, exc: SatriaError) -> JSONResponse:
+        extra = {"field": exc.field} if isinstance(exc, InputError) and exc.field else {}
+        return problem(exc.status, exc.title, str(exc), **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail))
 
     @app.exception_handler(RoutingError)
     async def routing_error(_request: Request, exc: RoutingError) -> JSONResponse:
@@ -28,4 +108,5 @@ def install(app: FastAPI) -> None:
             return problem(422, "Unprocessable location or category", str(exc))
         if isinstance(exc, RegionError):
             return problem(503, "Region unavailable", str(exc))
+        log.error("routing failed: %s", type(exc).__name__)
         return problem(500, "Routing failed", str(exc))

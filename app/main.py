@@ -6,32 +6,72 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from app import errors
-from app.api.routes import routing
+from app.api.routes import admin, ambulances, calls, routing
+from app.api.routes import hospitals as hospitals_routes
 from app.core.config import Settings
-from app.core.db import make_engine, upgrade
+from app.core.db import make_engine, startup_lock, upgrade
+from app.core.security import PersonalDataVault, master_secret
+from app.services import hospitals
+from app.services.state import ServiceState
+from app.services.verification import (
+    CircuitBreaker,
+    HttpRegistryVerifier,
+    LocalRegistryVerifier,
+    Verifier,
+)
+from app.services.verification_runner import VerificationRunner, pending_jobs
 from routing import Region
-from routing.demo import generate_demo
-from routing.errors import RegionNotFoundError
+from routing.demo import GENERATOR_VERSION, generate_demo
+from routing.errors import RegionError
+from routing.pack import read_meta
 
 log = logging.getLogger("satria")
 
 
 def load_region(settings: Settings) -> Region:
-    """The configured region; the demo region is generated on first use (deterministic)."""
-    try:
-        return Region.load(
-            settings.region, regions_dir=settings.regions_dir, max_snap_m=settings.max_snap_m
-        )
-    except RegionNotFoundError:
-        if settings.region != "demo":
-            raise
+    """The configured region; the demo region is (re)generated when missing or outdated."""
+    if settings.region == "demo" and not _demo_is_current(settings.regions_dir / "demo"):
         log.info("generating the SYNTHETIC demo region in %s", settings.regions_dir / "demo")
         generate_demo(settings.regions_dir / "demo")
-        return Region.load("demo", regions_dir=settings.regions_dir, max_snap_m=settings.max_snap_m)
+    return Region.load(
+        settings.region, regions_dir=settings.regions_dir, max_snap_m=settings.max_snap_m
+    )
+
+
+def _demo_is_current(directory: Path) -> bool:
+    try:
+        meta = read_meta(directory)
+    except RegionError:
+        return False
+    return bool(meta.extra.get("generator", {}).get("version") == GENERATOR_VERSION)
+
+
+def build_verifier(settings: Settings, engine: Engine, vault: PersonalDataVault) -> Verifier:
+    """The registry adapter in force: HTTP when a registry URL is set, else the local table."""
+    if not settings.registry_url:
+        return LocalRegistryVerifier(engine, vault)
+    return HttpRegistryVerifier(
+        settings.registry_url,
+        user=settings.registry_user,
+        password=settings.registry_password,
+        timeout_s=settings.registry_timeout_s,
+        attempts=settings.registry_attempts,
+        breaker=CircuitBreaker(
+            settings.registry_breaker_failures, settings.registry_breaker_reset_s
+        ),
+    )
+
+
+def verification_deadline_s(settings: Settings) -> float:
+    """How long one verification may take in all: every attempt, with backoff between."""
+    return settings.registry_timeout_s * settings.registry_attempts + 2.0
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,15 +81,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        upgrade(settings.database)  # the schema is current before the first request
-        app.state.engine = make_engine(settings.database)
-        app.state.region = load_region(settings)
+        engine = make_engine(settings.database)
+        region = load_region(settings)
+        vault = PersonalDataVault(master_secret(settings.secret_key, settings.data_dir))
+        with startup_lock(engine):
+            upgrade(settings.database)  # the schema is current before the first request
+            with Session(engine) as session:
+                seeded = hospitals.seed_from_region(session, region)
+                pending = pending_jobs(session, vault)
+        if any(seeded):
+            log.info("registry seeded: %d hospitals, %d ambulances", *seeded)
+        verifier = build_verifier(settings, engine, vault)
+        runner = VerificationRunner(verifier, engine, deadline_s=verification_deadline_s(settings))
+        await runner.start(pending)
+        app.state.engine, app.state.region, app.state.vault = engine, region, vault
+        app.state.services = ServiceState(
+            boards=hospitals.BoardCache(region),
+            verification=runner,
+            readiness_stale_after_s=settings.readiness_stale_after_s,
+        )
         gc.freeze()  # the region's objects live as long as the process: keep them out of GC scans
-        log.info("region %s loaded (%s)", app.state.region.meta.name, app.state.region.meta.title)
+        log.info("region %s loaded (%s)", region.meta.name, region.meta.title)
         try:
             yield
         finally:
-            app.state.engine.dispose()
+            await runner.stop()
+            if isinstance(verifier, HttpRegistryVerifier):
+                await verifier.aclose()
+            engine.dispose()
 
     app = FastAPI(
         title="Satria",
@@ -58,7 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    app.include_router(routing.router)
+    for module in (calls, hospitals_routes, ambulances, admin, routing):
+        app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -11,13 +11,51 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, String, TypeDecorator
 from sqlmodel import Field, SQLModel
 
-TZ = DateTime(timezone=True)  # PostgreSQL timestamptz; SQLite stores the UTC text
-# Enumerations are stored as their text values: adding a status later is a code change, not
-# an ALTER TYPE on PostgreSQL.
-ENUM_TEXT = String(24)
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend: PostgreSQL timestamptz; SQLite keeps UTC text and
+    hands back naive values, which are made aware again here, once, for the whole service."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            msg = "naive datetime: the service stores aware UTC times only"
+            raise ValueError(msg)
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+TZ = UtcDateTime()
+
+
+class EnumText(TypeDecorator[StrEnum]):
+    """An enumeration stored as its text value and read back as the enumeration.
+
+    Text, not a database ENUM: adding a status later is a code change, not an ALTER TYPE
+    on PostgreSQL. Reading back the enumeration (not a bare string) keeps ``is`` checks true.
+    """
+
+    impl = String(24)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: StrEnum | str | None, dialect: Dialect) -> str | None:
+        return self.enum(value).value if value is not None else None
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return self.enum(value) if value is not None else None
 
 
 def utcnow() -> datetime:
@@ -83,7 +121,7 @@ class User(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
-    role: Role = Field(sa_type=ENUM_TEXT, index=True)
+    role: Role = Field(sa_type=EnumText(Role), index=True)
     hospital_id: str | None = Field(default=None, foreign_key="hospital.id")
     ambulance_id: str | None = Field(default=None, foreign_key="ambulance.id")
     facility_lon: float | None = None
@@ -118,6 +156,10 @@ class Hospital(SQLModel, table=True):
     )
     osm_id: str = Field(default="", max_length=40)
     address: str = Field(default="", max_length=300)
+    # The current readiness, each value with its time (see services.hospitals); the history
+    # is in ReadinessReport. ``version`` grows with every change that a ranking depends on.
+    readiness: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
 
 
 class ReadinessReport(SQLModel, table=True):
@@ -143,11 +185,25 @@ class Caller(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     phone_hash: str | None = Field(default=None, max_length=64, index=True)
     phone_masked: str | None = Field(default=None, max_length=20)
+    phone_ciphertext: str | None = Field(default=None, max_length=300)  # to call back
     nik_hash: str | None = Field(default=None, max_length=64, index=True)
     nik_masked: str | None = Field(default=None, max_length=16)
     nik_ciphertext: str | None = Field(default=None, max_length=300)
     name_ciphertext: str | None = Field(default=None, max_length=600)
     registered_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class RegistryPerson(SQLModel, table=True):
+    """A resident in the local civil registry (offline verification), imported from CSV.
+
+    Only keyed hashes are kept: enough to answer "is this NIK registered, and under this
+    name?", not enough for a copy of the database to list anyone's NIK or name.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    nik_hash: str = Field(max_length=64, unique=True)
+    name_hash: str = Field(max_length=64)
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
 class Ambulance(SQLModel, table=True):
@@ -158,11 +214,19 @@ class Ambulance(SQLModel, table=True):
     post_id: str = Field(max_length=80)
     crew: str = Field(default="", max_length=300)
     status: AmbulanceStatus = Field(
-        default=AmbulanceStatus.AVAILABLE, sa_type=ENUM_TEXT, index=True
+        default=AmbulanceStatus.AVAILABLE, sa_type=EnumText(AmbulanceStatus), index=True
     )
     lon: float | None = None
     lat: float | None = None
     position_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class LocationSource(StrEnum):
+    """Where a call's point came from."""
+
+    POINT = "point"  # the caller or the operator gave coordinates
+    DISTRICT = "district"  # only a district and an address: the district's centre is used
+    FACILITY = "facility"  # an inter-facility transfer starts at the facility
 
 
 class Call(SQLModel, table=True):
@@ -173,17 +237,29 @@ class Call(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ, index=True)
     created_by: int = Field(foreign_key="user.id")
-    status: CallStatus = Field(default=CallStatus.RECEIVED, sa_type=ENUM_TEXT)
+    status: CallStatus = Field(default=CallStatus.RECEIVED, sa_type=EnumText(CallStatus))
     category: str = Field(max_length=40)
-    triage: Triage = Field(sa_type=ENUM_TEXT)
+    triage: Triage = Field(sa_type=EnumText(Triage))
     lon: float | None = None
     lat: float | None = None
+    location_source: LocationSource = Field(
+        default=LocationSource.POINT, sa_type=EnumText(LocationSource)
+    )
     district_code: str | None = Field(default=None, max_length=6, index=True)
     address_ciphertext: str | None = Field(default=None, max_length=2000)
     patient_count: int = Field(default=1, ge=1)
     caller_id: int | None = Field(default=None, foreign_key="caller.id")
-    verification: Verification = Field(default=Verification.NOT_GIVEN, sa_type=ENUM_TEXT)
+    verification: Verification = Field(
+        default=Verification.NOT_GIVEN, sa_type=EnumText(Verification)
+    )
     verification_at: datetime | None = Field(default=None, sa_type=TZ)
+    verification_detail: str | None = Field(default=None, max_length=200)
+    recommended_hospital_id: str | None = Field(
+        default=None, foreign_key="hospital.id", max_length=80
+    )
+    recommended_ambulance_id: str | None = Field(
+        default=None, foreign_key="ambulance.id", max_length=40
+    )
     transfer_from_user: int | None = Field(default=None, foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
@@ -200,7 +276,7 @@ class Patient(SQLModel, table=True):
 
 
 class Dispatch(SQLModel, table=True):
-    """An ambulance assigned to a call."""
+    """An ambulance assigned to a call; released when the call closes or is cancelled."""
 
     id: int | None = Field(default=None, primary_key=True)
     call_id: int = Field(foreign_key="call.id", index=True)
@@ -209,6 +285,7 @@ class Dispatch(SQLModel, table=True):
     assigned_by: int = Field(foreign_key="user.id")
     recommended: bool
     eta_s: float | None = None
+    released_at: datetime | None = Field(default=None, sa_type=TZ)
 
 
 class Referral(SQLModel, table=True):
@@ -223,6 +300,7 @@ class Referral(SQLModel, table=True):
     created_by: int = Field(foreign_key="user.id")
     acknowledged_at: datetime | None = Field(default=None, sa_type=TZ)
     acknowledged_by: int | None = Field(default=None, foreign_key="user.id")
+    superseded_at: datetime | None = Field(default=None, sa_type=TZ)  # a new referral replaced it
 
 
 class AuditEvent(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Region pack files: region.toml, roads.npz, hospitals.csv, ambulance_posts.csv.
+"""Region pack files: region.toml, roads.npz, hospitals.csv, ambulance_posts.csv and the
+optional districts.csv.
 
 Reading validates every field and names the file and the row of the first problem it meets;
 writing produces files that reading accepts.
@@ -25,6 +26,7 @@ ROADS_FILE = "roads.npz"
 HOSPITALS_FILE = "hospitals.csv"
 POSTS_FILE = "ambulance_posts.csv"
 FEATURES_FILE = "features.geojson"
+DISTRICTS_FILE = "districts.csv"  # optional: kecamatan centres for calls without a point
 
 BED_COLUMNS = ("beds_igd", "beds_icu", "beds_nicu", "beds_picu", "beds_ward")
 HOSPITAL_COLUMNS = (
@@ -39,6 +41,7 @@ HOSPITAL_COLUMNS = (
     "address",
 )
 POST_COLUMNS = ("id", "name", "lon", "lat", "ambulances")
+DISTRICT_COLUMNS = ("code", "name", "lon", "lat")
 HOSPITAL_CLASSES = ("A", "B", "C", "D", "khusus", "")
 
 
@@ -94,6 +97,15 @@ class AmbulancePost:
     name: str
     location: LonLat
     ambulances: int
+
+
+@dataclass(frozen=True)
+class District:
+    """A district (kecamatan): its 6-digit Kemendagri code, name and a central point."""
+
+    code: str
+    name: str
+    centre: LonLat
 
 
 def read_meta(directory: Path) -> RegionMeta:
@@ -243,6 +255,33 @@ def read_posts(directory: Path, bbox: BBox) -> list[AmbulancePost]:
             AmbulancePost(post_id, name, location, _count(row["ambulances"], "ambulances", where))
         )
     return posts
+
+
+def read_districts(directory: Path, bbox: BBox) -> list[District]:
+    """Read and check districts.csv; no file means no districts."""
+    path = directory / DISTRICTS_FILE
+    if not path.is_file():
+        return []
+    districts: list[District] = []
+    seen: set[str] = set()
+    for line, row in _rows(path, DISTRICT_COLUMNS):
+        where = f"{path}, line {line}"
+        code = (row["code"] or "").strip()
+        if len(code) != 6 or not code.isdigit() or code in seen:
+            msg = f"{where}: code {code!r} is not a 6-digit district code, or is repeated"
+            raise RegionPackError(msg)
+        seen.add(code)
+        districts.append(District(code, (row["name"] or "").strip(), _location(row, bbox, where)))
+    return districts
+
+
+def write_districts(directory: Path, districts: Iterable[District]) -> None:
+    """Write districts.csv."""
+    with (directory / DISTRICTS_FILE).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(DISTRICT_COLUMNS)
+        for d in districts:
+            writer.writerow([d.code, d.name, _deg(d.centre.lon), _deg(d.centre.lat)])
 
 
 def write_hospitals(directory: Path, hospitals: Iterable[HospitalRow]) -> None:

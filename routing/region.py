@@ -25,14 +25,16 @@ from routing.errors import (
     RegionNotImportedError,
     RegionPackError,
 )
-from routing.geo import LonLat
+from routing.geo import LonLat, haversine_m
 from routing.network import FloatArray, RoadNetwork
 from routing.pack import (
     FEATURES_FILE,
     REGION_FILE,
     ROADS_FILE,
     AmbulancePost,
+    District,
     RegionMeta,
+    read_districts,
     read_hospitals,
     read_meta,
     read_posts,
@@ -94,12 +96,14 @@ class Region:
         taxonomy: Taxonomy,
         directory: Path | None = None,
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        districts: Sequence[District] = (),
     ) -> None:
         started = time.perf_counter()
         self.meta = meta
         self.network = network
         self.taxonomy = taxonomy
         self.posts = tuple(posts)
+        self.districts = {d.code: d for d in districts}
         self.directory = directory
         self.snapper = EdgeSnapper(network, bbox=meta.bbox, max_snap_m=max_snap_m)
         snapped = time.perf_counter()
@@ -138,6 +142,7 @@ class Region:
         network = RoadNetwork.load(roads)
         hospitals = read_hospitals(directory, meta.bbox, taxonomy)
         posts = read_posts(directory, meta.bbox)
+        districts = read_districts(directory, meta.bbox)
         files_s = time.perf_counter() - started
         region = cls(
             meta=meta,
@@ -147,6 +152,7 @@ class Region:
             taxonomy=taxonomy,
             directory=directory,
             max_snap_m=max_snap_m,
+            districts=districts,
         )
         region.timings = LoadTimings(files_s, region.timings.snapper_s, region.timings.tables_s)
         return region
@@ -187,6 +193,13 @@ class Region:
     def hospital(self, hospital_id: str) -> Hospital:
         """The hospital with this id (KeyError if none)."""
         return self.hospitals[self._hospital_index[hospital_id]]
+
+    def district_of(self, point: LonLat) -> District | None:
+        """The district whose centre is nearest (an approximation until the pack carries
+        district boundaries), or None when the pack lists no districts."""
+        if not self.districts:
+            return None
+        return min(self.districts.values(), key=lambda d: haversine_m(point, d.centre))
 
     def snap(self, point: LonLat) -> Snap:
         """Place a point on the nearest road edge (see EdgeSnapper.snap)."""
@@ -287,4 +300,5 @@ class Region:
             },
             "ambulance_posts": len(self.posts),
             "ambulances": sum(p.ambulances for p in self.posts),
+            "districts": len(self.districts),
         }

@@ -30,6 +30,20 @@ class Settings(BaseSettings):
     readiness_stale_after_s: float = Field(
         6 * 3600.0, gt=0, description="Readiness older than this passes a hospital over, s."
     )
+    registry_url: str = Field(
+        "", description="Base URL of the Dukcapil-style registry; empty: the local registry."
+    )
+    registry_user: str = Field("", description="User name for the registry (HTTP Basic).")
+    registry_password: str = Field("", repr=False, description="Password for the registry.")
+    registry_timeout_s: float = Field(3.0, gt=0, description="Registry timeout per attempt, s.")
+    registry_attempts: int = Field(2, ge=1, le=5, description="Registry attempts per check.")
+    registry_breaker_failures: int = Field(
+        5, ge=1, description="Consecutive registry failures that open the circuit."
+    )
+    registry_breaker_reset_s: float = Field(
+        30.0, gt=0, description="How long an open circuit waits before one trial, s."
+    )
+    api_key_days: int = Field(365, ge=1, description="Lifetime of a new API key, days.")
     host: str = Field("127.0.0.1", description="Address `satria serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `satria serve` listens on.")
 

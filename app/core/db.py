@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -46,3 +48,25 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision``."""
     command.upgrade(alembic_config(url), revision)
+
+
+STARTUP_LOCK_ID = 1190119  # any constant; PostgreSQL advisory locks are per database
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Serialise start-up work (migrations, seeding) between workers on PostgreSQL.
+
+    SQLite needs nothing: its own write lock serialises the seeding, and the embedded default
+    runs one process.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": STARTUP_LOCK_ID})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": STARTUP_LOCK_ID})
+            connection.commit()

@@ -18,6 +18,7 @@ from routing.pack import (
     FEATURES_FILE,
     ROADS_FILE,
     RegionMeta,
+    write_districts,
     write_hospitals,
     write_meta,
     write_posts,
@@ -25,7 +26,7 @@ from routing.pack import (
 from routing.speeds import SpeedTable
 
 DEFAULT_SEED = 119
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: districts.csv
 
 Progress = Callable[[str], None]
 
@@ -68,6 +69,7 @@ def generate_demo(
     say("placing hospitals and ambulance posts")
     write_hospitals(out_dir, facilities.hospitals(network))
     write_posts(out_dir, facilities.posts(network))
+    write_districts(out_dir, facilities.districts(network))
     network.save(out_dir / ROADS_FILE)
     (out_dir / FEATURES_FILE).write_text(json.dumps(features()), encoding="utf-8")
     write_meta(out_dir, demo_meta(seed))

@@ -13,7 +13,7 @@ import numpy as np
 from routing.demo import geography as geo
 from routing.geo import LonLat
 from routing.network import RoadNetwork
-from routing.pack import AmbulancePost, HospitalRow
+from routing.pack import AmbulancePost, District, HospitalRow
 
 FULL = (
     "igd_24h", "icu", "nicu", "picu", "cath_lab", "ct_scan", "stroke_unit", "neurosurgery",
@@ -129,4 +129,28 @@ def posts(network: RoadNetwork) -> list[AmbulancePost]:
     return [
         AmbulancePost(post_id, name, _place(network, town, offset), count)
         for post_id, name, town, offset, count in POSTS
+    ]
+
+
+# Each synthetic town stands for a real Banyumas district (Kemendagri code), so that calls
+# giving only a district can be tried on the demo; the positions are the synthetic towns'.
+DISTRICTS: tuple[tuple[str, str, str], ...] = (
+    ("330226", "Purwokerto Timur", "purwa"),
+    ("330210", "Kalibagor", "sokawera"),
+    ("330211", "Banyumas", "kotalama"),
+    ("330214", "Ajibarang", "ajibarang"),
+    ("330202", "Wangon", "wangon"),
+    ("330219", "Sokaraja", "sokaraja"),
+    ("330212", "Patikraja", "patikraja"),
+    ("330205", "Kebasen", "kebasen"),
+    ("330217", "Cilongok", "cilongok"),
+    ("330209", "Somagede", "somagede"),
+    ("330222", "Baturraden", "baturaden"),
+)
+
+
+def districts(network: RoadNetwork) -> list[District]:
+    """The demo districts, centred on their synthetic towns' centres."""
+    return [
+        District(code, name, _place(network, town, (0.0, 0.0))) for code, name, town in DISTRICTS
     ]

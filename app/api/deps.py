@@ -1,0 +1,102 @@
+"""Dependencies: the resources the lifespan made, and who is calling.
+
+Keys arrive as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; both are declared so
+that /docs can send them. A route states the roles it admits with ``Allow(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.core.config import Settings
+from app.core.security import PersonalDataVault
+from app.errors import AuthenticationError, PermissionDeniedError
+from app.models import Role
+from app.services.state import ServiceState
+from app.services.users import Principal, authenticate
+from routing import Region
+
+_bearer = HTTPBearer(auto_error=False, description="API key as a bearer token.")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key.")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A database session for one request."""
+    engine: Engine = request.app.state.engine
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_region(request: Request) -> Region:
+    """The region loaded in the lifespan."""
+    region: Region = request.app.state.region
+    return region
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_vault(request: Request) -> PersonalDataVault:
+    """Hashing and encryption of personal data."""
+    vault: PersonalDataVault = request.app.state.vault
+    return vault
+
+
+def get_services(request: Request) -> ServiceState:
+    """Shared service state (readiness board cache, verification queue)."""
+    state: ServiceState = request.app.state.services
+    return state
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+RegionDep = Annotated[Region, Depends(get_region)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+VaultDep = Annotated[PersonalDataVault, Depends(get_vault)]
+ServicesDep = Annotated[ServiceState, Depends(get_services)]
+
+
+def current_principal(
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header_key: Annotated[str | None, Depends(_header)],
+) -> Principal:
+    """The authenticated caller; 401 without a valid key."""
+    key = bearer.credentials if bearer is not None else header_key
+    if not key:
+        msg = "an API key is required (Authorization: Bearer <key> or X-API-Key)"
+        raise AuthenticationError(msg)
+    return authenticate(session, key)
+
+
+class Allow:
+    """A dependency admitting only the given roles (403 for the others)."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in self.roles:
+            allowed = ", ".join(sorted(self.roles))
+            msg = f"role {principal.role} may not do this (allowed: {allowed})"
+            raise PermissionDeniedError(msg)
+        return principal
+
+
+Operator = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN))]
+Admin = Annotated[Principal, Depends(Allow(Role.ADMIN))]
+HospitalUser = Annotated[Principal, Depends(Allow(Role.HOSPITAL, Role.ADMIN))]
+CrewUser = Annotated[Principal, Depends(Allow(Role.CREW))]
+FacilityUser = Annotated[Principal, Depends(Allow(Role.FACILITY))]
+OperatorOrCrew = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN, Role.CREW))]
+Staff = Annotated[
+    Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN, Role.HOSPITAL, Role.CREW, Role.FACILITY))
+]

@@ -1,0 +1,217 @@
+"""Calls: intake, lookup, dispatch, referral, status; transfers; the crew's assignment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.api import schemas as s
+from app.api import views
+from app.api.deps import (
+    CrewUser,
+    FacilityUser,
+    Operator,
+    OperatorOrCrew,
+    RegionDep,
+    ServicesDep,
+    SessionDep,
+    VaultDep,
+)
+from app.models import CallStatus
+from app.services import calls, dispatch
+from app.services.calls import CallIn, PatientIn
+
+router = APIRouter(prefix="/api", tags=["calls"])
+
+
+def _patients(items: list[s.PatientCreate]) -> list[PatientIn]:
+    return [PatientIn(p.name, p.age_years, p.sex, p.condition) for p in items]
+
+
+def _created(
+    session: SessionDep, region: RegionDep, created: calls.CallCreated
+) -> s.CallCreatedOut:
+    return s.CallCreatedOut(
+        call=views.call_out(session, created.call, region),
+        caller_known=created.caller_known,
+        assessment=views.assessment_out(created.assessment, region),
+    )
+
+
+@router.post("/calls", status_code=status.HTTP_201_CREATED)
+def create_call(
+    body: s.CallCreate,
+    principal: Operator,
+    session: SessionDep,
+    region: RegionDep,
+    vault: VaultDep,
+    services: ServicesDep,
+) -> s.CallCreatedOut:
+    """Take an emergency call: stored at once, hospitals ranked, nearest ambulances found."""
+    call_in = CallIn(
+        category=body.category,
+        triage=body.triage,
+        lon=body.lon,
+        lat=body.lat,
+        district_code=body.district_code,
+        address=body.address,
+        patient_count=body.patient_count,
+        patients=_patients(body.patients),
+        caller_nik=body.caller.nik,
+        caller_phone=body.caller.phone,
+        caller_name=body.caller.name,
+    )
+    created = calls.create_call(
+        session, call_in=call_in, principal=principal, region=region, vault=vault, state=services
+    )
+    return _created(session, region, created)
+
+
+@router.get("/calls")
+def list_calls(
+    _principal: Operator,
+    session: SessionDep,
+    region: RegionDep,
+    status_: Annotated[list[CallStatus] | None, Query(alias="status")] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    district_code: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[s.CallOut]:
+    """List calls, newest first, by status, creation time range and district."""
+    rows = calls.list_calls(
+        session, status=status_, since=since, until=until, district_code=district_code,
+        limit=limit, offset=offset,
+    )  # fmt: skip
+    return [views.call_out(session, c, region) for c in rows]
+
+
+@router.get("/calls/{call_id}")
+def get_call(
+    call_id: int, _principal: Operator, session: SessionDep, region: RegionDep
+) -> s.CallOut:
+    """One call with its verification, dispatch and referral."""
+    return views.call_out(session, calls.get_call(session, call_id), region)
+
+
+@router.get("/calls/{call_id}/assessment")
+def assess_call(
+    call_id: int,
+    _principal: Operator,
+    session: SessionDep,
+    region: RegionDep,
+    services: ServicesDep,
+) -> s.AssessmentOut:
+    """Rank the hospitals and ambulances again for a call, with readiness as of now."""
+    call = calls.get_call(session, call_id)
+    return views.assessment_out(
+        calls.assess(session, region=region, state=services, call=call), region
+    )
+
+
+@router.get("/calls/{call_id}/personal")
+def personal_data(
+    call_id: int, principal: Operator, session: SessionDep, vault: VaultDep
+) -> s.CallPersonalOut:
+    """The caller's NIK, name, phone and the address in clear, for the operator (audited)."""
+    data = calls.reveal_personal_data(session, vault, call_id=call_id, principal=principal)
+    return s.CallPersonalOut(call_id=call_id, **data.__dict__)
+
+
+@router.post("/calls/{call_id}/dispatch")
+def dispatch_call(
+    call_id: int,
+    body: s.DispatchCreate,
+    principal: Operator,
+    session: SessionDep,
+    region: RegionDep,
+    services: ServicesDep,
+) -> s.CallOut:
+    """Assign an ambulance: the recommended one, or the operator's choice."""
+    dispatch.dispatch(
+        session, call_id=call_id, ambulance_id=body.ambulance_id, principal=principal,
+        region=region, state=services,
+    )  # fmt: skip
+    return views.call_out(session, calls.get_call(session, call_id), region)
+
+
+@router.post("/calls/{call_id}/referral")
+def refer_call(
+    call_id: int,
+    body: s.ReferralCreate,
+    principal: Operator,
+    session: SessionDep,
+    region: RegionDep,
+    services: ServicesDep,
+) -> s.CallOut:
+    """Choose the destination hospital: the recommended one, or another with a reason."""
+    dispatch.refer(
+        session, call_id=call_id, hospital_id=body.hospital_id,
+        override_reason=body.override_reason, principal=principal, region=region,
+        state=services,
+    )  # fmt: skip
+    return views.call_out(session, calls.get_call(session, call_id), region)
+
+
+@router.post("/calls/{call_id}/status")
+def change_status(
+    call_id: int,
+    body: s.StatusChange,
+    principal: OperatorOrCrew,
+    session: SessionDep,
+    region: RegionDep,
+) -> s.CallOut:
+    """Move a call along its lifecycle; an illegal transition answers 409."""
+    call = dispatch.change_status(
+        session, call_id=call_id, status=body.status, reason=body.reason, principal=principal
+    )
+    return views.call_out(session, call, region)
+
+
+@router.post("/transfers", status_code=status.HTTP_201_CREATED)
+def create_transfer(
+    body: s.TransferCreate,
+    principal: FacilityUser,
+    session: SessionDep,
+    region: RegionDep,
+    vault: VaultDep,
+    services: ServicesDep,
+) -> s.CallCreatedOut:
+    """Request an inter-facility transfer from this Puskesmas or clinic's own location."""
+    call_in = CallIn(
+        category=body.category,
+        triage=body.triage,
+        patient_count=body.patient_count,
+        patients=_patients(body.patients),
+    )
+    created = calls.create_call(
+        session, call_in=call_in, principal=principal, region=region, vault=vault, state=services
+    )
+    return _created(session, region, created)
+
+
+@router.get("/transfers")
+def list_transfers(
+    principal: FacilityUser, session: SessionDep, region: RegionDep
+) -> list[s.CallOut]:
+    """This facility's own transfer requests, newest first."""
+    rows = calls.list_calls(session, transfer_from_user=principal.user_id)
+    return [views.call_out(session, c, region) for c in rows]
+
+
+@router.get("/crew/assignment")
+def crew_assignment(
+    principal: CrewUser, session: SessionDep, region: RegionDep, vault: VaultDep
+) -> s.CrewAssignmentOut:
+    """The call this crew's ambulance is on, with its address and destination hospital."""
+    item = dispatch.crew_assignment(session, principal=principal)
+    if item is None:
+        return s.CrewAssignmentOut(call=None)
+    token = item.call.address_ciphertext
+    return s.CrewAssignmentOut(
+        call=views.call_out(session, item.call, region),
+        address=vault.decrypt(token) if token else None,
+    )

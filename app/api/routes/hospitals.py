@@ -1,0 +1,112 @@
+"""Hospitals: the registry, readiness reports, and the patients coming to each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlmodel import col, select
+
+from app.api import schemas as s
+from app.api import views
+from app.api.deps import Admin, HospitalUser, RegionDep, ServicesDep, SessionDep, Staff
+from app.errors import NotFoundError
+from app.models import Hospital, Role
+from app.services import dispatch, hospitals
+from app.services.users import Principal
+
+router = APIRouter(prefix="/api", tags=["hospitals"])
+
+
+def _own(principal: Principal, hospital_id: str) -> None:
+    """A hospital user acts for its own hospital only (others look absent to it)."""
+    if principal.role is Role.HOSPITAL and principal.hospital_id != hospital_id:
+        msg = f"no hospital {hospital_id!r} among yours"
+        raise NotFoundError(msg)
+
+
+@router.get("/hospitals")
+def list_hospitals(
+    _principal: Staff, session: SessionDep, services: ServicesDep
+) -> list[s.HospitalOut]:
+    """Every hospital with its capabilities and readiness (stale values flagged)."""
+    rows = session.exec(select(Hospital).order_by(col(Hospital.id)))
+    return [views.hospital_out(h, stale_after_s=services.readiness_stale_after_s) for h in rows]
+
+
+@router.get("/hospitals/{hospital_id}")
+def get_hospital(
+    hospital_id: str, _principal: Staff, session: SessionDep, services: ServicesDep
+) -> s.HospitalOut:
+    """One hospital with its readiness, each value with the time it was reported."""
+    row = hospitals.get_hospital(session, hospital_id)
+    return views.hospital_out(row, stale_after_s=services.readiness_stale_after_s)
+
+
+@router.patch("/hospitals/{hospital_id}")
+def update_hospital(
+    hospital_id: str,
+    body: s.HospitalUpdate,
+    principal: Admin,
+    session: SessionDep,
+    region: RegionDep,
+    services: ServicesDep,
+) -> s.HospitalOut:
+    """Correct a hospital's name, capabilities or bed capacity (administrators)."""
+    row = hospitals.update_hospital(
+        session, hospital_id=hospital_id, name=body.name, capabilities=body.capabilities,
+        bed_capacity=body.bed_capacity, region=region, actor_user_id=principal.user_id,
+    )  # fmt: skip
+    return views.hospital_out(row, stale_after_s=services.readiness_stale_after_s)
+
+
+@router.put("/hospitals/{hospital_id}/readiness")
+def report_readiness(
+    hospital_id: str,
+    body: s.ReadinessUpdate,
+    principal: HospitalUser,
+    session: SessionDep,
+    region: RegionDep,
+    services: ServicesDep,
+) -> s.HospitalOut:
+    """Report free beds, diversion or a capability down; only the values given change."""
+    _own(principal, hospital_id)
+    change = hospitals.ReadinessChange(
+        free_beds=body.free_beds,
+        on_diversion=body.on_diversion,
+        diversion_reason=body.diversion_reason,
+        capabilities_down=body.capabilities_down,
+    )
+    row = hospitals.report_readiness(
+        session, hospital_id=hospital_id, change=change, region=region,
+        actor_user_id=principal.user_id,
+    )  # fmt: skip
+    return views.hospital_out(row, stale_after_s=services.readiness_stale_after_s)
+
+
+@router.get("/hospitals/{hospital_id}/incoming")
+def incoming(
+    hospital_id: str,
+    principal: HospitalUser,
+    session: SessionDep,
+    include_closed: Annotated[bool, Query()] = False,
+) -> list[s.IncomingOut]:
+    """Patients referred to this hospital, with their clinical summary (no names)."""
+    _own(principal, hospital_id)
+    hospitals.get_hospital(session, hospital_id)
+    items = dispatch.incoming(session, hospital_id=hospital_id, include_closed=include_closed)
+    return [views.incoming_out(session, item) for item in items]
+
+
+@router.post("/referrals/{referral_id}/acknowledgement")
+def acknowledge(referral_id: int, principal: HospitalUser, session: SessionDep) -> s.ReferralOut:
+    """The hospital confirms it has seen an incoming patient and is getting ready."""
+    r = dispatch.acknowledge(session, referral_id=referral_id, principal=principal)
+    return s.ReferralOut(
+        referral_id=r.id or 0,
+        hospital_id=r.hospital_id,
+        recommended_hospital_id=r.recommended_hospital_id,
+        override_reason=r.override_reason,
+        created_at=r.created_at,
+        acknowledged_at=r.acknowledged_at,
+    )

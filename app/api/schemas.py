@@ -1,0 +1,434 @@
+"""Public request and response models: table models never leave the API.
+
+Personal data appears only masked here; the operator handling a call reads it in clear
+through its own audited route.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from app.models import (
+    AmbulanceStatus,
+    CallStatus,
+    LocationSource,
+    Role,
+    Triage,
+    Verification,
+)
+from routing.ranking import RankedHospital, Ranking
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (WGS 84).")]
+Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+# --- ranking --------------------------------------------------------------------------------
+
+
+class ReasonOut(BaseModel):
+    """Why a hospital was passed over."""
+
+    code: str
+    message: str
+    subject: str | None
+
+
+class RankedHospitalOut(BaseModel):
+    """A hospital with its ETA (s) and road distance (m) from the incident."""
+
+    hospital_id: str
+    name: str
+    hospital_class: str
+    lon: float
+    lat: float
+    eta_s: float | None
+    distance_m: float | None
+    reasons: list[ReasonOut]
+
+
+class RankingOut(BaseModel):
+    """Eligible hospitals fastest first, then the passed-over ones with reasons."""
+
+    category: str
+    synthetic_region: bool
+    eligible: list[RankedHospitalOut]
+    passed_over: list[RankedHospitalOut]
+
+
+def ranked_out(entry: RankedHospital) -> RankedHospitalOut:
+    """A ranked hospital for the API (unreachable: null ETA and distance)."""
+    finite = entry.eta_s != float("inf")
+    return RankedHospitalOut(
+        hospital_id=entry.hospital.id,
+        name=entry.hospital.name,
+        hospital_class=entry.hospital.hospital_class,
+        lon=entry.hospital.location.lon,
+        lat=entry.hospital.location.lat,
+        eta_s=round(entry.eta_s, 1) if finite else None,
+        distance_m=round(entry.distance_m, 1) if finite else None,
+        reasons=[
+            ReasonOut(code=r.code, message=r.message, subject=r.subject) for r in entry.reasons
+        ],
+    )
+
+
+def ranking_out(ranking: Ranking, *, synthetic: bool) -> RankingOut:
+    """A ranking for the API."""
+    return RankingOut(
+        category=ranking.category.code,
+        synthetic_region=synthetic,
+        eligible=[ranked_out(e) for e in ranking.eligible],
+        passed_over=[ranked_out(e) for e in ranking.passed_over],
+    )
+
+
+# --- calls ----------------------------------------------------------------------------------
+
+
+class PatientCreate(BaseModel):
+    """A patient as described by the caller."""
+
+    name: ShortText | None = None
+    age_years: int | None = Field(default=None, ge=0, le=130)
+    sex: Annotated[str, StringConstraints(pattern="^(male|female)$")] | None = None
+    condition: LongText = ""
+
+
+class CallerCreate(BaseModel):
+    """Who is calling: a NIK and/or a phone number (both optional: an emergency never waits)."""
+
+    nik: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    name: ShortText | None = None
+
+
+class CallCreate(BaseModel):
+    """A new emergency call: where, what, how urgent, who calls, who is hurt."""
+
+    category: str = Field(description="Emergency category code (GET /api/categories).")
+    triage: Triage
+    lon: Lon | None = None
+    lat: Lat | None = None
+    district_code: str | None = Field(
+        default=None, description="Kemendagri district code, e.g. 330226; when no point."
+    )
+    address: LongText | None = None
+    patient_count: int = Field(default=1, ge=1, le=500)
+    patients: list[PatientCreate] = Field(default_factory=list, max_length=50)
+    caller: CallerCreate = Field(default_factory=CallerCreate)
+
+
+class TransferCreate(BaseModel):
+    """An inter-facility transfer request from a Puskesmas or clinic (its own location)."""
+
+    category: str
+    triage: Triage
+    patient_count: int = Field(default=1, ge=1, le=50)
+    patients: list[PatientCreate] = Field(default_factory=list, max_length=50)
+
+
+class LocationOut(BaseModel):
+    """Where the call is."""
+
+    source: LocationSource
+    lon: float | None
+    lat: float | None
+    district_code: str | None
+    district_name: str | None
+
+
+class VerificationOut(BaseModel):
+    """The NIK check's outcome."""
+
+    status: Verification
+    detail: str | None
+    at: datetime | None
+
+
+class CallerOut(BaseModel):
+    """The caller, masked."""
+
+    nik_masked: str | None
+    phone_masked: str | None
+
+
+class PatientOut(BaseModel):
+    """A patient's clinical summary (no name)."""
+
+    age_years: int | None
+    sex: str | None
+    condition: str
+
+
+class DispatchOut(BaseModel):
+    """The ambulance on the call."""
+
+    ambulance_id: str
+    assigned_at: datetime
+    eta_s: float | None
+    recommended: bool
+
+
+class ReferralOut(BaseModel):
+    """The destination hospital."""
+
+    referral_id: int
+    hospital_id: str
+    recommended_hospital_id: str | None
+    override_reason: str | None
+    created_at: datetime
+    acknowledged_at: datetime | None
+
+
+class CallOut(BaseModel):
+    """An emergency call or a transfer request, as the operators see it."""
+
+    id: int
+    status: CallStatus
+    created_at: datetime
+    updated_at: datetime
+    category: str
+    triage: Triage
+    transfer: bool
+    location: LocationOut
+    patient_count: int
+    patients: list[PatientOut]
+    verification: VerificationOut
+    caller: CallerOut | None
+    recommended_hospital_id: str | None
+    recommended_ambulance_id: str | None
+    dispatch: DispatchOut | None
+    referral: ReferralOut | None
+
+
+class AmbulanceOptionOut(BaseModel):
+    """An available ambulance with its road ETA to the incident (s)."""
+
+    ambulance_id: str
+    name: str
+    post_id: str
+    eta_s: float
+    lon: float
+    lat: float
+    position_at: datetime | None
+
+
+class RecommendedHospitalOut(BaseModel):
+    """The recommended hospital; ``fallback`` when none was eligible (phone it first)."""
+
+    hospital: RankedHospitalOut
+    fallback: bool
+
+
+class AssessmentOut(BaseModel):
+    """Hospitals ranked and ambulances found, from the call's location, now."""
+
+    location_note: str | None
+    recommended_hospital: RecommendedHospitalOut | None
+    ambulances: list[AmbulanceOptionOut]
+    ranking: RankingOut | None
+
+
+class CallCreatedOut(BaseModel):
+    """The stored call with its assessment."""
+
+    call: CallOut
+    caller_known: bool
+    assessment: AssessmentOut
+
+
+class StatusChange(BaseModel):
+    """A new status for a call (a reason is required to cancel)."""
+
+    status: CallStatus
+    reason: ShortText | None = None
+
+
+class DispatchCreate(BaseModel):
+    """Assign an ambulance: omit ``ambulance_id`` to take the recommended one."""
+
+    ambulance_id: str | None = None
+
+
+class ReferralCreate(BaseModel):
+    """Choose the hospital: omit ``hospital_id`` for the recommended one; another needs a reason."""
+
+    hospital_id: str | None = None
+    override_reason: ShortText | None = None
+
+
+class CallPersonalOut(BaseModel):
+    """Personal data of a call, in clear, for the operator handling it (audited)."""
+
+    call_id: int
+    caller_nik: str | None
+    caller_name: str | None
+    caller_phone: str | None
+    address: str | None
+    patient_names: list[str | None]
+
+
+# --- hospitals ------------------------------------------------------------------------------
+
+
+class BedsValue(BaseModel):
+    """Free beds of one kind, when reported, and whether that is too old to trust."""
+
+    free: int
+    reported_at: datetime
+    stale: bool
+
+
+class ReadinessOut(BaseModel):
+    """A hospital's readiness, every value with its time."""
+
+    beds: dict[str, BedsValue]
+    on_diversion: bool
+    diversion_reason: str | None
+    diversion_since: datetime | None
+    diversion_reported_at: datetime | None
+    capabilities_down: list[str]
+    capabilities_down_reported_at: datetime | None
+
+
+class HospitalOut(BaseModel):
+    """A hospital with its capabilities and readiness."""
+
+    id: str
+    name: str
+    hospital_class: str
+    lon: float
+    lat: float
+    capabilities: list[str]
+    bed_capacity: dict[str, int]
+    address: str
+    readiness: ReadinessOut
+
+
+class ReadinessUpdate(BaseModel):
+    """A readiness report: only the values given change."""
+
+    free_beds: dict[str, Annotated[int, Field(ge=0, le=5000)]] | None = None
+    on_diversion: bool | None = None
+    diversion_reason: ShortText | None = None
+    capabilities_down: list[str] | None = None
+
+
+class HospitalUpdate(BaseModel):
+    """An administrator's correction of a hospital's record."""
+
+    name: ShortText | None = None
+    capabilities: list[str] | None = None
+    bed_capacity: dict[str, Annotated[int, Field(ge=0, le=5000)]] | None = None
+
+
+class IncomingOut(BaseModel):
+    """A patient coming to this hospital: what the team needs to be ready at the door."""
+
+    referral_id: int
+    call_id: int
+    status: CallStatus
+    category: str
+    triage: Triage
+    patient_count: int
+    patients: list[PatientOut]
+    ambulance_id: str | None
+    referred_at: datetime
+    acknowledged_at: datetime | None
+
+
+# --- ambulances, users, audit ---------------------------------------------------------------
+
+
+class AmbulanceOut(BaseModel):
+    """An ambulance with its post, crew, status and last known position."""
+
+    id: str
+    name: str
+    post_id: str
+    crew: str
+    status: AmbulanceStatus
+    lon: float | None
+    lat: float | None
+    position_at: datetime | None
+
+
+class AmbulanceUpdate(BaseModel):
+    """Crew names and whether the ambulance is in service."""
+
+    crew: ShortText | None = None
+    in_service: bool | None = None
+
+
+class CrewAssignmentOut(BaseModel):
+    """The call a crew is on (the referral says where to take the patient), and the address
+    the crew must find."""
+
+    call: CallOut | None
+    address: str | None = None
+
+
+class UserCreate(BaseModel):
+    """A user and the entity its role is bound to."""
+
+    name: ShortText
+    role: Role
+    hospital_id: str | None = None
+    ambulance_id: str | None = None
+    facility_lon: Lon | None = None
+    facility_lat: Lat | None = None
+    key_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class KeyOut(BaseModel):
+    """A new API key: shown in clear this once only."""
+
+    user_id: int
+    key_id: int
+    key: str
+    expires_at: datetime | None
+
+
+class CallerRegister(BaseModel):
+    """A caller registered in advance (NIK and phone), so that the number is recognised."""
+
+    nik: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+    name: ShortText | None = None
+
+
+class CallerRegistered(BaseModel):
+    """The registered caller, masked."""
+
+    caller_id: int
+    known_before: bool
+    nik_masked: str | None
+    phone_masked: str | None
+
+
+class AuditOut(BaseModel):
+    """One audit event."""
+
+    id: int
+    at: datetime
+    actor_user_id: int | None
+    action: str
+    entity: str
+    entity_id: str
+    detail: dict[str, Any]

@@ -1,0 +1,177 @@
+"""Shaping stored rows into the public models (one place, so every route says the same)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from app.api import schemas as s
+from app.models import Ambulance, Call, Caller, Hospital, Patient, utcnow
+from app.services import calls as calls_service
+from app.services import dispatch as dispatch_service
+from app.services.ambulances import AmbulanceOption
+from app.services.calls import Assessment
+from routing import Region
+
+
+def patient_out(p: Patient) -> s.PatientOut:
+    """A patient's clinical summary."""
+    return s.PatientOut(age_years=p.age_years, sex=p.sex, condition=p.condition)
+
+
+def call_out(session: Session, call: Call, region: Region) -> s.CallOut:
+    """A call with its caller (masked), patients, dispatch and referral."""
+    call_id = call.id or 0
+    district = region.districts.get(call.district_code or "")
+    caller = session.get(Caller, call.caller_id) if call.caller_id else None
+    current = dispatch_service.active_dispatch(session, call_id)
+    referral = dispatch_service.active_referral(session, call_id)
+    return s.CallOut(
+        id=call_id,
+        status=call.status,
+        created_at=call.created_at,
+        updated_at=call.updated_at,
+        category=call.category,
+        triage=call.triage,
+        transfer=call.transfer_from_user is not None,
+        location=s.LocationOut(
+            source=call.location_source,
+            lon=call.lon,
+            lat=call.lat,
+            district_code=call.district_code,
+            district_name=district.name if district else None,
+        ),
+        patient_count=call.patient_count,
+        patients=[patient_out(p) for p in calls_service.patients_of(session, call_id)],
+        verification=s.VerificationOut(
+            status=call.verification, detail=call.verification_detail, at=call.verification_at
+        ),
+        caller=s.CallerOut(nik_masked=caller.nik_masked, phone_masked=caller.phone_masked)
+        if caller
+        else None,
+        recommended_hospital_id=call.recommended_hospital_id,
+        recommended_ambulance_id=call.recommended_ambulance_id,
+        dispatch=s.DispatchOut(
+            ambulance_id=current.ambulance_id,
+            assigned_at=current.assigned_at,
+            eta_s=current.eta_s,
+            recommended=current.recommended,
+        )
+        if current
+        else None,
+        referral=s.ReferralOut(
+            referral_id=referral.id or 0,
+            hospital_id=referral.hospital_id,
+            recommended_hospital_id=referral.recommended_hospital_id,
+            override_reason=referral.override_reason,
+            created_at=referral.created_at,
+            acknowledged_at=referral.acknowledged_at,
+        )
+        if referral
+        else None,
+    )
+
+
+def option_out(o: AmbulanceOption) -> s.AmbulanceOptionOut:
+    """An ambulance option."""
+    return s.AmbulanceOptionOut(
+        ambulance_id=o.ambulance_id,
+        name=o.name,
+        post_id=o.post_id,
+        eta_s=round(o.eta_s, 1),
+        lon=o.position.lon,
+        lat=o.position.lat,
+        position_at=o.position_at,
+    )
+
+
+def assessment_out(a: Assessment, region: Region) -> s.AssessmentOut:
+    """An assessment."""
+    best = a.hospital.hospital
+    return s.AssessmentOut(
+        location_note=a.location_note,
+        recommended_hospital=s.RecommendedHospitalOut(
+            hospital=s.ranked_out(best), fallback=a.hospital.fallback
+        )
+        if best
+        else None,
+        ambulances=[option_out(o) for o in a.ambulances],
+        ranking=s.ranking_out(a.ranking, synthetic=region.meta.synthetic) if a.ranking else None,
+    )
+
+
+def readiness_out(state: dict[str, Any], *, stale_after_s: float) -> s.ReadinessOut:
+    """A readiness state with each value's time, beds flagged when too old."""
+    now = utcnow()
+    beds = {
+        kind: s.BedsValue(
+            free=int(v["free"]),
+            reported_at=(at := datetime.fromisoformat(v["at"])),
+            stale=(now - at).total_seconds() > stale_after_s,
+        )
+        for kind, v in state.get("beds", {}).items()
+    }
+    diversion = state.get("diversion", {})
+    down = state.get("capabilities_down", {})
+    return s.ReadinessOut(
+        beds=beds,
+        on_diversion=bool(diversion.get("on", False)),
+        diversion_reason=diversion.get("reason"),
+        diversion_since=_time(diversion.get("since")),
+        diversion_reported_at=_time(diversion.get("at")),
+        capabilities_down=list(down.get("codes", [])),
+        capabilities_down_reported_at=_time(down.get("at")),
+    )
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def hospital_out(h: Hospital, *, stale_after_s: float) -> s.HospitalOut:
+    """A hospital with readiness."""
+    return s.HospitalOut(
+        id=h.id,
+        name=h.name,
+        hospital_class=h.hospital_class,
+        lon=h.lon,
+        lat=h.lat,
+        capabilities=list(h.capabilities),
+        bed_capacity=dict(h.bed_capacity),
+        address=h.address,
+        readiness=readiness_out(h.readiness, stale_after_s=stale_after_s),
+    )
+
+
+def ambulance_out(a: Ambulance) -> s.AmbulanceOut:
+    """An ambulance."""
+    return s.AmbulanceOut(
+        id=a.id,
+        name=a.name,
+        post_id=a.post_id,
+        crew=a.crew,
+        status=a.status,
+        lon=a.lon,
+        lat=a.lat,
+        position_at=a.position_at,
+    )
+
+
+def incoming_out(session: Session, item: dispatch_service.Incoming) -> s.IncomingOut:
+    """An incoming patient for a hospital: clinical summary only."""
+    call, referral = item.call, item.referral
+    assert referral is not None  # incoming() lists referrals only
+    return s.IncomingOut(
+        referral_id=referral.id or 0,
+        call_id=call.id or 0,
+        status=call.status,
+        category=call.category,
+        triage=call.triage,
+        patient_count=call.patient_count,
+        patients=[patient_out(p) for p in calls_service.patients_of(session, call.id or 0)],
+        ambulance_id=item.ambulance_id,
+        referred_at=referral.created_at,
+        acknowledged_at=referral.acknowledged_at,
+    )

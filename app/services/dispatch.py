@@ -1,0 +1,256 @@
+"""The life of a call after intake: dispatch, referral, status changes, hospital handover.
+
+Status rules live in one table. Every change is a conditional UPDATE on the status the
+change was decided from, so that two people acting at once cannot both win; the loser
+gets a 409 that says what the call's status is now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from app.models import Call, CallStatus, Dispatch, Referral, Role, utcnow
+from app.services import ambulances, audit
+from app.services.calls import assess, get_call
+from app.services.hospitals import get_hospital
+from app.services.state import ServiceState
+from app.services.users import Principal
+from routing import Region
+
+S = CallStatus
+TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
+    S.RECEIVED: frozenset({S.DISPATCHED, S.CANCELLED}),
+    S.DISPATCHED: frozenset({S.EN_ROUTE, S.CANCELLED}),
+    S.EN_ROUTE: frozenset({S.ON_SCENE, S.CANCELLED}),
+    S.ON_SCENE: frozenset({S.TRANSPORTING, S.CLOSED, S.CANCELLED}),  # closed: treated on scene
+    S.TRANSPORTING: frozenset({S.AT_HOSPITAL}),
+    S.AT_HOSPITAL: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+TERMINAL = frozenset({S.CLOSED, S.CANCELLED})
+CREW_MAY_SET = frozenset({S.EN_ROUTE, S.ON_SCENE, S.TRANSPORTING, S.AT_HOSPITAL})
+
+
+def _move(session: Session, call: Call, to: CallStatus, *, actor: int, **detail: object) -> None:
+    """Change the status if the table allows it and nobody changed it meanwhile."""
+    before = call.status
+    if to not in TRANSITIONS[before]:
+        msg = f"call {call.id} is {before}; it cannot become {to}"
+        raise ConflictError(msg)
+    now = utcnow()
+    moved = session.execute(
+        update(Call)
+        .where(col(Call.id) == call.id, col(Call.status) == before)
+        .values(status=to, updated_at=now)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        current = get_call(session, call.id or 0).status
+        msg = f"call {call.id} changed meanwhile and is now {current}"
+        raise ConflictError(msg)
+    call.status, call.updated_at = to, now
+    audit.record(
+        session, actor_user_id=actor, action="call.status", entity="call", entity_id=call.id or 0,
+        before=before.value, after=to.value, **detail,
+    )  # fmt: skip
+
+
+def active_dispatch(session: Session, call_id: int) -> Dispatch | None:
+    """The ambulance currently on this call, if any."""
+    return session.exec(
+        select(Dispatch).where(Dispatch.call_id == call_id, col(Dispatch.released_at).is_(None))
+    ).first()
+
+
+def active_referral(session: Session, call_id: int) -> Referral | None:
+    """The hospital this call is going to, if chosen."""
+    return session.exec(
+        select(Referral).where(Referral.call_id == call_id, col(Referral.superseded_at).is_(None))
+    ).first()
+
+
+def dispatch(
+    session: Session,
+    *,
+    call_id: int,
+    ambulance_id: str | None,
+    principal: Principal,
+    region: Region,
+    state: ServiceState,
+) -> Dispatch:
+    """Assign an ambulance: the recommended one (nearest available now) or the operator's."""
+    call = get_call(session, call_id)
+    if S.DISPATCHED not in TRANSITIONS[call.status]:
+        msg = f"call {call_id} is {call.status}; only a received call can be dispatched"
+        raise ConflictError(msg)
+    options = assess(session, region=region, state=state, call=call).ambulances
+    recommended = options[0] if options else None
+    chosen = ambulance_id or (recommended.ambulance_id if recommended else None)
+    if chosen is None:
+        msg = "no ambulance is available within an hour's drive; choose one by id"
+        raise ConflictError(msg)
+    ambulances.claim(session, chosen)
+    eta = next((o.eta_s for o in options if o.ambulance_id == chosen), None)
+    row = Dispatch(
+        call_id=call_id,
+        ambulance_id=chosen,
+        assigned_by=principal.user_id,
+        recommended=recommended is not None and chosen == recommended.ambulance_id,
+        eta_s=round(eta, 1) if eta is not None else None,
+    )
+    session.add(row)
+    _move(
+        session, call, S.DISPATCHED, actor=principal.user_id, ambulance_id=chosen,
+        recommended=row.recommended, eta_s=row.eta_s,
+    )  # fmt: skip
+    session.commit()
+    return row
+
+
+def refer(
+    session: Session,
+    *,
+    call_id: int,
+    hospital_id: str | None,
+    override_reason: str | None,
+    principal: Principal,
+    region: Region,
+    state: ServiceState,
+) -> Referral:
+    """Choose the destination: the recommended hospital, or another with a reason (audited).
+
+    A new referral replaces the previous one (a patient can be re-routed on the way).
+    """
+    call = get_call(session, call_id)
+    if call.status in TERMINAL or call.status is S.AT_HOSPITAL:
+        msg = f"call {call_id} is {call.status}; it can no longer be referred"
+        raise ConflictError(msg)
+    choice = assess(session, region=region, state=state, call=call).hospital
+    recommended = choice.hospital.hospital.id if choice.hospital is not None else None
+    chosen = hospital_id or recommended
+    if chosen is None:
+        msg = "no hospital can be recommended for this call; choose one by id, with a reason"
+        raise InputError(msg, field="hospital_id")
+    get_hospital(session, chosen)
+    reason = (override_reason or "").strip() or None
+    overridden = chosen != recommended or choice.fallback
+    if overridden and reason is None:
+        why = "is not the recommended one" if chosen != recommended else "is a fallback"
+        msg = f"hospital {chosen} {why}: give an override_reason"
+        raise InputError(msg, field="override_reason")
+    previous = active_referral(session, call_id)
+    if previous is not None:
+        previous.superseded_at = utcnow()
+        session.add(previous)
+    row = Referral(
+        call_id=call_id,
+        hospital_id=chosen,
+        recommended_hospital_id=recommended,
+        override_reason=reason if overridden else None,
+        created_by=principal.user_id,
+    )
+    session.add(row)
+    audit.record(
+        session, actor_user_id=principal.user_id, action="call.referred", entity="call",
+        entity_id=call_id, hospital_id=chosen, recommended_hospital_id=recommended,
+        overridden=overridden, override_reason=row.override_reason,
+        replaces=previous.hospital_id if previous else None,
+    )  # fmt: skip
+    session.commit()
+    return row
+
+
+def change_status(
+    session: Session, *, call_id: int, status: CallStatus, reason: str | None, principal: Principal
+) -> Call:
+    """Move a call along its lifecycle (dispatch has its own route)."""
+    call = get_call(session, call_id)
+    if status is S.DISPATCHED:
+        msg = "a call is dispatched by assigning an ambulance (POST /api/calls/{id}/dispatch)"
+        raise ConflictError(msg)
+    current = active_dispatch(session, call_id)
+    if principal.role is Role.CREW:
+        if current is None or current.ambulance_id != principal.ambulance_id:
+            msg = "this call is not assigned to your ambulance"
+            raise PermissionDeniedError(msg)
+        if status not in CREW_MAY_SET:
+            msg = f"a crew sets en route, on scene, transporting, at hospital; not {status}"
+            raise PermissionDeniedError(msg)
+    if status is S.TRANSPORTING and active_referral(session, call_id) is None:
+        msg = "choose the destination hospital before transporting"
+        raise ConflictError(msg)
+    if status is S.CANCELLED and not (reason or "").strip():
+        msg = "cancelling a call needs a reason"
+        raise InputError(msg, field="reason")
+    _move(session, call, status, actor=principal.user_id, reason=(reason or "").strip() or None)
+    if status in TERMINAL and current is not None:
+        current.released_at = utcnow()
+        session.add(current)
+        ambulances.release(session, current.ambulance_id)
+    session.commit()
+    return call
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A referral coming to a hospital, with what its team needs to prepare."""
+
+    referral: Referral | None  # None: a crew's call whose destination is not chosen yet
+    call: Call
+    ambulance_id: str | None
+
+
+def incoming(session: Session, *, hospital_id: str, include_closed: bool = False) -> list[Incoming]:
+    """The calls referred to this hospital (current referrals only), newest first."""
+    query = (
+        select(Referral, Call)
+        .join(Call, col(Call.id) == col(Referral.call_id))
+        .where(Referral.hospital_id == hospital_id, col(Referral.superseded_at).is_(None))
+        .order_by(col(Referral.created_at).desc())
+    )
+    if not include_closed:
+        query = query.where(col(Call.status).not_in(TERMINAL))
+    result = []
+    for referral, call in session.exec(query):
+        current = active_dispatch(session, call.id or 0)
+        result.append(Incoming(referral, call, current.ambulance_id if current else None))
+    return result
+
+
+def acknowledge(session: Session, *, referral_id: int, principal: Principal) -> Referral:
+    """A hospital confirms it has seen an incoming patient (idempotent)."""
+    referral = session.get(Referral, referral_id)
+    mine = principal.role is Role.ADMIN or (
+        referral is not None and referral.hospital_id == principal.hospital_id
+    )
+    if referral is None or not mine or referral.superseded_at is not None:
+        msg = f"no referral {referral_id} to your hospital"
+        raise NotFoundError(msg)
+    if referral.acknowledged_at is None:
+        referral.acknowledged_at = utcnow()
+        referral.acknowledged_by = principal.user_id
+        session.add(referral)
+        audit.record(
+            session, actor_user_id=principal.user_id, action="referral.acknowledged",
+            entity="referral", entity_id=referral_id, hospital_id=referral.hospital_id,
+        )  # fmt: skip
+        session.commit()
+    return referral
+
+
+def crew_assignment(session: Session, *, principal: Principal) -> Incoming | None:
+    """The call the crew's ambulance is on, with its destination, if any."""
+    row = session.exec(
+        select(Dispatch).where(
+            Dispatch.ambulance_id == principal.ambulance_id, col(Dispatch.released_at).is_(None)
+        )
+    ).first()
+    if row is None:
+        return None
+    call = get_call(session, row.call_id)
+    return Incoming(active_referral(session, row.call_id), call, row.ambulance_id)

@@ -1,0 +1,173 @@
+"""Users and their API keys: creation, authentication, revocation.
+
+A key is shown once when it is made; the database keeps a public prefix (to find the row)
+and the key's SHA-256 (compared in constant time). Keys expire and can be revoked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from app.core.security import api_key_matches, new_api_key
+from app.errors import AuthenticationError, InputError, NotFoundError
+from app.models import Ambulance, ApiKey, Hospital, Role, User, utcnow
+from app.services import audit
+from routing import LonLat
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user's id, role and the entity the role is bound to."""
+
+    user_id: int
+    name: str
+    role: Role
+    hospital_id: str | None = None
+    ambulance_id: str | None = None
+    facility: LonLat | None = None
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key in clear (shown once) and its row."""
+
+    key: str
+    key_id: int
+    user_id: int
+    expires_at: datetime | None
+
+
+def create_user(
+    session: Session,
+    *,
+    name: str,
+    role: Role,
+    hospital_id: str | None = None,
+    ambulance_id: str | None = None,
+    facility: LonLat | None = None,
+    actor_user_id: int | None = None,
+) -> User:
+    """A user with the binding its role needs (hospital, ambulance or facility location)."""
+    _check_binding(session, role, hospital_id, ambulance_id, facility)
+    user = User(
+        name=name,
+        role=role,
+        hospital_id=hospital_id if role is Role.HOSPITAL else None,
+        ambulance_id=ambulance_id if role is Role.CREW else None,
+        facility_lon=facility.lon if facility and role is Role.FACILITY else None,
+        facility_lat=facility.lat if facility and role is Role.FACILITY else None,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor_user_id=actor_user_id,
+        action="user.created",
+        entity="user",
+        entity_id=user.id or 0,
+        role=role.value,
+        hospital_id=user.hospital_id,
+        ambulance_id=user.ambulance_id,
+    )
+    return user
+
+
+def _check_binding(
+    session: Session,
+    role: Role,
+    hospital_id: str | None,
+    ambulance_id: str | None,
+    facility: LonLat | None,
+) -> None:
+    if role is Role.HOSPITAL and (hospital_id is None or not session.get(Hospital, hospital_id)):
+        msg = f"a hospital user needs an existing hospital id (got {hospital_id!r})"
+        raise InputError(msg, field="hospital_id")
+    if role is Role.CREW and (ambulance_id is None or not session.get(Ambulance, ambulance_id)):
+        msg = f"a crew user needs an existing ambulance id (got {ambulance_id!r})"
+        raise InputError(msg, field="ambulance_id")
+    if role is Role.FACILITY and facility is None:
+        msg = "a facility user needs its location (lon, lat)"
+        raise InputError(msg, field="facility")
+
+
+def issue_key(
+    session: Session, *, user_id: int, days: int | None, actor_user_id: int | None = None
+) -> IssuedKey:
+    """A new key for a user, valid ``days`` days (None: until revoked)."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        msg = f"no active user {user_id}"
+        raise NotFoundError(msg)
+    made = new_api_key()
+    expires_at = utcnow() + timedelta(days=days) if days else None
+    row = ApiKey(user_id=user_id, prefix=made.prefix, key_hash=made.key_hash, expires_at=expires_at)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor_user_id=actor_user_id,
+        action="key.issued",
+        entity="apikey",
+        entity_id=row.id or 0,
+        user_id=user_id,
+        prefix=made.prefix,
+    )
+    return IssuedKey(made.key, row.id or 0, user_id, expires_at)
+
+
+def authenticate(session: Session, key: str, *, now: datetime | None = None) -> Principal:
+    """The principal a key belongs to; AuthenticationError if unknown, revoked or expired."""
+    now = now or utcnow()
+    row = session.exec(select(ApiKey).where(ApiKey.prefix == key[:12])).first()
+    # Compare even when no row matched, so that timing does not tell a prefix exists.
+    stored = row.key_hash if row is not None else "0" * 64
+    if not api_key_matches(key, stored) or row is None:
+        msg = "unknown API key"
+        raise AuthenticationError(msg)
+    if row.revoked_at is not None:
+        msg = "this API key was revoked"
+        raise AuthenticationError(msg)
+    if row.expires_at is not None and row.expires_at <= now:
+        msg = "this API key has expired"
+        raise AuthenticationError(msg)
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        msg = "the user of this API key is deactivated"
+        raise AuthenticationError(msg)
+    return principal_of(user)
+
+
+def principal_of(user: User) -> Principal:
+    """The principal for a user row."""
+    facility = (
+        LonLat(user.facility_lon, user.facility_lat)
+        if user.facility_lon is not None and user.facility_lat is not None
+        else None
+    )
+    return Principal(
+        user_id=user.id or 0,
+        name=user.name,
+        role=user.role,
+        hospital_id=user.hospital_id,
+        ambulance_id=user.ambulance_id,
+        facility=facility,
+    )
+
+
+def revoke_key(session: Session, *, key_id: int, actor_user_id: int | None) -> ApiKey:
+    """Revoke a key now (idempotent)."""
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        msg = f"no API key {key_id}"
+        raise NotFoundError(msg)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        audit.record(
+            session, actor_user_id=actor_user_id, action="key.revoked", entity="apikey",
+            entity_id=key_id,
+        )  # fmt: skip
+    return row

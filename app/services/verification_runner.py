@@ -1,0 +1,132 @@
+"""Background verification: calls are stored first, checked against the registry afterwards.
+
+Route handlers (in worker threads) submit jobs; a few tasks on the event loop work them off,
+each bounded by a deadline, and store the outcome on the call with an audit event. Jobs that
+a stopped process left pending are picked up again at start, from the encrypted NIK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from app.core.security import PersonalDataVault
+from app.models import Call, Caller, Verification, utcnow
+from app.services import audit
+from app.services.verification import Outcome, Verifier
+
+log = logging.getLogger("satria.verification")
+QUEUE_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class VerificationJob:
+    """One call's NIK (and name) to check; both stay out of repr and logs."""
+
+    call_id: int
+    nik: str = field(repr=False)
+    name: str | None = field(default=None, repr=False)
+
+
+class VerificationRunner:
+    """A bounded queue and worker tasks on the service's event loop."""
+
+    def __init__(
+        self, verifier: Verifier, engine: Engine, *, deadline_s: float, workers: int = 4
+    ) -> None:
+        self.verifier = verifier
+        self._engine = engine
+        self._deadline_s = deadline_s
+        self._workers = workers
+        self._queue: asyncio.Queue[VerificationJob] = asyncio.Queue(QUEUE_LIMIT)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self, pending: list[VerificationJob]) -> None:
+        """Start the workers, with the jobs a previous run left pending."""
+        self._loop = asyncio.get_running_loop()
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+        for job in pending:
+            self._enqueue(job)
+
+    async def stop(self) -> None:
+        """Cancel the workers; unfinished jobs stay pending in the database."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def submit(self, job: VerificationJob) -> None:
+        """Queue a job; safe to call from any thread."""
+        if self._loop is None:
+            msg = "verification runner not started"
+            raise RuntimeError(msg)
+        self._loop.call_soon_threadsafe(self._enqueue, job)
+
+    def _enqueue(self, job: VerificationJob) -> None:
+        try:
+            self._queue.put_nowait(job)
+        except asyncio.QueueFull:
+            # Never block intake on verification: the operator sees why it was not checked.
+            outcome = Outcome(Verification.UNAVAILABLE, "verification queue full")
+            asyncio.get_running_loop().create_task(asyncio.to_thread(self._store, job, outcome))
+
+    async def _work(self) -> None:
+        while True:
+            job = await self._queue.get()
+            try:
+                outcome = await asyncio.wait_for(
+                    self.verifier.verify(job.nik, job.name), self._deadline_s
+                )
+            except TimeoutError:
+                outcome = Outcome(Verification.UNAVAILABLE, "registry too slow")
+            except Exception:  # a bug in a verifier must not stop the others
+                log.exception("verifier failed on call %s", job.call_id)
+                outcome = Outcome(Verification.UNAVAILABLE, "verifier error")
+            try:
+                await asyncio.to_thread(self._store, job, outcome)
+            except Exception:
+                log.exception("could not store the verification of call %s", job.call_id)
+            finally:
+                self._queue.task_done()
+
+    def _store(self, job: VerificationJob, outcome: Outcome) -> None:
+        with Session(self._engine) as session:
+            call = session.get(Call, job.call_id)
+            if call is None:
+                return
+            call.verification = outcome.status
+            call.verification_detail = outcome.detail
+            call.verification_at = call.updated_at = utcnow()
+            session.add(call)
+            audit.record(
+                session, actor_user_id=None, action="call.verification", entity="call",
+                entity_id=job.call_id, outcome=outcome.status.value, detail=outcome.detail,
+            )  # fmt: skip
+            session.commit()
+        log.info("call %s verification: %s", job.call_id, outcome.status.value)
+
+    async def drain(self) -> None:
+        """Wait until every queued job is done (for tests and orderly shutdown)."""
+        await self._queue.join()
+
+
+def pending_jobs(session: Session, vault: PersonalDataVault) -> list[VerificationJob]:
+    """Jobs for calls still waiting for verification (after a restart)."""
+    rows = session.exec(
+        select(Call.id, Caller.nik_ciphertext, Caller.name_ciphertext)
+        .join(Caller, col(Call.caller_id) == col(Caller.id))
+        .where(Call.verification == Verification.PENDING)
+    ).all()
+    return [
+        VerificationJob(
+            call_id=call_id,
+            nik=vault.decrypt(nik_token),
+            name=vault.decrypt(name_token) if name_token else None,
+        )
+        for call_id, nik_token, name_token in rows
+        if call_id is not None and nik_token
+    ]
