@@ -74,34 +74,38 @@ def verification_deadline_s(settings: Settings) -> float:
     return settings.registry_timeout_s * settings.registry_attempts + 2.0
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application; resources live in the lifespan, not in module globals."""
+def create_app(settings: Settings | None = None, *, region: Region | None = None) -> FastAPI:
+    """Build the application; resources live in the lifespan, not in module globals.
+
+    ``region`` serves an already loaded region (tests and notebooks share one); by default
+    the lifespan loads the configured one.
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         engine = make_engine(settings.database)
-        region = load_region(settings)
+        served = region or load_region(settings)
         vault = PersonalDataVault(master_secret(settings.secret_key, settings.data_dir))
         with startup_lock(engine):
             upgrade(settings.database)  # the schema is current before the first request
             with Session(engine) as session:
-                seeded = hospitals.seed_from_region(session, region)
+                seeded = hospitals.seed_from_region(session, served)
                 pending = pending_jobs(session, vault)
         if any(seeded):
             log.info("registry seeded: %d hospitals, %d ambulances", *seeded)
         verifier = build_verifier(settings, engine, vault)
         runner = VerificationRunner(verifier, engine, deadline_s=verification_deadline_s(settings))
         await runner.start(pending)
-        app.state.engine, app.state.region, app.state.vault = engine, region, vault
+        app.state.engine, app.state.region, app.state.vault = engine, served, vault
         app.state.services = ServiceState(
-            boards=hospitals.BoardCache(region),
+            boards=hospitals.BoardCache(served),
             verification=runner,
             readiness_stale_after_s=settings.readiness_stale_after_s,
         )
         gc.freeze()  # the region's objects live as long as the process: keep them out of GC scans
-        log.info("region %s loaded (%s)", region.meta.name, region.meta.title)
+        log.info("region %s loaded (%s)", served.meta.name, served.meta.title)
         try:
             yield
         finally:
