@@ -80,7 +80,7 @@ class RegistryServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting (the slow registry test)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return  # quiet: the tests read the outcome, not the access log
 
         return Handler

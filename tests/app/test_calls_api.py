@@ -76,7 +76,9 @@ def test_illegal_transitions_answer_409_and_change_nothing(service: Service) -> 
     assert direct.status_code == 409 and "dispatch" in direct.json()["detail"]
     no_reason = status(service, call_id, "cancelled")
     assert no_reason.status_code == 422 and no_reason.json()["field"] == "reason"
-    assert status(service, call_id, "cancelled", reason="caller hung up, duplicate").status_code == 200
+    assert (
+        status(service, call_id, "cancelled", reason="caller hung up, duplicate").status_code == 200
+    )
     again = status(service, call_id, "received")
     assert again.status_code == 409
     got = service.client.get(f"/api/calls/{call_id}", headers=service.auth("operator")).json()

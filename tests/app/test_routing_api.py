@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from fastapi.testclient import TestClient
 
-from app.core.config import Settings
-from app.main import create_app
+from tests.app.conftest import Service
 
 
-@pytest.fixture(scope="module")
-def client(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    data_dir = tmp_path_factory.mktemp("data")
-    settings = Settings(region="demo", regions_dir=demo_dir.parent, data_dir=data_dir)
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
-def test_health_and_region_summary_say_synthetic(client: TestClient) -> None:
+def test_health_and_region_summary_say_synthetic(service: Service) -> None:
+    client = service.client
     assert client.get("/healthz").json() == {"status": "ok"}
     summary = client.get("/api/region").json()
     assert summary["synthetic"] is True and summary["nodes"] >= 50_000
 
 
-def test_ranking_explains_every_hospital(client: TestClient) -> None:
-    response = client.post(
-        "/api/rankings", json={"lon": 109.233, "lat": -7.39, "category": "stemi"}
+def test_ranking_explains_every_hospital(service: Service) -> None:
+    response = service.client.post(
+        "/api/rankings",
+        json={"lon": 109.233, "lat": -7.39, "category": "stemi"},
+        headers=service.auth("operator"),
     )
     assert response.status_code == 200
     body = response.json()
@@ -50,15 +40,15 @@ def test_ranking_explains_every_hospital(client: TestClient) -> None:
     ],
 )
 def test_bad_input_gets_a_clear_error(
-    client: TestClient, payload: dict, status: int, needle: str
+    service: Service, payload: dict, status: int, needle: str
 ) -> None:  # type: ignore[type-arg]
-    response = client.post("/api/rankings", json=payload)
+    response = service.client.post("/api/rankings", json=payload, headers=service.auth("operator"))
     assert response.status_code == status
     assert needle in response.text
 
 
-def test_every_route_has_a_description_in_openapi(client: TestClient) -> None:
-    spec = client.get("/openapi.json").json()
+def test_every_route_has_a_description_in_openapi(service: Service) -> None:
+    spec = service.client.get("/openapi.json").json()
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             assert operation.get("description") or operation.get("summary"), f"{method} {path}"

@@ -1,0 +1,88 @@
+"""A real `satria serve` in a child process, for benchmarks and end-to-end tests.
+
+Starts the console script on a free port with the given SATRIA_* settings, waits until
+/healthz answers, creates users with `satria users create`, and stops the process (and its
+workers) at the end. Its output goes to a log file that the caller can read afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running service: its URL, settings and log file."""
+
+    url: str
+    env: dict[str, str]
+    log_path: Path
+
+    def create_user(self, name: str, role: str, *extra: str) -> str:
+        """A new user's API key, made with the `satria users create` command."""
+        result = subprocess.run(
+            [sys.executable, "-m", "app.cli", "users", "create", "--name", name, "--role", role,
+             *extra],
+            env=self.env, capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        return result.stdout.strip().splitlines()[-1]
+
+
+@contextmanager
+def live_server(
+    settings: dict[str, str], log_path: Path, *, workers: int = 1, timeout_s: float = 120.0
+) -> Iterator[LiveServer]:
+    """Run `satria serve` with these SATRIA_* settings until the block ends."""
+    port = free_port()
+    env = {**os.environ, **settings, "SATRIA_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--workers", str(workers)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(url, process, log_path, timeout_s)
+            yield LiveServer(url, env, log_path)
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            msg = f"satria serve exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+            raise RuntimeError(msg)
+        try:
+            if httpx2.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.2)
+    msg = f"satria serve did not answer within {timeout_s} s:\n{log.read_text()[-3000:]}"
+    raise RuntimeError(msg)

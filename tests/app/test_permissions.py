@@ -1,0 +1,150 @@
+"""Every role against every route it must not reach; keys that are missing, wrong, revoked
+or expired. The policy table below must name every route: a new route without a policy fails."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from app.models import ApiKey, utcnow
+from app.services import users
+from tests.app.conftest import USERS, Service
+
+STAFF = {"operator", "admin", "hospital", "crew", "facility"}
+OPERATORS = {"operator", "admin"}
+PUBLIC = {"GET /api/region", "GET /api/categories", "GET /healthz"}
+POLICY: dict[str, set[str]] = {
+    "POST /api/calls": OPERATORS,
+    "GET /api/calls": OPERATORS,
+    "GET /api/calls/{call_id}": OPERATORS,
+    "GET /api/calls/{call_id}/assessment": OPERATORS,
+    "GET /api/calls/{call_id}/personal": OPERATORS,
+    "POST /api/calls/{call_id}/dispatch": OPERATORS,
+    "POST /api/calls/{call_id}/referral": OPERATORS,
+    "POST /api/calls/{call_id}/status": OPERATORS | {"crew"},
+    "POST /api/transfers": {"facility"},
+    "GET /api/transfers": {"facility"},
+    "GET /api/crew/assignment": {"crew"},
+    "POST /api/rankings": OPERATORS,
+    "GET /api/hospitals": STAFF,
+    "GET /api/hospitals/{hospital_id}": STAFF,
+    "PATCH /api/hospitals/{hospital_id}": {"admin"},
+    "PUT /api/hospitals/{hospital_id}/readiness": {"hospital", "admin"},
+    "GET /api/hospitals/{hospital_id}/incoming": {"hospital", "admin"},
+    "POST /api/referrals/{referral_id}/acknowledgement": {"hospital", "admin"},
+    "GET /api/ambulances": OPERATORS,
+    "PATCH /api/ambulances/{ambulance_id}": OPERATORS,
+    "POST /api/users": {"admin"},
+    "POST /api/users/{user_id}/keys": {"admin"},
+    "DELETE /api/keys/{key_id}": {"admin"},
+    "GET /api/audit": {"admin"},
+    "POST /api/callers": OPERATORS,
+}
+ROLES = sorted({who for who in USERS if not who.endswith("_other")})
+
+
+def routes(service: Service) -> set[str]:
+    """Every operation the service publishes (its OpenAPI schema)."""
+    return {
+        f"{method.upper()} {path}"
+        for path, operations in service.app.openapi()["paths"].items()
+        for method in operations
+    }
+
+
+def concrete(path: str) -> str:
+    return (
+        path.replace("{call_id}", "1")
+        .replace("{hospital_id}", "rsud-purwa")
+        .replace("{referral_id}", "1")
+        .replace("{ambulance_id}", "pkm-ajibarang-1")
+        .replace("{user_id}", "1")
+        .replace("{key_id}", "999999")
+    )
+
+
+def test_the_policy_names_every_route(service: Service) -> None:
+    assert routes(service) == set(POLICY) | PUBLIC
+
+
+@pytest.mark.parametrize("route", sorted(POLICY))
+def test_every_role_outside_the_policy_is_refused(service: Service, route: str) -> None:
+    method, path = route.split(" ", 1)
+    for who in ROLES:
+        if who in POLICY[route]:
+            continue
+        response = service.client.request(
+            method, concrete(path), json={}, headers=service.auth(who)
+        )
+        assert response.status_code == 403, (who, route, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert who in response.json()["detail"] or "role" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("route", sorted(POLICY))
+def test_no_key_or_a_wrong_key_is_401(service: Service, route: str) -> None:
+    method, path = route.split(" ", 1)
+    for headers in ({}, {"Authorization": "Bearer sat_not-a-key"}, {"X-API-Key": "garbage"}):
+        response = service.client.request(method, concrete(path), json={}, headers=headers)
+        assert response.status_code == 401, (headers, route)
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_hospital_cannot_act_for_another_hospital(service: Service) -> None:
+    other = service.auth("hospital_other")
+    readiness = service.client.put(
+        f"/api/hospitals/{service.hospital_id}/readiness", json={"free_beds": {"igd": 1}},
+        headers=other,
+    )  # fmt: skip
+    assert readiness.status_code == 404
+    incoming = service.client.get(f"/api/hospitals/{service.hospital_id}/incoming", headers=other)
+    assert incoming.status_code == 404
+
+
+def test_revoked_and_expired_keys_stop_working(service: Service) -> None:
+    admin = service.auth("admin")
+    made = service.client.post(
+        "/api/users", json={"name": "Op Budi", "role": "operator"}, headers=admin
+    )
+    assert made.status_code == 201
+    key = made.json()["key"]
+    assert service.client.get("/api/calls", headers={"X-API-Key": key}).status_code == 200
+    revoked = service.client.delete(f"/api/keys/{made.json()['key_id']}", headers=admin)
+    assert revoked.status_code == 204
+    refused = service.client.get("/api/calls", headers={"X-API-Key": key})
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+
+    with Session(service.app.state.engine) as session:
+        issued = users.issue_key(session, user_id=made.json()["user_id"], days=1)
+        row = session.get(ApiKey, issued.key_id)
+        assert row is not None
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(row)
+        session.commit()
+    expired = service.client.get("/api/calls", headers={"X-API-Key": issued.key})
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+
+
+def test_keys_are_stored_hashed(service: Service) -> None:
+    with Session(service.app.state.engine) as session:
+        from sqlmodel import select  # noqa: PLC0415
+
+        stored = {(k.prefix, k.key_hash) for k in session.exec(select(ApiKey))}
+    for key in service.keys.values():
+        assert all(key not in (prefix, digest) for prefix, digest in stored)
+        assert any(key.startswith(prefix) for prefix, _ in stored)
+
+
+def test_a_user_is_bound_to_what_its_role_needs(service: Service) -> None:
+    admin = service.auth("admin")
+    cases = [
+        ({"name": "x", "role": "hospital"}, "hospital_id"),
+        ({"name": "x", "role": "hospital", "hospital_id": "rs-nowhere"}, "hospital_id"),
+        ({"name": "x", "role": "crew"}, "ambulance_id"),
+        ({"name": "x", "role": "facility"}, "facility"),
+    ]
+    for body, field in cases:
+        response = service.client.post("/api/users", json=body, headers=admin)
+        assert response.status_code == 422 and response.json()["field"] == field

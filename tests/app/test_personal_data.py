@@ -1,0 +1,96 @@
+"""No NIK, phone number or name in clear in the logs or in the database after a real run.
+
+A real `satria serve` takes calls with personal data (valid and invalid NIKs, a registered
+caller, patients' names, an address) and verifies them; then its whole log, the SQLite file
+(with its WAL) or every PostgreSQL row is searched for each secret.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx2
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from bench.server import live_server
+from tests.app.conftest import BACKENDS, fresh_database
+
+NIK = "3302264107900001"
+INVALID_NIK = "3302264107900000"  # zero serial: rejected, still personal data
+PHONE_DIGITS = "81234567890"
+NAMES = ("Siti Aminah", "Budi Santoso")
+ADDRESS = "Jl. Kenanga 12 RT 03"
+
+
+def secrets_in(text_: str) -> list[str]:
+    found = [s for s in (NIK, INVALID_NIK, PHONE_DIGITS, ADDRESS, *NAMES) if s in text_]
+    return found + [s for s in NAMES if s.upper() in text_]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_no_personal_data_in_logs_or_database(backend: str, demo_dir: Path, tmp_path: Path) -> None:
+    with fresh_database(backend, tmp_path) as url:
+        settings = {
+            "SATRIA_DATABASE_URL": url,
+            "SATRIA_DATA_DIR": str(tmp_path / "var"),
+            "SATRIA_REGIONS_DIR": str(demo_dir.parent),
+        }
+        with live_server(settings, tmp_path / "serve.log") as server:
+            key = server.create_user("Op Test", "operator")
+            auth = {"Authorization": f"Bearer {key}"}
+            with httpx2.Client(base_url=server.url, headers=auth, timeout=30) as client:
+                registered = client.post(
+                    "/api/callers", json={"nik": NIK, "phone": "0" + PHONE_DIGITS}
+                )
+                assert registered.status_code == 201
+                ids = []
+                for nik in (NIK, INVALID_NIK, None):
+                    body = {
+                        "category": "stemi", "triage": "merah", "lon": 109.233, "lat": -7.39,
+                        "address": ADDRESS,
+                        "caller": {"nik": nik, "phone": "+62 " + PHONE_DIGITS, "name": NAMES[0]},
+                        "patients": [{"name": NAMES[1], "age_years": 50, "condition": "sesak"}],
+                    }  # fmt: skip
+                    created = client.post("/api/calls", json=body)
+                    assert created.status_code == 201
+                    assert not secrets_in(created.text)  # masked in the answer too
+                    ids.append(created.json()["call"]["id"])
+                out_of_range = {"category": "stemi", "triage": "merah", "lon": 200, "lat": 0}
+                bad = client.post("/api/calls", json={**out_of_range, "caller": {"nik": NIK}})
+                assert bad.status_code == 422 and NIK not in bad.text
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline:
+                    states = [client.get(f"/api/calls/{i}").json()["verification"]["status"]
+                              for i in ids]  # fmt: skip
+                    if "pending" not in states:
+                        break
+                    time.sleep(0.1)
+                assert states == ["not_found", "invalid_nik", "not_found"]
+                personal = client.get(f"/api/calls/{ids[0]}/personal").json()
+                assert personal["caller_nik"] == NIK  # the operator can read it...
+        log = (tmp_path / "serve.log").read_text()
+        assert "POST /api/calls" in log  # the log is the service's, with its access lines
+        assert secrets_in(log) == []  # ...but no log line shows it
+        stored = _database_text(url, tmp_path)
+        assert "330226********01" in stored  # the right database: the masked NIK is there
+        assert secrets_in(stored) == []
+
+
+def _database_text(url: str, tmp_path: Path) -> str:
+    """Everything the database holds, as text: the SQLite files' bytes, or every row."""
+    if url.startswith("sqlite"):
+        files = sorted((tmp_path).glob("satria.db*"))
+        assert files, "the SQLite database file is missing"
+        return "".join(f.read_bytes().decode("latin-1") for f in files)
+    engine = create_engine(url)
+    rows = []
+    with engine.connect() as connection:
+        for table in inspect(connection).get_table_names():
+            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
+                rows.append(json.dumps([str(v) for v in row]))
+    engine.dispose()
+    assert rows, "no rows read from PostgreSQL"
+    return "\n".join(rows)
