@@ -20,6 +20,7 @@ from app.core.db import make_engine, startup_lock, upgrade
 from app.core.security import PersonalDataVault, master_secret
 from app.services import hospitals
 from app.services.state import ServiceState
+from app.services.users import PrincipalCache
 from app.services.verification import (
     CircuitBreaker,
     HttpRegistryVerifier,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             boards=hospitals.BoardCache(served),
             verification=runner,
             readiness_stale_after_s=settings.readiness_stale_after_s,
+            principals=PrincipalCache(settings.key_cache_s),
         )
         gc.freeze()  # the region's objects live as long as the process: keep them out of GC scans
         log.info("region %s loaded (%s)", served.meta.name, served.meta.title)

@@ -111,6 +111,45 @@ class TargetTables:
         return edges
 
 
+@dataclass(frozen=True, eq=False)
+class SourceTables:
+    """Fastest travel time from each source node (an ambulance post) to every node.
+
+    Ambulances wait at few, fixed posts; with one forward Dijkstra per post, the time from
+    every post to an incident is a read per destination placement, with no search.
+    """
+
+    source_nodes: IntArray
+    time_s: FloatArray  # (nodes, sources), row-major
+
+    @classmethod
+    def build(cls, network: RoadNetwork, source_nodes: Sequence[int]) -> SourceTables:
+        """One forward Dijkstra per source."""
+        sources = np.asarray(source_nodes, dtype=np.int64)
+        if len(sources) == 0:
+            return cls(sources, np.zeros((network.node_count, 0)))
+        time_s = dijkstra(network.graph, indices=sources)
+        return cls(sources, np.ascontiguousarray(np.atleast_2d(time_s).T))
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the table, bytes."""
+        return int(self.time_s.nbytes)
+
+    def to_snap(self, network: RoadNetwork, snap: Snap) -> FloatArray:
+        """Seconds from every source to a snapped point (inf: unreachable)."""
+        best: FloatArray | None = None
+        for placement in snap.placements:
+            edge = placement.edge
+            # Reach the edge's tail, then drive the fraction of the edge up to the point.
+            time_s = self.time_s[network.tail[edge]] + placement.fraction * float(
+                network.travel_time_s[edge]
+            )
+            best = time_s if best is None else np.minimum(best, time_s)
+        assert best is not None  # a snap has a placement
+        return best
+
+
 def _exit(network: RoadNetwork, placement: Placement) -> tuple[int, float, float]:
     """Node reached by driving on from a placement, and the seconds and metres it takes."""
     rest = 1.0 - placement.fraction

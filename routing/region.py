@@ -19,7 +19,7 @@ import numpy as np
 
 from routing import engine
 from routing.capabilities import Category, Taxonomy
-from routing.engine import Route, TargetTables
+from routing.engine import Route, SourceTables, TargetTables
 from routing.errors import (
     RegionNotFoundError,
     RegionNotImportedError,
@@ -111,6 +111,8 @@ class Region:
         self._hospital_index = {h.id: i for i, h in enumerate(self.hospitals)}
         self._capabilities_only = ReadinessBoard(self.hospitals, self.taxonomy, None)
         self.tables = TargetTables.build(network, [h.node for h in self.hospitals])
+        self.post_nodes = self._place_posts()
+        self.post_tables = SourceTables.build(network, self.post_nodes)
         done = time.perf_counter()
         self.timings = LoadTimings(0.0, snapped - started, done - snapped)
 
@@ -188,6 +190,18 @@ class Region:
             )
         return tuple(hospitals)
 
+    def _place_posts(self) -> list[int]:
+        if not self.posts:
+            return []
+        lon = np.array([p.location.lon for p in self.posts])
+        lat = np.array([p.location.lat for p in self.posts])
+        nodes, access_m = self.snapper.nearest_nodes(lon, lat)
+        for post, dist in zip(self.posts, access_m, strict=True):
+            if dist > MAX_ACCESS_M:
+                msg = f"ambulance post {post.id!r} is {dist:.0f} m from the nearest road node"
+                raise RegionPackError(msg)
+        return [int(n) for n in nodes]
+
     # --- queries --------------------------------------------------------------------------
 
     def hospital(self, hospital_id: str) -> Hospital:
@@ -248,11 +262,20 @@ class Region:
             stale_after_s=stale_after_s,
         )
 
+    def travel_from_posts(self, destination: LonLat | Snap) -> FloatArray:
+        """Seconds from every ambulance post (``self.posts`` order) to a point: table reads."""
+        snap = destination if isinstance(destination, Snap) else self.snapper.snap(destination)
+        return self.post_tables.to_snap(self.network, snap)
+
     def travel_times_to(
-        self, destination: LonLat, origins: Sequence[LonLat | Snap], *, limit_s: float = 3600.0
+        self,
+        destination: LonLat | Snap,
+        origins: Sequence[LonLat | Snap],
+        *,
+        limit_s: float = 3600.0,
     ) -> FloatArray:
         """Seconds from each origin (an ambulance) to the destination; inf beyond ``limit_s``."""
-        target = self.snapper.snap(destination)
+        target = destination if isinstance(destination, Snap) else self.snapper.snap(destination)
         snaps = [o if isinstance(o, Snap) else self.snapper.snap(o) for o in origins]
         return engine.travel_times_to(self.network, target, snaps, limit_s=limit_s)
 

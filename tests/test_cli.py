@@ -55,3 +55,32 @@ def test_import_from_a_local_osm_file(regions: Path, tmp_path: Path) -> None:
     assert "dropped 3 nodes" in result.stdout
     assert "hospitals added (fill in capabilities): 2" in result.stdout
     assert "ODbL" in result.stdout
+
+
+def test_users_and_registry_commands(demo_dir: Path, tmp_path: Path) -> None:
+    env = {"SATRIA_REGIONS_DIR": str(demo_dir.parent), "SATRIA_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            capture_output=True, text=True, env={**env, "PATH": "/usr/bin:/bin", "COLUMNS": "120"},
+            timeout=300, check=False,
+        )  # fmt: skip
+
+    made = run("users", "create", "--name", "IGD RSUD", "--role", "hospital",
+               "--hospital", "rsud-purwa")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip().splitlines()[-1]
+    assert key.startswith("sat_") and len(key) > 40
+    assert key not in (tmp_path / "satria.db").read_bytes().decode("latin-1")  # only its hash
+    unbound = run("users", "create", "--name", "x", "--role", "hospital")
+    assert unbound.returncode == 1 and "hospital id" in unbound.stdout
+    wrong = run("users", "create", "--name", "x", "--role", "pilot")
+    assert wrong.returncode == 2 and "unknown role" in wrong.stdout
+    residents = tmp_path / "residents.csv"
+    residents.write_text("nik,name\n3302264107900001,Siti Aminah\n3302264107900000,Nobody\n")
+    imported = run("registry", "import", str(residents))
+    assert imported.returncode == 0, imported.stderr
+    assert "added 1, updated 0, rejected 1" in imported.stdout
+    assert "line 3: zero_serial" in imported.stdout
+    assert "3302264107900000" not in imported.stdout

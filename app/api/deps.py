@@ -6,10 +6,12 @@ that /docs can send them. A route states the roles it admits with ``Allow(...)``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -19,39 +21,46 @@ from app.core.security import PersonalDataVault
 from app.errors import AuthenticationError, PermissionDeniedError
 from app.models import Role
 from app.services.state import ServiceState
-from app.services.users import Principal, authenticate
+from app.services.users import Principal, PrincipalCache, authenticate_key
 from routing import Region
 
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token.")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key.")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A database session for one request."""
-    engine: Engine = request.app.state.engine
-    with Session(engine, expire_on_commit=False) as session:
+# The cheap dependencies are ``async def`` on purpose: FastAPI runs a sync dependency in the
+# thread pool, and a thread hop per dependency costs more than the ranking itself.
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A database session for one request; made here (no I/O), closed in a worker thread
+    (closing may roll back on the database)."""
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
-def get_region(request: Request) -> Region:
+async def get_region(request: Request) -> Region:
     """The region loaded in the lifespan."""
     region: Region = request.app.state.region
     return region
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_vault(request: Request) -> PersonalDataVault:
+async def get_vault(request: Request) -> PersonalDataVault:
     """Hashing and encryption of personal data."""
     vault: PersonalDataVault = request.app.state.vault
     return vault
 
 
-def get_services(request: Request) -> ServiceState:
+async def get_services(request: Request) -> ServiceState:
     """Shared service state (readiness board cache, verification queue)."""
     state: ServiceState = request.app.state.services
     return state
@@ -64,8 +73,8 @@ VaultDep = Annotated[PersonalDataVault, Depends(get_vault)]
 ServicesDep = Annotated[ServiceState, Depends(get_services)]
 
 
-def current_principal(
-    session: SessionDep,
+async def current_principal(
+    request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header_key: Annotated[str | None, Depends(_header)],
 ) -> Principal:
@@ -74,7 +83,18 @@ def current_principal(
     if not key:
         msg = "an API key is required (Authorization: Bearer <key> or X-API-Key)"
         raise AuthenticationError(msg)
-    return authenticate(session, key)
+    cache: PrincipalCache = request.app.state.services.principals
+    if (cached := cache.get(key)) is not None:
+        return cached
+    engine: Engine = request.app.state.engine
+
+    def check() -> tuple[Principal, datetime | None]:
+        with Session(engine) as session:
+            return authenticate_key(session, key)
+
+    principal, expires_at = await run_in_threadpool(check)
+    cache.put(key, principal, expires_at)
+    return principal
 
 
 class Allow:
@@ -83,7 +103,9 @@ class Allow:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def __call__(
+        self, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
         if principal.role not in self.roles:
             allowed = ", ".join(sorted(self.roles))
             msg = f"role {principal.role} may not do this (allowed: {allowed})"

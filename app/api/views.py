@@ -21,13 +21,14 @@ def patient_out(p: Patient) -> s.PatientOut:
     return s.PatientOut(age_years=p.age_years, sex=p.sex, condition=p.condition)
 
 
-def call_out(session: Session, call: Call, region: Region) -> s.CallOut:
-    """A call with its caller (masked), patients, dispatch and referral."""
+def call_out(session: Session, call: Call, region: Region, *, new: bool = False) -> s.CallOut:
+    """A call with its caller (masked), patients, dispatch and referral (``new``: a call
+    just taken has neither yet, so they are not looked up)."""
     call_id = call.id or 0
     district = region.districts.get(call.district_code or "")
     caller = session.get(Caller, call.caller_id) if call.caller_id else None
-    current = dispatch_service.active_dispatch(session, call_id)
-    referral = dispatch_service.active_referral(session, call_id)
+    current = None if new else dispatch_service.active_dispatch(session, call_id)
+    referral = None if new else dispatch_service.active_referral(session, call_id)
     return s.CallOut(
         id=call_id,
         status=call.status,

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         30.0, gt=0, description="How long an open circuit waits before one trial, s."
     )
     api_key_days: int = Field(365, ge=1, description="Lifetime of a new API key, days.")
+    key_cache_s: float = Field(
+        10.0, ge=0, description="How long a checked key is trusted without a lookup, s."
+    )
     host: str = Field("127.0.0.1", description="Address `satria serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `satria serve` listens on.")
 

@@ -14,8 +14,10 @@ from app.models import Ambulance, AmbulanceStatus
 from app.services import audit
 from routing import LonLat, Region
 from routing.errors import SnapError
+from routing.geo import haversine_m
+from routing.snap import Snap
 
-AMBULANCE_SEARCH_LIMIT_S = 3600.0  # ambulances farther than an hour are not recommended
+AT_POST_M = 150.0  # an ambulance this close to its post is timed from the post's table
 
 
 @dataclass(frozen=True)
@@ -52,31 +54,52 @@ def nearest_available(
 ) -> list[AmbulanceOption]:
     """The available ambulances that reach the incident soonest by road, fastest first.
 
-    One bounded reverse Dijkstra from the incident answers for every ambulance at once. An
-    ambulance whose last position is off the road network is left out (its crew is asked
-    by radio instead).
+    An ambulance waiting at its post (no fix yet, or a fix within AT_POST_M of it) is timed
+    from the post's precomputed table: no search. Ambulances elsewhere (driving back from a
+    hospital) need one bounded reverse search from the incident, bounded by the ``limit``-th
+    best post time, since nothing slower can make the list. One whose position is off the
+    road network is left out (its crew is asked by radio instead).
     """
-    candidates: list[tuple[Ambulance, LonLat]] = []
-    snaps = []
+    target = region.snap(incident)
+    from_posts = region.travel_from_posts(target).tolist()
+    post_index = {post.id: i for i, post in enumerate(region.posts)}
+    options: list[AmbulanceOption] = []
+    roaming: list[tuple[Ambulance, LonLat, Snap]] = []
     for ambulance in list_ambulances(session, status=AmbulanceStatus.AVAILABLE):
-        if ambulance.lon is None or ambulance.lat is None:
+        i = post_index.get(ambulance.post_id)
+        position = (
+            LonLat(ambulance.lon, ambulance.lat)
+            if ambulance.lon is not None and ambulance.lat is not None
+            else None
+        )
+        if i is not None and (
+            position is None or haversine_m(position, region.posts[i].location) <= AT_POST_M
+        ):
+            if math.isfinite(from_posts[i]):
+                post = region.posts[i].location
+                options.append(_option(ambulance, from_posts[i], position or post))
             continue
-        position = LonLat(ambulance.lon, ambulance.lat)
+        if position is None:
+            continue
         try:
-            snaps.append(region.snap(position))
+            roaming.append((ambulance, position, region.snap(position)))
         except SnapError:
             continue
-        candidates.append((ambulance, position))
-    if not candidates:
-        return []
-    eta_s = region.travel_times_to(incident, snaps, limit_s=AMBULANCE_SEARCH_LIMIT_S)
-    options = [
-        AmbulanceOption(a.id, a.name, a.post_id, float(t), p, a.position_at)
-        for (a, p), t in zip(candidates, eta_s.tolist(), strict=True)
-        if math.isfinite(t)
-    ]
+    if roaming:
+        times = sorted(o.eta_s for o in options)
+        bound = times[limit - 1] if len(times) >= limit else math.inf
+        eta_s = region.travel_times_to(target, [r[2] for r in roaming], limit_s=bound)
+        for (ambulance, position, _), eta in zip(roaming, eta_s.tolist(), strict=True):
+            if math.isfinite(eta):
+                options.append(_option(ambulance, eta, position))
     options.sort(key=lambda o: (o.eta_s, o.ambulance_id))
     return options[:limit]
+
+
+def _option(ambulance: Ambulance, eta_s: float, position: LonLat) -> AmbulanceOption:
+    return AmbulanceOption(
+        ambulance.id, ambulance.name, ambulance.post_id, eta_s, position, ambulance.position_at
+    )
 
 
 def claim(session: Session, ambulance_id: str) -> None:

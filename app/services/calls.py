@@ -7,6 +7,7 @@ precomputed tables (milliseconds), and the NIK check runs afterwards in the back
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +35,8 @@ from app.services.verification_runner import VerificationJob
 from routing import LonLat, Region
 from routing.errors import SnapError
 from routing.ranking import PassOver, RankedHospital, Ranking
+
+log = logging.getLogger("satria.calls")
 
 # When no hospital is eligible, the fallback is the fastest one that could treat the patient
 # but whose readiness says no or is unknown: unknown first (a phone call may find a bed),
@@ -158,10 +161,25 @@ def create_call(
     vault: PersonalDataVault,
     state: ServiceState,
 ) -> CallCreated:
-    """Store a call (or a facility's transfer request), assess it, start verification."""
+    """Store a call (or a facility's transfer request), assess it, start verification.
+
+    The assessment (reads and computation) comes first and the writes after, in one short
+    transaction: writers hold the database's write lock only for writing. A failing
+    assessment never loses the call: it is stored with a note for the operator.
+    """
     region.taxonomy.category(call_in.category)  # an unknown category is a 422 from routing
     call = Call(created_by=principal.user_id, category=call_in.category, triage=call_in.triage)
     _locate(call, call_in, principal, region)
+    try:
+        assessment = assess(session, region=region, state=state, call=call)
+    except Exception:
+        log.exception("assessment failed; the call is stored without it")
+        note = "ranking failed: choose the hospital and ambulance by hand"
+        assessment = Assessment(call_point(call, region), note, None, HospitalChoice(None), [])
+    if assessment.hospital.hospital is not None:
+        call.recommended_hospital_id = assessment.hospital.hospital.hospital.id
+    if assessment.ambulances:
+        call.recommended_ambulance_id = assessment.ambulances[0].ambulance_id
     if call_in.address:
         call.address_ciphertext = vault.encrypt(call_in.address.strip())
     call.patient_count = max(call_in.patient_count, len(call_in.patients), 1)
@@ -179,12 +197,6 @@ def create_call(
                 condition=p.condition,
             )
         )
-    assessment = assess(session, region=region, state=state, call=call)
-    if assessment.hospital.hospital is not None:
-        call.recommended_hospital_id = assessment.hospital.hospital.hospital.id
-    if assessment.ambulances:
-        call.recommended_ambulance_id = assessment.ambulances[0].ambulance_id
-    session.add(call)
     audit.record(
         session, actor_user_id=principal.user_id, action="call.created", entity="call",
         entity_id=call_id, category=call.category, triage=call.triage.value,

@@ -92,7 +92,7 @@ def dispatch(
     recommended = options[0] if options else None
     chosen = ambulance_id or (recommended.ambulance_id if recommended else None)
     if chosen is None:
-        msg = "no ambulance is available within an hour's drive; choose one by id"
+        msg = "no available ambulance can reach this call by road; choose one by id"
         raise ConflictError(msg)
     ambulances.claim(session, chosen)
     eta = next((o.eta_s for o in options if o.ambulance_id == chosen), None)

@@ -10,7 +10,9 @@ reports at once cannot lose one another, on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -203,25 +205,36 @@ def _time(text: str | None) -> datetime | None:
 class BoardCache:
     """The readiness board for rankings, rebuilt only when a hospital's version changes.
 
-    The check is one aggregate over the hospital table per ranking, so a report made on
-    another worker is seen by the next ranking here too.
+    Whether anything changed is one aggregate over the hospital table, asked at most every
+    ``check_every_s``: a report made here is seen by the next ranking (``changed()``), one
+    made on another worker within ``check_every_s``.
     """
 
-    def __init__(self, region: Region) -> None:
+    def __init__(self, region: Region, *, check_every_s: float = 1.0) -> None:
         self._region = region
+        self._check_every_s = check_every_s
         self._lock = threading.Lock()
         self._key: tuple[int, int] | None = None
+        self._checked_at = -math.inf
         self._board: ReadinessBoard | None = None
+
+    def changed(self) -> None:
+        """A hospital changed in this process: check before the next ranking."""
+        self._checked_at = -math.inf
 
     def board(self, session: Session) -> ReadinessBoard:
         """The current board."""
-        key = tuple(
-            session.exec(select(func.count(), func.coalesce(func.sum(Hospital.version), 0))).one()
-        )
+        if self._board is not None and time.monotonic() - self._checked_at < self._check_every_s:
+            return self._board
+        count, total = session.exec(
+            select(func.count(), func.coalesce(func.sum(Hospital.version), 0))
+        ).one()
+        key = (int(count), int(total))
         with self._lock:
             if key != self._key or self._board is None:
                 self._board = self._build(session)
-                self._key = (int(key[0]), int(key[1]))
+                self._key = key
+            self._checked_at = time.monotonic()
             return self._board
 
     def _build(self, session: Session) -> ReadinessBoard:

@@ -6,12 +6,13 @@ and the key's SHA-256 (compared in constant time). Keys expire and can be revoke
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from app.core.security import api_key_matches, new_api_key
+from app.core.security import api_key_matches, hash_api_key, new_api_key
 from app.errors import AuthenticationError, InputError, NotFoundError
 from app.models import Ambulance, ApiKey, Hospital, Role, User, utcnow
 from app.services import audit
@@ -120,6 +121,13 @@ def issue_key(
 
 def authenticate(session: Session, key: str, *, now: datetime | None = None) -> Principal:
     """The principal a key belongs to; AuthenticationError if unknown, revoked or expired."""
+    return authenticate_key(session, key, now=now)[0]
+
+
+def authenticate_key(
+    session: Session, key: str, *, now: datetime | None = None
+) -> tuple[Principal, datetime | None]:
+    """The principal a key belongs to and when the key expires (see ``authenticate``)."""
     now = now or utcnow()
     row = session.exec(select(ApiKey).where(ApiKey.prefix == key[:12])).first()
     # Compare even when no row matched, so that timing does not tell a prefix exists.
@@ -137,7 +145,7 @@ def authenticate(session: Session, key: str, *, now: datetime | None = None) -> 
     if user is None or not user.active:
         msg = "the user of this API key is deactivated"
         raise AuthenticationError(msg)
-    return principal_of(user)
+    return principal_of(user), row.expires_at
 
 
 def principal_of(user: User) -> Principal:
@@ -171,3 +179,39 @@ def revoke_key(session: Session, *, key_id: int, actor_user_id: int | None) -> A
             entity_id=key_id,
         )  # fmt: skip
     return row
+
+
+class PrincipalCache:
+    """Keys authenticated in the last ``ttl_s`` seconds, so that most requests skip the key
+    table. Entries are keyed by the key's hash, never the key. A revocation or deactivation
+    made in this process clears the cache at once; another worker's cache follows within
+    ``ttl_s``. A key's own expiry is always checked.
+    """
+
+    def __init__(self, ttl_s: float = 10.0, *, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self._max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, float, datetime | None]] = {}
+
+    def get(self, key: str) -> Principal | None:
+        """The cached principal for a key, if fresh and unexpired."""
+        entry = self._entries.get(hash_api_key(key))
+        if entry is None:
+            return None
+        principal, cached_at, expires_at = entry
+        if time.monotonic() - cached_at > self.ttl_s or (
+            expires_at is not None and expires_at <= utcnow()
+        ):
+            self._entries.pop(hash_api_key(key), None)
+            return None
+        return principal
+
+    def put(self, key: str, principal: Principal, expires_at: datetime | None) -> None:
+        """Remember a key just authenticated."""
+        if len(self._entries) >= self._max_entries:
+            self._entries.clear()  # simple and bounded; the next requests refill it
+        self._entries[hash_api_key(key)] = (principal, time.monotonic(), expires_at)
+
+    def clear(self) -> None:
+        """Forget every key (after a revocation)."""
+        self._entries.clear()

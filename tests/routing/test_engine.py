@@ -149,3 +149,19 @@ def test_same_edge_trip_goes_straight_ahead(demo: Region) -> None:
     route = demo.route(a, b)
     assert route.edges == (edge,)
     assert route.travel_time_s == pytest.approx(0.5 * net.travel_time_s[edge], rel=1e-3)
+
+
+def test_post_tables_match_networkx_from_every_post(demo: Region, demo_nx: nx.DiGraph) -> None:
+    snaps = _snaps(demo, 60, seed=19)
+    net = demo.network
+    assert len(demo.post_nodes) == len(demo.posts) == 15
+    for post_index, node in enumerate(demo.post_nodes):
+        reference = nx.single_source_dijkstra_path_length(demo_nx, node, weight="travel_time_s")
+        for snap in snaps:
+            expected = min(
+                reference.get(int(net.tail[p.edge]), math.inf)
+                + p.fraction * float(net.travel_time_s[p.edge])
+                for p in snap.placements
+            )
+            got = float(demo.travel_from_posts(snap)[post_index])
+            assert got == pytest.approx(expected, rel=REL_TOL)

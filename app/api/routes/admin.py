@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.api import schemas as s
-from app.api.deps import Admin, Operator, SessionDep, SettingsDep, VaultDep
+from app.api.deps import Admin, Operator, ServicesDep, SessionDep, SettingsDep, VaultDep
 from app.services import audit, callers, users
 from routing import LonLat
 
@@ -61,10 +61,11 @@ def issue_key(
 
 
 @router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(key_id: int, principal: Admin, session: SessionDep) -> None:
-    """Revoke a key at once."""
+def revoke_key(key_id: int, principal: Admin, session: SessionDep, services: ServicesDep) -> None:
+    """Revoke a key at once (other workers stop trusting it within the key cache time)."""
     users.revoke_key(session, key_id=key_id, actor_user_id=principal.user_id)
     session.commit()
+    services.principals.clear()
 
 
 @router.get("/audit")

@@ -34,7 +34,7 @@ def _created(
     session: SessionDep, region: RegionDep, created: calls.CallCreated
 ) -> s.CallCreatedOut:
     return s.CallCreatedOut(
-        call=views.call_out(session, created.call, region),
+        call=views.call_out(session, created.call, region, new=True),
         caller_known=created.caller_known,
         assessment=views.assessment_out(created.assessment, region),
     )

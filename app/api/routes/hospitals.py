@@ -57,6 +57,7 @@ def update_hospital(
         session, hospital_id=hospital_id, name=body.name, capabilities=body.capabilities,
         bed_capacity=body.bed_capacity, region=region, actor_user_id=principal.user_id,
     )  # fmt: skip
+    services.boards.changed()
     return views.hospital_out(row, stale_after_s=services.readiness_stale_after_s)
 
 
@@ -81,6 +82,7 @@ def report_readiness(
         session, hospital_id=hospital_id, change=change, region=region,
         actor_user_id=principal.user_id,
     )  # fmt: skip
+    services.boards.changed()
     return views.hospital_out(row, stale_after_s=services.readiness_stale_after_s)
 
 
