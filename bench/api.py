@@ -9,8 +9,9 @@ NIK and phone and one patient, so that every call is stored, ranked against all 
 with the readiness board, given its nearest ambulances, and queued for NIK verification.
 
 For scale it runs the same clients against GET /healthz (the HTTP floor of the same server)
-and POST /api/rankings (ranking without storing), and prints the ratios. The naive routing
-baseline (networkx per hospital) is in bench.routing.
+and POST /api/rankings (ranking without storing), and prints the ratios; then one client
+alone, the latency an operator sees on a quiet shift. The naive routing baseline (networkx
+per hospital) is in bench.routing.
 """
 
 from __future__ import annotations
@@ -153,7 +154,11 @@ def run_backend(
             floor = go("GET /healthz (HTTP floor)", lambda _i: ("GET", "/healthz", None))
             ranking = go("POST /api/rankings (no write)", rank_body(points))
             calls = go("POST /api/calls (stored, ranked)", call_body(points))
-            for result in (floor, ranking, calls):
+            alone = asyncio.run(
+                load(server.url, key, call_body(points[::-1]), clients=1,
+                     seconds=min(args.seconds, 5.0), name="POST /api/calls, one operator")
+            )  # fmt: skip
+            for result in (floor, ranking, calls, alone):
                 print("  " + result.line())
             print(f"  calls created per second: {calls.per_s:.1f}; "
                   f"{calls.per_s / floor.per_s:.2f}x the HTTP floor, "

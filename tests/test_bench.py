@@ -18,3 +18,17 @@ def test_routing_bench_runs_fast_path_and_baseline(demo_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     for line in ("ranking (200 random incidents", "naive baseline", "speed-up", "peak RSS"):
         assert line in result.stdout
+
+
+def test_api_bench_runs_against_a_real_server(demo_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.api", "--clients", "4", "--seconds", "1", "--sqlite-only",
+         "--regions-dir", str(demo_dir.parent)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for line in ("GET /healthz (HTTP floor)", "POST /api/calls (stored, ranked)",
+                 "calls created per second", "one operator"):  # fmt: skip
+        assert line in result.stdout
+    runs = [line for line in result.stdout.splitlines() if "requests," in line]
+    assert len(runs) == 4 and all(line.endswith(", 0 errors)") for line in runs), runs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import threading
 from collections.abc import Iterator
@@ -117,13 +118,22 @@ STARTUP_LOCK_ID = 1190119  # any constant; PostgreSQL advisory locks are per dat
 
 @contextmanager
 def startup_lock(engine: Engine) -> Iterator[None]:
-    """Serialise start-up work (migrations, seeding) between workers on PostgreSQL.
+    """Serialise start-up work (migrations, seeding) between workers.
 
-    SQLite needs nothing: its own write lock serialises the seeding, and the embedded default
-    runs one process.
+    PostgreSQL: an advisory lock. SQLite: an exclusive lock on a file beside the database
+    (several workers on one SQLite file are allowed, if not recommended).
     """
-    if engine.dialect.name != "postgresql":
-        yield
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        with Path(f"{database}.startup.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
         return
     with engine.connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": STARTUP_LOCK_ID})
