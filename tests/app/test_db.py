@@ -58,3 +58,19 @@ def test_round_trip_of_json_enum_and_aware_time(database_url: str) -> None:
         assert stored.triage == "merah"
         assert session.get(models.Hospital, "rs-a").capabilities == ["igd_24h", "icu"]  # type: ignore[union-attr]
     engine.dispose()
+
+
+def test_migrations_go_down_and_up_again(database_url: str) -> None:
+    from alembic import command  # noqa: PLC0415
+
+    from app.core.db import alembic_config  # noqa: PLC0415
+
+    upgrade(database_url)
+    command.downgrade(alembic_config(database_url), "base")
+    engine = make_engine(database_url)
+    assert "call" not in set(inspect(engine).get_table_names())
+    engine.dispose()
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    assert "registryperson" in set(inspect(engine).get_table_names())
+    engine.dispose()
