@@ -25,3 +25,11 @@ def test_routing_imports_no_web_database_or_service_code() -> None:
     assert len(files) > 10
     offenders = {str(f.relative_to(ROOT)): imported_modules(f) & FORBIDDEN for f in files}
     assert {f: bad for f, bad in offenders.items() if bad} == {}
+
+
+def test_tracking_imports_no_service_code() -> None:
+    files = sorted((ROOT / "tracking").rglob("*.py"))
+    assert len(files) >= 3
+    forbidden = {"app", "fastapi", "starlette", "sqlmodel", "sqlalchemy"}
+    offenders = {str(f.relative_to(ROOT)): imported_modules(f) & forbidden for f in files}
+    assert {f: bad for f, bad in offenders.items() if bad} == {}
