@@ -11,7 +11,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -313,3 +322,31 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: str = Field(max_length=80)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class GpsFix(SQLModel, table=True):
+    """A stored GPS fix of an ambulance; unique per (ambulance, fix time), so a replayed or
+    backfilled fix is stored once."""
+
+    __table_args__ = (UniqueConstraint("ambulance_id", "fix_time", name="uq_gpsfix_time"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ambulance_id: str = Field(foreign_key="ambulance.id", max_length=40)
+    fix_time: datetime = Field(sa_type=TZ)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    lon: float
+    lat: float
+    speed_mps: float | None = None
+    heading_deg: float | None = None
+    accuracy_m: float | None = None
+    outlier: bool = False  # implied speed impossible: kept, never used for position or ETA
+    low_accuracy: bool = False
+
+
+class FixRejections(SQLModel, table=True):
+    """How many fixes of an ambulance were rejected, per reason (visible to operators)."""
+
+    ambulance_id: str = Field(foreign_key="ambulance.id", primary_key=True, max_length=40)
+    reason: str = Field(primary_key=True, max_length=24)
+    count: int = 0
+    last_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

@@ -196,6 +196,38 @@ def _direct_s(network: RoadNetwork, origin: Snap, destination: Snap) -> float:
     return float(best)
 
 
+@dataclass(frozen=True, eq=False)
+class PointTable:
+    """Fastest travel time from every node to one destination point (an incident).
+
+    Built once, by one reverse Dijkstra, when an ambulance is sent to the point; each GPS fix
+    of that ambulance is then a snap and a read, with no search.
+    """
+
+    destination: Snap
+    to_destination_s: FloatArray  # per node; inf beyond the limit it was built with
+    limit_s: float
+
+    @classmethod
+    def build(cls, network: RoadNetwork, destination: Snap, *, limit_s: float) -> PointTable:
+        """One reverse Dijkstra from the destination, stopped at ``limit_s``."""
+        n = network.node_count
+        entries = [
+            (int(network.tail[q.edge]), q.fraction * float(network.travel_time_s[q.edge]))
+            for q in destination.placements
+        ]
+        graph = _with_extra_node(network.reverse_graph, *map(list, zip(*entries, strict=True)))
+        return cls(destination, dijkstra(graph, indices=n, limit=limit_s)[:n], limit_s)
+
+    def time_from(self, network: RoadNetwork, origin: Snap) -> float:
+        """Seconds from a snapped point to the destination (inf beyond the limit)."""
+        best = _direct_s(network, origin, self.destination)
+        for p in origin.placements:
+            head, part_s, _ = _exit(network, p)
+            best = min(best, part_s + float(self.to_destination_s[head]))
+        return best if best <= self.limit_s else float(np.inf)
+
+
 def travel_times_to(
     network: RoadNetwork, destination: Snap, origins: Sequence[Snap], *, limit_s: float
 ) -> FloatArray:
@@ -204,21 +236,8 @@ def travel_times_to(
     One reverse Dijkstra from the destination, stopped at ``limit_s``: its cost depends on the
     area within reach, not on the number of origins.
     """
-    n = network.node_count
-    entries = [
-        (int(network.tail[q.edge]), q.fraction * float(network.travel_time_s[q.edge]))
-        for q in destination.placements
-    ]
-    graph = _with_extra_node(network.reverse_graph, *map(list, zip(*entries, strict=True)))
-    to_destination = dijkstra(graph, indices=n, limit=limit_s)
-    result = np.full(len(origins), np.inf)
-    for i, origin in enumerate(origins):
-        best = _direct_s(network, origin, destination)
-        for p in origin.placements:
-            head, part_s, _ = _exit(network, p)
-            best = min(best, part_s + float(to_destination[head]))
-        result[i] = best if best <= limit_s else np.inf
-    return result
+    table = PointTable.build(network, destination, limit_s=limit_s)
+    return np.array([table.time_from(network, origin) for origin in origins], dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import numpy as np
 
 from routing import engine
 from routing.capabilities import Category, Taxonomy
-from routing.engine import Route, SourceTables, TargetTables
+from routing.engine import PointTable, Route, SourceTables, TargetTables
 from routing.errors import (
     RegionNotFoundError,
     RegionNotImportedError,
@@ -278,6 +278,19 @@ class Region:
         target = destination if isinstance(destination, Snap) else self.snapper.snap(destination)
         snaps = [o if isinstance(o, Snap) else self.snapper.snap(o) for o in origins]
         return engine.travel_times_to(self.network, target, snaps, limit_s=limit_s)
+
+    def table_to(self, destination: LonLat, *, limit_s: float = np.inf) -> PointTable:
+        """Seconds from every node to a point (one search), for many later ETAs to it."""
+        return PointTable.build(self.network, self.snapper.snap(destination), limit_s=limit_s)
+
+    def eta_to_point(self, origin: LonLat | Snap, table: PointTable) -> float:
+        """Seconds from a point to the destination of ``table``: a snap and a read."""
+        snap = origin if isinstance(origin, Snap) else self.snapper.snap(origin)
+        return table.time_from(self.network, snap)
+
+    def eta_to_hospital(self, origin: LonLat | Snap, hospital_id: str) -> float:
+        """Seconds from a point to a hospital: a snap and a read of its table."""
+        return float(self.travel_to_hospitals(origin)[0][self._hospital_index[hospital_id]])
 
     def route(self, origin: LonLat, destination: LonLat) -> Route:
         """The fastest route between two points, with geometry, seconds and metres."""

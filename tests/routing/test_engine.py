@@ -165,3 +165,15 @@ def test_post_tables_match_networkx_from_every_post(demo: Region, demo_nx: nx.Di
             )
             got = float(demo.travel_from_posts(snap)[post_index])
             assert got == pytest.approx(expected, rel=REL_TOL)
+
+
+def test_a_point_table_gives_the_route_time_from_anywhere(demo: Region) -> None:
+    snaps = _snaps(demo, 30, seed=23)
+    incident = snaps[0]
+    table = demo.table_to(incident.point)
+    for origin in snaps[1:]:
+        route = demo.route(origin.point, incident.point)  # forward search: independent
+        assert demo.eta_to_point(origin, table) == pytest.approx(route.travel_time_s, rel=REL_TOL)
+    hospital = demo.hospitals[0]
+    eta = demo.eta_to_hospital(snaps[1], hospital.id)
+    assert eta == pytest.approx(demo.route_to_hospital(snaps[1].point, hospital.id).travel_time_s)
