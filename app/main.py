@@ -13,10 +13,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import errors
-from app.api.routes import admin, ambulances, calls, routing
+from app.api.routes import admin, ambulances, calls, routing, tracking
 from app.api.routes import hospitals as hospitals_routes
 from app.core.config import Settings
 from app.core.db import make_engine, startup_lock, upgrade
+from app.core.logging import install_redaction
 from app.core.security import PersonalDataVault, master_secret
 from app.services import hospitals
 from app.services.state import ServiceState
@@ -32,6 +33,9 @@ from routing import Region
 from routing.demo import GENERATOR_VERSION, generate_demo
 from routing.errors import RegionError
 from routing.pack import read_meta
+from tracking.broker import make_broker
+from tracking.eta import PointTables
+from tracking.fixes import FilterRules
 
 log = logging.getLogger("satria")
 
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
     the lifespan loads the configured one.
     """
     settings = settings or Settings()
+    install_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,12 +104,17 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         verifier = build_verifier(settings, engine, vault)
         runner = VerificationRunner(verifier, engine, deadline_s=verification_deadline_s(settings))
         await runner.start(pending)
+        broker = make_broker(settings.broker_url)
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
         app.state.services = ServiceState(
             boards=hospitals.BoardCache(served),
             verification=runner,
             readiness_stale_after_s=settings.readiness_stale_after_s,
             principals=PrincipalCache(settings.key_cache_s),
+            broker=broker,
+            point_tables=PointTables(served),
+            fix_rules=FilterRules(),
+            position_stale_after_s=settings.position_stale_after_s,
         )
         gc.freeze()  # the region's objects live as long as the process: keep them out of GC scans
         log.info("region %s loaded (%s)", served.meta.name, served.meta.title)
@@ -112,6 +122,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             yield
         finally:
             await runner.stop()
+            await broker.close()
             if isinstance(verifier, HttpRegistryVerifier):
                 await verifier.aclose()
             engine.dispose()
@@ -123,8 +134,9 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (calls, hospitals_routes, ambulances, admin, routing):
+    for module in (calls, hospitals_routes, ambulances, tracking, admin, routing):
         app.include_router(module.router)
+    app.include_router(tracking.ws_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

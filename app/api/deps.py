@@ -42,6 +42,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         await run_in_threadpool(session.close)
 
 
+async def get_engine(request: Request) -> Engine:
+    """The database engine (for work that opens its own sessions in worker threads)."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
 async def get_region(request: Request) -> Region:
     """The region loaded in the lifespan."""
     region: Region = request.app.state.region
@@ -67,6 +73,7 @@ async def get_services(request: Request) -> ServiceState:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 RegionDep = Annotated[Region, Depends(get_region)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 VaultDep = Annotated[PersonalDataVault, Depends(get_vault)]

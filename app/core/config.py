@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     key_cache_s: float = Field(
         10.0, ge=0, description="How long a checked key is trusted without a lookup, s."
     )
+    broker_url: str = Field(
+        "", description="Pub/sub between workers: empty (in memory) or redis://host:port/db."
+    )
+    position_stale_after_s: float = Field(
+        120.0, gt=0, description="A position older than this is marked stale, s."
+    )
     host: str = Field("127.0.0.1", description="Address `satria serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `satria serve` listens on.")
 

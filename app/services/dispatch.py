@@ -36,7 +36,9 @@ TERMINAL = frozenset({S.CLOSED, S.CANCELLED})
 CREW_MAY_SET = frozenset({S.EN_ROUTE, S.ON_SCENE, S.TRANSPORTING, S.AT_HOSPITAL})
 
 
-def _move(session: Session, call: Call, to: CallStatus, *, actor: int, **detail: object) -> None:
+def _move(
+    session: Session, call: Call, to: CallStatus, *, actor: int | None, **detail: object
+) -> None:
     """Change the status if the table allows it and nobody changed it meanwhile."""
     before = call.status
     if to not in TRANSITIONS[before]:
@@ -65,6 +67,28 @@ def active_dispatch(session: Session, call_id: int) -> Dispatch | None:
     return session.exec(
         select(Dispatch).where(Dispatch.call_id == call_id, col(Dispatch.released_at).is_(None))
     ).first()
+
+
+def active_dispatch_of_ambulance(session: Session, ambulance_id: str) -> Dispatch | None:
+    """The dispatch an ambulance is on, if any."""
+    return session.exec(
+        select(Dispatch).where(
+            Dispatch.ambulance_id == ambulance_id, col(Dispatch.released_at).is_(None)
+        )
+    ).first()
+
+
+def move_by_geofence(session: Session, call: Call, to: CallStatus) -> bool:
+    """Move a call on because its ambulance entered a geofence; False if it was moved
+    meanwhile (then nothing changes)."""
+    if to not in TRANSITIONS[call.status]:
+        return False
+    try:
+        _move(session, call, to, actor=None, by="geofence")
+    except ConflictError:
+        return False
+    session.commit()
+    return True
 
 
 def active_referral(session: Session, call_id: int) -> Referral | None:
@@ -245,11 +269,7 @@ def acknowledge(session: Session, *, referral_id: int, principal: Principal) -> 
 
 def crew_assignment(session: Session, *, principal: Principal) -> Incoming | None:
     """The call the crew's ambulance is on, with its destination, if any."""
-    row = session.exec(
-        select(Dispatch).where(
-            Dispatch.ambulance_id == principal.ambulance_id, col(Dispatch.released_at).is_(None)
-        )
-    ).first()
+    row = active_dispatch_of_ambulance(session, principal.ambulance_id or "")
     if row is None:
         return None
     call = get_call(session, row.call_id)

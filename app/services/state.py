@@ -7,13 +7,21 @@ from dataclasses import dataclass
 from app.services.hospitals import BoardCache
 from app.services.users import PrincipalCache
 from app.services.verification_runner import VerificationRunner
+from tracking.broker import Broker
+from tracking.eta import PointTables
+from tracking.fixes import FilterRules
 
 
 @dataclass(frozen=True)
 class ServiceState:
-    """The readiness board cache, recently checked keys, and the background verification."""
+    """Shared by requests: the readiness board cache, recently checked keys, the background
+    verification, the broker, incident point tables and the GPS filter rules."""
 
     boards: BoardCache
     verification: VerificationRunner
     readiness_stale_after_s: float
     principals: PrincipalCache
+    broker: Broker
+    point_tables: PointTables
+    fix_rules: FilterRules
+    position_stale_after_s: float

@@ -35,6 +35,8 @@ POLICY: dict[str, set[str]] = {
     "GET /api/hospitals/{hospital_id}/incoming": {"hospital", "admin"},
     "POST /api/referrals/{referral_id}/acknowledgement": {"hospital", "admin"},
     "GET /api/ambulances": OPERATORS,
+    "POST /api/ambulances/{ambulance_id}/fixes": OPERATORS | {"crew"},
+    "GET /api/ambulances/{ambulance_id}/fix-rejections": OPERATORS | {"crew"},
     "PATCH /api/ambulances/{ambulance_id}": OPERATORS,
     "POST /api/users": {"admin"},
     "POST /api/users/{user_id}/keys": {"admin"},

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from websockets.sync.client import connect
 
 from bench.server import live_server
 from tests.app.conftest import BACKENDS, fresh_database
@@ -71,9 +73,16 @@ def test_no_personal_data_in_logs_or_database(backend: str, demo_dir: Path, tmp_
                 assert states == ["not_found", "invalid_nik", "not_found"]
                 personal = client.get(f"/api/calls/{ids[0]}/personal").json()
                 assert personal["caller_nik"] == NIK  # the operator can read it...
+            crew_key = server.create_user("Crew", "crew", "--ambulance", "psc119-purwa-1")
+            ws_url = server.url.replace("http", "ws") + f"/ws/crew?token={crew_key}"
+            with connect(ws_url) as ws:  # a device that cannot set headers
+                fix = {"lon": 109.235, "lat": -7.364, "fix_time": datetime.now(UTC).isoformat()}
+                ws.send(json.dumps({"type": "fix", "seq": 1, "fix": fix}))
+                assert json.loads(ws.recv(timeout=30))["stored"] == 1
         log = (tmp_path / "serve.log").read_text()
         assert "POST /api/calls" in log  # the log is the service's, with its access lines
         assert secrets_in(log) == []  # ...but no log line shows it
+        assert "/ws/crew?token=[redacted]" in log and crew_key not in log
         stored = _database_text(url, tmp_path)
         assert "330226********01" in stored  # the right database: the masked NIK is there
         assert secrets_in(stored) == []

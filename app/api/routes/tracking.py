@@ -1,0 +1,163 @@
+"""GPS from the crews: the websocket for live fixes, the REST batch for offline backfill."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Body, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session
+
+from app.api.deps import EngineDep, OperatorOrCrew, RegionDep, ServicesDep, SessionDep
+from app.errors import AuthenticationError, PermissionDeniedError
+from app.models import Role
+from app.services import ingest
+from app.services.fixes import MAX_BATCH, Stored, rejection_counts
+from app.services.users import Principal, authenticate
+from tracking.fixes import Fix
+from tracking.messages import (
+    Ack,
+    AuthMessage,
+    ErrorMessage,
+    FixIn,
+    FixMessage,
+    crew_message,
+)
+
+router = APIRouter(prefix="/api", tags=["tracking"])
+ws_router = APIRouter(tags=["tracking"])
+log = logging.getLogger("satria.tracking")
+MAX_MESSAGE_BYTES = 1_000_000
+CLOSE_POLICY = 1008  # RFC 6455 policy violation: bad or missing key
+
+
+class FixBatch(BaseModel):
+    """Fixes buffered while offline, in any order (at most 5,000)."""
+
+    fixes: list[FixIn] = Field(max_length=MAX_BATCH)
+
+
+class StoredOut(BaseModel):
+    """What happened to a batch: stored, already stored, rejected by reason."""
+
+    stored: int
+    duplicates: int
+    rejected: dict[str, int]
+
+
+def _fixes(items: list[FixIn]) -> list[Fix]:
+    return [Fix(f.lon, f.lat, f.fix_time, f.speed_mps, f.heading_deg, f.accuracy_m) for f in items]
+
+
+def _own_ambulance(principal: Principal, ambulance_id: str) -> None:
+    if principal.role is Role.CREW and principal.ambulance_id != ambulance_id:
+        msg = "a crew sends the fixes of its own ambulance only"
+        raise PermissionDeniedError(msg)
+
+
+def _out(stored: Stored) -> StoredOut:
+    rejected = {k: v for k, v in stored.rejected.items() if k != "duplicate"}
+    return StoredOut(stored=stored.stored, duplicates=stored.duplicates, rejected=rejected)
+
+
+@router.post("/ambulances/{ambulance_id}/fixes")
+async def backfill(
+    ambulance_id: str,
+    body: Annotated[FixBatch, Body()],
+    principal: OperatorOrCrew,
+    region: RegionDep,
+    services: ServicesDep,
+    engine: EngineDep,
+) -> StoredOut:
+    """Store a batch of buffered fixes (idempotent: a replayed batch changes nothing)."""
+    _own_ambulance(principal, ambulance_id)
+    stored = await ingest.store(
+        engine, region, services, ambulance_id=ambulance_id, fixes=_fixes(body.fixes)
+    )
+    await ingest.publish(engine, region, services, stored)
+    return _out(stored)
+
+
+@router.get("/ambulances/{ambulance_id}/fix-rejections")
+def fix_rejections(
+    ambulance_id: str, principal: OperatorOrCrew, session: SessionDep
+) -> dict[str, int]:
+    """How many fixes of this ambulance were rejected, by reason."""
+    _own_ambulance(principal, ambulance_id)
+    return rejection_counts(session, ambulance_id)
+
+
+@ws_router.websocket("/ws/crew")
+async def crew_socket(websocket: WebSocket) -> None:
+    """A crew's live fixes: each message acknowledged by its seq once stored.
+
+    The key comes as ``Authorization: Bearer``, as ``?token=`` (never logged), or in a first
+    message ``{"type": "auth", "key": ...}``.
+    """
+    state = websocket.app.state
+    await websocket.accept()
+    try:
+        principal = await _authenticate(websocket)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        await websocket.close(CLOSE_POLICY, str(exc)[:120])
+        return
+    except WebSocketDisconnect:
+        return
+    ambulance_id = principal.ambulance_id or ""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            text = await websocket.receive_text()
+            if len(text) > MAX_MESSAGE_BYTES:
+                await websocket.close(1009, "message too big")
+                return
+            try:
+                message = crew_message.validate_json(text)
+            except ValidationError as exc:
+                detail = "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]
+                )
+                await websocket.send_text(ErrorMessage(detail=detail).model_dump_json())
+                continue
+            if isinstance(message, AuthMessage):
+                continue  # already authenticated
+            fixes = [message.fix] if isinstance(message, FixMessage) else message.fixes
+            stored = await ingest.store(
+                state.engine, state.region, state.services, ambulance_id=ambulance_id,
+                fixes=_fixes(fixes),
+            )  # fmt: skip
+            out = _out(stored)
+            ack = Ack(seq=message.seq, stored=out.stored, duplicates=out.duplicates,
+                      rejected=out.rejected)  # fmt: skip
+            await websocket.send_text(ack.model_dump_json())
+            await ingest.publish(state.engine, state.region, state.services, stored)
+
+
+async def _authenticate(websocket: WebSocket) -> Principal:
+    """The crew principal of this connection (header, query string or first message)."""
+    header = websocket.headers.get("authorization", "")
+    key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    key = key or websocket.query_params.get("token", "")
+    if not key:
+        first = await websocket.receive_text()
+        try:
+            message = crew_message.validate_json(first)
+        except ValidationError:
+            message = None
+        if not isinstance(message, AuthMessage):
+            msg = 'first message must be {"type": "auth", "key": ...}'
+            raise AuthenticationError(msg)
+        key = message.key
+    engine = websocket.app.state.engine
+
+    def check() -> Principal:
+        with Session(engine) as session:
+            return authenticate(session, key)
+
+    principal = await run_in_threadpool(check)
+    if principal.role is not Role.CREW or not principal.ambulance_id:
+        msg = "only a crew key bound to an ambulance may send fixes"
+        raise PermissionDeniedError(msg)
+    return principal

@@ -1,0 +1,154 @@
+"""Live tracking after a fix is stored: ETA, arrival by geofence, and the feeds' messages.
+
+The ETA of an ambulance comes from the routing tables, never from a search per fix: to its
+hospital, a read of the hospital's table; to the incident, a read of the call's point table,
+built once (one reverse Dijkstra) the first time the call needs it and kept while it lives.
+Entering the geofence of the scene or of the hospital moves the call on (audited, by
+geofence); every position goes to the operators and to the hospital the patient goes to.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.models import Call, CallStatus, GpsFix, utcnow
+from app.services import dispatch as dispatch_service
+from app.services.calls import call_point
+from routing import LonLat, Region
+from routing.errors import SnapError
+from routing.geo import haversine_m
+from tracking.eta import PointTables
+from tracking.messages import Arrived, Position, StatusChanged
+
+SCENE_RADIUS_M = 150.0  # inside this, the ambulance is on scene
+HOSPITAL_RADIUS_M = 250.0  # inside this, it is at the hospital (car parks are big)
+OPERATORS = "operators"
+
+
+def hospital_channel(hospital_id: str) -> str:
+    """The feed channel of one hospital."""
+    return f"hospital:{hospital_id}"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A message for the feeds: its channels, JSON payload and coalescing key."""
+
+    channels: tuple[str, ...]
+    payload: str
+    coalesce_key: str | None = None
+
+
+def after_fix(
+    engine: Engine, *, region: Region, tables: PointTables, fix: GpsFix
+) -> list[Published]:
+    """What a newly usable position means: ETA, maybe an arrival; the messages to publish."""
+    with Session(engine, expire_on_commit=False) as session:
+        current = dispatch_service.active_dispatch_of_ambulance(session, fix.ambulance_id)
+        call = session.get(Call, current.call_id) if current is not None else None
+        if call is None:
+            position = _position(fix, None, None, None, None)
+            return [Published((OPERATORS,), position.model_dump_json(), fix.ambulance_id)]
+        referral = dispatch_service.active_referral(session, call.id or 0)
+        hospital_id = referral.hospital_id if referral is not None else None
+        here = LonLat(fix.lon, fix.lat)
+        destination, eta_s, distance_m = _eta(region, tables, call, hospital_id, here)
+        channels = (OPERATORS, hospital_channel(hospital_id)) if hospital_id else (OPERATORS,)
+        position = _position(fix, call.id, destination, hospital_id, eta_s)
+        messages = [Published(channels, position.model_dump_json(), fix.ambulance_id)]
+        messages += _arrival(session, call, fix, destination, distance_m, hospital_id, channels)
+    return messages
+
+
+def _eta(
+    region: Region, tables: PointTables, call: Call, hospital_id: str | None, here: LonLat
+) -> tuple[Literal["incident", "hospital"] | None, float | None, float]:
+    """Where the ambulance is going, its ETA (s) and its distance (m) as the crow flies."""
+    try:
+        if call.status is CallStatus.TRANSPORTING and hospital_id is not None:
+            eta = region.eta_to_hospital(here, hospital_id)
+            target = region.hospital(hospital_id).location
+            return "hospital", _finite(eta), haversine_m(here, target)
+        if call.status in (CallStatus.DISPATCHED, CallStatus.EN_ROUTE):
+            point = call_point(call, region)
+            if point is None:
+                return None, None, math.inf
+            eta = region.eta_to_point(here, tables.for_call(call.id or 0, point))
+            return "incident", _finite(eta), haversine_m(here, point)
+    except (SnapError, KeyError):
+        pass  # off the road network, or a hospital the region does not route to
+    return None, None, math.inf
+
+
+def _finite(value: float) -> float | None:
+    return round(value, 1) if math.isfinite(value) else None
+
+
+def _position(
+    fix: GpsFix,
+    call_id: int | None,
+    destination: Literal["incident", "hospital"] | None,
+    hospital_id: str | None,
+    eta_s: float | None,
+) -> Position:
+    return Position(
+        ambulance_id=fix.ambulance_id,
+        call_id=call_id,
+        lon=fix.lon,
+        lat=fix.lat,
+        fix_time=fix.fix_time,
+        speed_mps=fix.speed_mps,
+        heading_deg=fix.heading_deg,
+        low_accuracy=fix.low_accuracy,
+        destination=destination,
+        hospital_id=hospital_id,
+        eta_s=eta_s,
+    )
+
+
+def _arrival(
+    session: Session,
+    call: Call,
+    fix: GpsFix,
+    destination: Literal["incident", "hospital"] | None,
+    distance_m: float,
+    hospital_id: str | None,
+    channels: tuple[str, ...],
+) -> list[Published]:
+    """Entering the geofence moves the call on: to on scene, or to at hospital."""
+    if destination == "incident" and distance_m <= SCENE_RADIUS_M:
+        steps = [CallStatus.EN_ROUTE] if call.status is CallStatus.DISPATCHED else []
+        steps.append(CallStatus.ON_SCENE)
+        place: Literal["scene", "hospital"] = "scene"
+    elif destination == "hospital" and distance_m <= HOSPITAL_RADIUS_M:
+        steps, place = [CallStatus.AT_HOSPITAL], "hospital"
+    else:
+        return []
+    messages: list[Published] = []
+    now = utcnow()
+    for to in steps:
+        before = call.status
+        if not dispatch_service.move_by_geofence(session, call, to):
+            return messages  # someone moved it meanwhile: nothing to say
+        status = StatusChanged(
+            call_id=call.id or 0, ambulance_id=fix.ambulance_id, hospital_id=hospital_id,
+            before=before.value, after=to.value, by_geofence=True, at=now,
+        )  # fmt: skip
+        messages.append(Published(channels, status.model_dump_json()))
+    arrived = Arrived(
+        call_id=call.id or 0, ambulance_id=fix.ambulance_id, at_place=place,
+        hospital_id=hospital_id, at=now,
+    )  # fmt: skip
+    messages.append(Published(channels, arrived.model_dump_json()))
+    return messages
+
+
+def is_stale(position_at: datetime | None, *, stale_after_s: float) -> bool:
+    """True when the last position is older than the threshold (or there is none)."""
+    return position_at is None or (utcnow() - position_at).total_seconds() > stale_after_s

@@ -1,0 +1,118 @@
+"""Typed messages of the live feeds and the crew websocket (a discriminated union on ``type``).
+
+Feeds carry no personal data: ambulances, calls, triage, category, patient age, sex and
+condition; never a NIK, a name, a phone number or an address.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+
+class Position(BaseModel):
+    """An ambulance's latest usable position, with its ETA to where it is going."""
+
+    type: Literal["position"] = "position"
+    ambulance_id: str
+    call_id: int | None
+    lon: float
+    lat: float
+    fix_time: datetime
+    speed_mps: float | None = None
+    heading_deg: float | None = None
+    low_accuracy: bool = False
+    destination: Literal["incident", "hospital"] | None = None
+    hospital_id: str | None = None
+    eta_s: float | None = None
+
+
+class StatusChanged(BaseModel):
+    """A call moved along its lifecycle (``by_geofence`` when the position decided it)."""
+
+    type: Literal["status"] = "status"
+    call_id: int
+    ambulance_id: str | None
+    hospital_id: str | None
+    before: str
+    after: str
+    by_geofence: bool = False
+    at: datetime
+
+
+class Arrived(BaseModel):
+    """An ambulance entered the geofence of the scene or of its hospital."""
+
+    type: Literal["arrived"] = "arrived"
+    call_id: int
+    ambulance_id: str
+    at_place: Literal["scene", "hospital"]
+    hospital_id: str | None
+    at: datetime
+
+
+FeedMessage = Annotated[Position | StatusChanged | Arrived, Field(discriminator="type")]
+feed_message: TypeAdapter[Position | StatusChanged | Arrived] = TypeAdapter(FeedMessage)
+
+
+# --- crew websocket ---------------------------------------------------------------------------
+
+
+class FixIn(BaseModel):
+    """One fix as a crew's device sends it: lon, lat (degrees), fix time (ISO 8601 with a
+    zone), speed (m/s), heading (degrees), accuracy (m)."""
+
+    lon: float
+    lat: float
+    fix_time: datetime
+    speed_mps: float | None = Field(default=None, ge=0, le=150)
+    heading_deg: float | None = Field(default=None, ge=0, le=360)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class AuthMessage(BaseModel):
+    """First message of a client that cannot set headers: its crew key."""
+
+    type: Literal["auth"] = "auth"
+    key: str = Field(repr=False)
+
+
+class FixMessage(BaseModel):
+    """One fix, acknowledged by ``seq`` once stored."""
+
+    type: Literal["fix"] = "fix"
+    seq: int
+    fix: FixIn
+
+
+class FixBatchMessage(BaseModel):
+    """Several fixes (buffered while offline), acknowledged together by ``seq``."""
+
+    type: Literal["fixes"] = "fixes"
+    seq: int
+    fixes: list[FixIn] = Field(max_length=5000)
+
+
+CrewMessage = Annotated[AuthMessage | FixMessage | FixBatchMessage, Field(discriminator="type")]
+crew_message: TypeAdapter[AuthMessage | FixMessage | FixBatchMessage] = TypeAdapter(CrewMessage)
+
+
+class Ack(BaseModel):
+    """The fixes of message ``seq`` are stored (``stored`` new, ``duplicates`` already were),
+    or rejected by reason."""
+
+    type: Literal["ack"] = "ack"
+    seq: int
+    stored: int
+    duplicates: int
+    rejected: dict[str, int]
+
+
+class ErrorMessage(BaseModel):
+    """A message that could not be understood; the connection stays open."""
+
+    type: Literal["error"] = "error"
+    seq: int | None = None
+    detail: str
