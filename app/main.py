@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -13,13 +14,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import errors
-from app.api.routes import admin, ambulances, calls, routing, tracking
+from app.api.routes import admin, ambulances, calls, feeds, routing, tracking
 from app.api.routes import hospitals as hospitals_routes
 from app.core.config import Settings
 from app.core.db import make_engine, startup_lock, upgrade
 from app.core.logging import install_redaction
 from app.core.security import PersonalDataVault, master_secret
 from app.services import hospitals
+from app.services.events import EventPublisher
 from app.services.state import ServiceState
 from app.services.users import PrincipalCache
 from app.services.verification import (
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             point_tables=PointTables(served),
             fix_rules=FilterRules(),
             position_stale_after_s=settings.position_stale_after_s,
+            events=EventPublisher(broker, asyncio.get_running_loop()),
         )
         gc.freeze()  # the region's objects live as long as the process: keep them out of GC scans
         log.info("region %s loaded (%s)", served.meta.name, served.meta.title)
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
     for module in (calls, hospitals_routes, ambulances, tracking, admin, routing):
         app.include_router(module.router)
     app.include_router(tracking.ws_router)
+    app.include_router(feeds.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

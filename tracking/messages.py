@@ -53,10 +53,6 @@ class Arrived(BaseModel):
     at: datetime
 
 
-FeedMessage = Annotated[Position | StatusChanged | Arrived, Field(discriminator="type")]
-feed_message: TypeAdapter[Position | StatusChanged | Arrived] = TypeAdapter(FeedMessage)
-
-
 # --- crew websocket ---------------------------------------------------------------------------
 
 
@@ -116,3 +112,77 @@ class ErrorMessage(BaseModel):
     type: Literal["error"] = "error"
     seq: int | None = None
     detail: str
+
+
+# --- feeds: calls and referrals ---------------------------------------------------------------
+
+
+class PatientSummary(BaseModel):
+    """What a receiving team needs to know of a patient (no name)."""
+
+    age_years: int | None
+    sex: str | None
+    condition: str
+
+
+class Incoming(BaseModel):
+    """A patient coming to a hospital: the referral, the call and its ambulance's last position."""
+
+    referral_id: int
+    call_id: int
+    hospital_id: str
+    status: str
+    category: str
+    triage: str
+    patient_count: int
+    patients: list[PatientSummary]
+    ambulance_id: str | None
+    acknowledged_at: datetime | None
+    position: Position | None
+    position_stale: bool
+
+
+class Snapshot(BaseModel):
+    """Sent first on every feed connection: everything current, then events follow."""
+
+    type: Literal["snapshot"] = "snapshot"
+    feed: str
+    incoming: list[Incoming]
+    at: datetime
+
+
+class ReferralCreated(BaseModel):
+    """A patient was referred to a hospital (or re-routed to another)."""
+
+    type: Literal["referral"] = "referral"
+    incoming: Incoming
+    replaces_hospital_id: str | None = None
+
+
+class ReferralAcknowledged(BaseModel):
+    """The hospital has seen the incoming patient and is getting ready."""
+
+    type: Literal["acknowledged"] = "acknowledged"
+    referral_id: int
+    call_id: int
+    hospital_id: str
+    at: datetime
+
+
+class AcknowledgeMessage(BaseModel):
+    """Sent by a hospital on its feed to acknowledge an incoming patient."""
+
+    type: Literal["acknowledge"] = "acknowledge"
+    referral_id: int
+
+
+acknowledge_message: TypeAdapter[AcknowledgeMessage] = TypeAdapter(AcknowledgeMessage)
+
+
+FeedMessage = Annotated[
+    Snapshot | Position | StatusChanged | Arrived | ReferralCreated | ReferralAcknowledged,
+    Field(discriminator="type"),
+]
+feed_message: TypeAdapter[
+    Snapshot | Position | StatusChanged | Arrived | ReferralCreated | ReferralAcknowledged
+] = TypeAdapter(FeedMessage)

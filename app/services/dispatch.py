@@ -8,6 +8,7 @@ gets a 409 that says what the call's status is now.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -17,9 +18,11 @@ from app.models import Call, CallStatus, Dispatch, Referral, Role, utcnow
 from app.services import ambulances, audit
 from app.services.calls import assess, get_call
 from app.services.hospitals import get_hospital
-from app.services.state import ServiceState
 from app.services.users import Principal
 from routing import Region
+
+if TYPE_CHECKING:  # the state holds services that import this module
+    from app.services.state import ServiceState
 
 S = CallStatus
 TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {

@@ -4,15 +4,18 @@ then work out ETA and arrival and publish to the feeds. Publishing never delays 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from app.services.fixes import Stored, store_fixes
 from app.services.live import after_fix
-from app.services.state import ServiceState
 from routing import Region
 from tracking.fixes import Fix
+
+if TYPE_CHECKING:  # the state holds services that import this module
+    from app.services.state import ServiceState
 
 log = logging.getLogger("satria.ingest")
 

@@ -58,7 +58,7 @@ def after_fix(
         referral = dispatch_service.active_referral(session, call.id or 0)
         hospital_id = referral.hospital_id if referral is not None else None
         here = LonLat(fix.lon, fix.lat)
-        destination, eta_s, distance_m = _eta(region, tables, call, hospital_id, here)
+        destination, eta_s, distance_m = eta_for(region, tables, call, hospital_id, here)
         channels = (OPERATORS, hospital_channel(hospital_id)) if hospital_id else (OPERATORS,)
         position = _position(fix, call.id, destination, hospital_id, eta_s)
         messages = [Published(channels, position.model_dump_json(), fix.ambulance_id)]
@@ -66,7 +66,7 @@ def after_fix(
     return messages
 
 
-def _eta(
+def eta_for(
     region: Region, tables: PointTables, call: Call, hospital_id: str | None, here: LonLat
 ) -> tuple[Literal["incident", "hospital"] | None, float | None, float]:
     """Where the ambulance is going, its ETA (s) and its distance (m) as the crow flies."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.services.events import EventPublisher
 from app.services.hospitals import BoardCache
 from app.services.users import PrincipalCache
 from app.services.verification_runner import VerificationRunner
@@ -25,3 +26,4 @@ class ServiceState:
     point_tables: PointTables
     fix_rules: FilterRules
     position_stale_after_s: float
+    events: EventPublisher

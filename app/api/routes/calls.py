@@ -20,7 +20,7 @@ from app.api.deps import (
     VaultDep,
 )
 from app.models import CallStatus
-from app.services import calls, dispatch
+from app.services import calls, dispatch, events
 from app.services.calls import CallIn, PatientIn
 
 router = APIRouter(prefix="/api", tags=["calls"])
@@ -131,11 +131,14 @@ def dispatch_call(
     services: ServicesDep,
 ) -> s.CallOut:
     """Assign an ambulance: the recommended one, or the operator's choice."""
+    before = calls.get_call(session, call_id).status.value
     dispatch.dispatch(
         session, call_id=call_id, ambulance_id=body.ambulance_id, principal=principal,
         region=region, state=services,
     )  # fmt: skip
-    return views.call_out(session, calls.get_call(session, call_id), region)
+    call = calls.get_call(session, call_id)
+    services.events.emit(events.status_changed(session, call=call, before=before))
+    return views.call_out(session, call, region)
 
 
 @router.post("/calls/{call_id}/referral")
@@ -148,11 +151,23 @@ def refer_call(
     services: ServicesDep,
 ) -> s.CallOut:
     """Choose the destination hospital: the recommended one, or another with a reason."""
-    dispatch.refer(
+    previous = dispatch.active_referral(session, call_id)
+    replaced = previous.hospital_id if previous is not None else None
+    referral = dispatch.refer(
         session, call_id=call_id, hospital_id=body.hospital_id,
         override_reason=body.override_reason, principal=principal, region=region,
         state=services,
     )  # fmt: skip
+    services.events.emit(
+        events.referral_created(
+            session,
+            referral=referral,
+            replaced=replaced,
+            region=region,
+            tables=services.point_tables,
+            stale_after_s=services.position_stale_after_s,
+        )
+    )
     return views.call_out(session, calls.get_call(session, call_id), region)
 
 
@@ -163,11 +178,14 @@ def change_status(
     principal: OperatorOrCrew,
     session: SessionDep,
     region: RegionDep,
+    services: ServicesDep,
 ) -> s.CallOut:
     """Move a call along its lifecycle; an illegal transition answers 409."""
+    before = calls.get_call(session, call_id).status.value
     call = dispatch.change_status(
         session, call_id=call_id, status=body.status, reason=body.reason, principal=principal
     )
+    services.events.emit(events.status_changed(session, call=call, before=before))
     return views.call_out(session, call, region)
 
 

@@ -12,7 +12,7 @@ from app.api import views
 from app.api.deps import Admin, HospitalUser, RegionDep, ServicesDep, SessionDep, Staff
 from app.errors import NotFoundError
 from app.models import Hospital, Role
-from app.services import dispatch, hospitals
+from app.services import dispatch, events, hospitals
 from app.services.users import Principal
 
 router = APIRouter(prefix="/api", tags=["hospitals"])
@@ -101,9 +101,12 @@ def incoming(
 
 
 @router.post("/referrals/{referral_id}/acknowledgement")
-def acknowledge(referral_id: int, principal: HospitalUser, session: SessionDep) -> s.ReferralOut:
+def acknowledge(
+    referral_id: int, principal: HospitalUser, session: SessionDep, services: ServicesDep
+) -> s.ReferralOut:
     """The hospital confirms it has seen an incoming patient and is getting ready."""
     r = dispatch.acknowledge(session, referral_id=referral_id, principal=principal)
+    services.events.emit(events.acknowledged(r))
     return s.ReferralOut(
         referral_id=r.id or 0,
         hospital_id=r.hospital_id,

@@ -1,0 +1,139 @@
+"""Live feeds over websockets: a hospital sees the ambulances coming to it; operators see all.
+
+The connection subscribes first and then sends a snapshot, so that nothing happening in
+between is lost; events follow. A hospital may acknowledge an incoming patient on the same
+socket. A reader too slow to keep up loses intermediate positions (latest wins) and is
+disconnected if events pile up; nobody else waits for it. Uvicorn pings every 20 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from app.models import Role
+from app.services import dispatch, events
+from app.services.live import OPERATORS, Published, hospital_channel
+from app.services.users import Principal, authenticate
+from tracking.broker import Subscription
+from tracking.messages import ErrorMessage, acknowledge_message
+
+router = APIRouter(tags=["feeds"])
+CLOSE_POLICY = 1008
+CLOSE_TOO_SLOW = 1013  # try again later: this reader fell too far behind
+SEND_TIMEOUT_S = 10.0
+FEED_QUEUE_LIMIT = 512
+
+
+@router.websocket("/ws/feed")
+async def feed(websocket: WebSocket) -> None:
+    """A hospital's incoming ambulances, or every call for operators: snapshot, then events."""
+    await websocket.accept()
+    try:
+        principal = await _authenticate(websocket)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        await websocket.close(CLOSE_POLICY, str(exc)[:120])
+        return
+    except WebSocketDisconnect:
+        return
+    state = websocket.app.state
+    services = state.services
+    channel = (
+        hospital_channel(principal.hospital_id or "")
+        if principal.role is Role.HOSPITAL
+        else OPERATORS
+    )
+    async with services.broker.subscribe(channel, limit=FEED_QUEUE_LIMIT) as subscription:
+
+        def take_snapshot() -> str:
+            with Session(state.engine) as session:
+                return events.snapshot(
+                    session, principal=principal, region=state.region,
+                    tables=services.point_tables,
+                    stale_after_s=services.position_stale_after_s,
+                ).model_dump_json()  # fmt: skip
+
+        try:
+            await websocket.send_text(await run_in_threadpool(take_snapshot))
+            sender = asyncio.create_task(_send(websocket, subscription))
+            receiver = asyncio.create_task(_receive(websocket, principal))
+            done, pending = await asyncio.wait(
+                {sender, receiver}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+            for task in done:
+                if (code := task.result()) is not None:
+                    await websocket.close(code, "reader too slow")
+        except WebSocketDisconnect:
+            return
+
+
+async def _send(websocket: WebSocket, subscription: Subscription) -> int | None:
+    """Forward events; a close code when the reader fell behind (None: the socket closed)."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            if subscription.overflowed:
+                return CLOSE_TOO_SLOW
+            payload = await subscription.get()
+            try:
+                await asyncio.wait_for(websocket.send_text(payload), SEND_TIMEOUT_S)
+            except TimeoutError:
+                return CLOSE_TOO_SLOW
+    return None
+
+
+async def _receive(websocket: WebSocket, principal: Principal) -> int | None:
+    """Acknowledgements from a hospital; returns when the client goes away."""
+    engine = websocket.app.state.engine
+    services = websocket.app.state.services
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            text = await websocket.receive_text()
+            try:
+                message = acknowledge_message.validate_json(text)
+            except ValidationError:
+                error = ErrorMessage(detail='expected {"type": "acknowledge", "referral_id": N}')
+                await websocket.send_text(error.model_dump_json())
+                continue
+
+            def store_ack(referral_id: int = message.referral_id) -> list[Published]:
+                with Session(engine, expire_on_commit=False) as session:
+                    referral = dispatch.acknowledge(
+                        session, referral_id=referral_id, principal=principal
+                    )
+                    return events.acknowledged(referral)
+
+            try:
+                services.events.emit(await run_in_threadpool(store_ack))
+            except (NotFoundError, PermissionDeniedError) as exc:
+                error = ErrorMessage(detail=str(exc))
+                await websocket.send_text(error.model_dump_json())
+    return None
+
+
+async def _authenticate(websocket: WebSocket) -> Principal:
+    """The principal of a feed: a hospital user, an operator or an administrator."""
+    header = websocket.headers.get("authorization", "")
+    key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    key = key or websocket.query_params.get("token", "")
+    if not key:
+        msg = "give the key as Authorization: Bearer or ?token="
+        raise AuthenticationError(msg)
+    engine = websocket.app.state.engine
+
+    def check() -> Principal:
+        with Session(engine) as session:
+            return authenticate(session, key)
+
+    principal = await run_in_threadpool(check)
+    if principal.role not in (Role.HOSPITAL, Role.OPERATOR, Role.ADMIN):
+        msg = f"role {principal.role} has no feed here"
+        raise PermissionDeniedError(msg)
+    return principal

@@ -1,0 +1,148 @@
+"""Live feeds: a hospital gets a snapshot, then its own incoming ambulance with a falling
+ETA, the arrival, and can acknowledge; another hospital sees none of it; operators see all."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
+
+from routing import LonLat
+from tests.app.conftest import Service
+
+INCIDENT = (109.2417, -7.3600)  # next to RSUD Purwa
+
+
+def receive(ws: WebSocketTestSession, kind: str) -> dict[str, Any]:
+    """The next message of this type (positions of other ambulances may come between)."""
+    for _ in range(50):
+        message: dict[str, Any] = json.loads(ws.receive_text())
+        if message["type"] == kind:
+            return message
+    msg = f"no {kind} message"
+    raise AssertionError(msg)
+
+
+def push(service: Service, lon: float, lat: float, seconds_ago: float) -> None:
+    moment = (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat()
+    response = service.client.post(
+        f"/api/ambulances/{service.ambulance_id}/fixes",
+        json={"fixes": [{"lon": lon, "lat": lat, "fix_time": moment}]},
+        headers=service.auth("crew"),
+    )
+    assert response.json()["stored"] == 1, response.text
+
+
+def test_a_hospital_follows_its_incoming_ambulance(service: Service) -> None:
+    hospital_key, other_key = service.keys["hospital"], service.keys["hospital_other"]
+    with (
+        service.client.websocket_connect(f"/ws/feed?token={hospital_key}") as hospital,
+        service.client.websocket_connect(f"/ws/feed?token={other_key}") as other,
+        service.client.websocket_connect(
+            "/ws/feed", headers={"Authorization": f"Bearer {service.keys['operator']}"}
+        ) as operators,
+    ):
+        snapshot = receive(hospital, "snapshot")
+        assert snapshot["feed"] == f"hospital:{service.hospital_id}"
+        assert receive(other, "snapshot")["feed"] == f"hospital:{service.other_hospital_id}"
+        assert receive(operators, "snapshot")["feed"] == "operators"
+
+        created = service.call(
+            lon=INCIDENT[0], lat=INCIDENT[1],
+            caller={"nik": "3302264107900001", "name": "Siti Aminah"},
+            patients=[{"name": "Budi Santoso", "age_years": 61, "sex": "male",
+                       "condition": "crushing chest pain"}],
+        )  # fmt: skip
+        call_id = created["call"]["id"]
+        auth = service.auth("operator")
+        service.client.post(
+            f"/api/calls/{call_id}/dispatch", json={"ambulance_id": service.ambulance_id},
+            headers=auth,
+        )  # fmt: skip
+        service.client.post(
+            f"/api/calls/{call_id}/referral",
+            json={"hospital_id": service.hospital_id, "override_reason": "test"}, headers=auth,
+        )  # fmt: skip
+        referral = receive(hospital, "referral")
+        incoming = referral["incoming"]
+        assert incoming["call_id"] == call_id and incoming["triage"] == "merah"
+        assert incoming["patients"] == [
+            {"age_years": 61, "sex": "male", "condition": "crushing chest pain"}
+        ]
+        text = json.dumps(referral)
+        assert "Budi" not in text and "Siti" not in text and "3302264107900001" not in text
+
+        # The crew drives from its post to the scene at 15 m/s along the road: the hospital
+        # sees the ETA fall, and the last fix, at the scene, is an arrival.
+        region = service.app.state.region
+        post = next(p for p in region.posts if service.ambulance_id.startswith(p.id))
+        route = region.route(post.location, LonLat(*INCIDENT))
+        fractions = [0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 1]
+        points = [route.geometry.interpolate(f, normalized=True) for f in fractions]
+        seconds = [f * route.length_m / 15 for f in fractions]
+        etas = []
+        for point, at_s in zip(points, seconds, strict=True):
+            push(service, point.x, point.y, seconds_ago=seconds[-1] - at_s + 1)
+            if point is points[-1]:
+                break
+            position = receive(hospital, "position")
+            assert position["ambulance_id"] == service.ambulance_id
+            assert position["destination"] == "incident"
+            etas.append(position["eta_s"])
+        assert etas == sorted(etas, reverse=True) and etas[-1] < etas[0]
+        arrived = receive(hospital, "arrived")
+        assert arrived["at_place"] == "scene" and arrived["call_id"] == call_id
+
+        # The hospital acknowledges on its feed; the operators are told.
+        hospital.send_text(json.dumps({"type": "acknowledge",
+                                       "referral_id": incoming["referral_id"]}))  # fmt: skip
+        ack = receive(operators, "acknowledged")
+        assert ack["referral_id"] == incoming["referral_id"]
+        call = service.client.get(f"/api/calls/{call_id}", headers=auth).json()
+        assert call["referral"]["acknowledged_at"] is not None
+
+        # The other hospital saw nothing of this patient: its first event is its own referral.
+        second = service.call(lon=INCIDENT[0], lat=INCIDENT[1])["call"]["id"]
+        service.client.post(
+            f"/api/calls/{second}/referral",
+            json={"hospital_id": service.other_hospital_id, "override_reason": "test"},
+            headers=auth,
+        )  # fmt: skip
+        first_event = json.loads(other.receive_text())
+        assert first_event["type"] == "referral"
+        assert first_event["incoming"]["call_id"] == second
+        for finished in (call_id, second):
+            service.client.post(
+                f"/api/calls/{finished}/status", json={"status": "cancelled", "reason": "test"},
+                headers=auth,
+            )  # fmt: skip
+
+
+def test_a_new_connection_starts_from_the_snapshot(service: Service) -> None:
+    auth = service.auth("operator")
+    call_id = service.call(lon=INCIDENT[0], lat=INCIDENT[1])["call"]["id"]
+    service.client.post(
+        f"/api/calls/{call_id}/referral",
+        json={"hospital_id": service.hospital_id, "override_reason": "test"}, headers=auth,
+    )  # fmt: skip
+    with service.client.websocket_connect(f"/ws/feed?token={service.keys['hospital']}") as ws:
+        snapshot = receive(ws, "snapshot")
+        assert call_id in [i["call_id"] for i in snapshot["incoming"]]
+    service.client.post(
+        f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"},
+        headers=auth,
+    )  # fmt: skip
+    with service.client.websocket_connect(f"/ws/feed?token={service.keys['hospital']}") as ws:
+        assert call_id not in [i["call_id"] for i in receive(ws, "snapshot")["incoming"]]
+
+
+@pytest.mark.parametrize("who", ["crew", "facility", "agency"])
+def test_roles_without_a_feed_are_refused(service: Service, who: str) -> None:
+    with service.client.websocket_connect(f"/ws/feed?token={service.keys[who]}") as ws:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+        assert closed.value.code == 1008
