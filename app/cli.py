@@ -106,13 +106,17 @@ def users_create(
     ambulance: Annotated[str | None, typer.Option(help="Ambulance id (role crew).")] = None,
     lon: Annotated[float | None, typer.Option(help="Facility longitude (role facility).")] = None,
     lat: Annotated[float | None, typer.Option(help="Facility latitude (role facility).")] = None,
+    incidents: Annotated[
+        str | None,
+        typer.Option(help="Incident kinds an agency follows, comma-separated (role agency)."),
+    ] = None,
     days: Annotated[int | None, typer.Option(help="Key lifetime in days.")] = None,
 ) -> None:
     """Create a user and print its API key (shown this once; only its hash is kept)."""
     from sqlmodel import Session  # noqa: PLC0415
 
     from app.errors import SatriaError  # noqa: PLC0415
-    from app.models import Role  # noqa: PLC0415
+    from app.models import Incident, Role  # noqa: PLC0415
     from app.services import users  # noqa: PLC0415
     from routing import LonLat  # noqa: PLC0415
 
@@ -121,13 +125,18 @@ def users_create(
     except ValueError:
         console.print(f"[red]unknown role {role!r}[/red]: one of {', '.join(Role)}")
         raise typer.Exit(2) from None
+    try:
+        followed = [Incident(i.strip()) for i in (incidents or "").split(",") if i.strip()]
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]: incident kinds are {', '.join(Incident)}")
+        raise typer.Exit(2) from None
     settings, engine, _vault = _prepared_database()
     facility = LonLat(lon, lat) if lon is not None and lat is not None else None
     try:
         with Session(engine) as session:
             user = users.create_user(
                 session, name=name, role=role_value, hospital_id=hospital,
-                ambulance_id=ambulance, facility=facility,
+                ambulance_id=ambulance, facility=facility, incidents=followed,
             )  # fmt: skip
             issued = users.issue_key(
                 session, user_id=user.id or 0, days=days or settings.api_key_days

@@ -96,6 +96,20 @@ class CallStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Incident(StrEnum):
+    """What happened, as police and fire see it (the clinical category is separate): an
+    agency follows the incident kinds that concern it."""
+
+    MEDICAL = "medical"  # illness at home or in public: no other service needed
+    TRAFFIC_ACCIDENT = "traffic_accident"
+    FIRE = "fire"
+    VIOLENCE = "violence"
+    DROWNING = "drowning"
+    DISASTER = "disaster"  # flood, landslide, earthquake
+    INDUSTRIAL = "industrial"
+    OTHER = "other"
+
+
 class Triage(StrEnum):
     """SPGDT triage colours."""
 
@@ -135,6 +149,8 @@ class User(SQLModel, table=True):
     ambulance_id: str | None = Field(default=None, foreign_key="ambulance.id")
     facility_lon: float | None = None
     facility_lat: float | None = None
+    # An agency's incident kinds (Incident values): its feed shows those calls only.
+    incidents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     active: bool = True
 
@@ -248,6 +264,7 @@ class Call(SQLModel, table=True):
     created_by: int = Field(foreign_key="user.id")
     status: CallStatus = Field(default=CallStatus.RECEIVED, sa_type=EnumText(CallStatus))
     category: str = Field(max_length=40)
+    incident: Incident = Field(default=Incident.MEDICAL, sa_type=EnumText(Incident))
     triage: Triage = Field(sa_type=EnumText(Triage))
     lon: float | None = None
     lat: float | None = None

@@ -142,13 +142,44 @@ class Incoming(BaseModel):
     position_stale: bool
 
 
+class IncidentSummary(BaseModel):
+    """An open call as operators and agencies (police, fire) see it: where, what, how bad,
+    which ambulance and where it is; no caller, no patient details."""
+
+    call_id: int
+    incident: str
+    category: str
+    triage: str
+    status: str
+    lon: float | None
+    lat: float | None
+    district_name: str | None
+    patient_count: int
+    created_at: datetime
+    ambulance_id: str | None
+    position: Position | None
+    position_stale: bool
+
+
 class Snapshot(BaseModel):
-    """Sent first on every feed connection: everything current, then events follow."""
+    """Sent first on every feed connection: everything current, then events follow.
+
+    A hospital gets its incoming patients; operators get every referral and every open call;
+    an agency gets the open calls of the incident kinds it follows.
+    """
 
     type: Literal["snapshot"] = "snapshot"
     feed: str
     incoming: list[Incoming]
+    calls: list[IncidentSummary] = Field(default_factory=list)
     at: datetime
+
+
+class CallOpened(BaseModel):
+    """A new call (to operators, and to the agencies following its incident kind)."""
+
+    type: Literal["call"] = "call"
+    call: IncidentSummary
 
 
 class ReferralCreated(BaseModel):
@@ -180,9 +211,21 @@ acknowledge_message: TypeAdapter[AcknowledgeMessage] = TypeAdapter(AcknowledgeMe
 
 
 FeedMessage = Annotated[
-    Snapshot | Position | StatusChanged | Arrived | ReferralCreated | ReferralAcknowledged,
+    Snapshot
+    | CallOpened
+    | Position
+    | StatusChanged
+    | Arrived
+    | ReferralCreated
+    | ReferralAcknowledged,
     Field(discriminator="type"),
 ]
 feed_message: TypeAdapter[
-    Snapshot | Position | StatusChanged | Arrived | ReferralCreated | ReferralAcknowledged
+    Snapshot
+    | CallOpened
+    | Position
+    | StatusChanged
+    | Arrived
+    | ReferralCreated
+    | ReferralAcknowledged
 ] = TypeAdapter(FeedMessage)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from app.models import (
     AmbulanceStatus,
     CallStatus,
+    Incident,
     LocationSource,
     Role,
     Triage,
@@ -122,6 +123,10 @@ class CallCreate(BaseModel):
     """A new emergency call: where, what, how urgent, who calls, who is hurt."""
 
     category: str = Field(description="Emergency category code (GET /api/categories).")
+    incident: Incident = Field(
+        default=Incident.MEDICAL,
+        description="What happened, for police and fire (traffic_accident, fire, ...).",
+    )
     triage: Triage
     lon: Lon | None = None
     lat: Lat | None = None
@@ -204,6 +209,7 @@ class CallOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     category: str
+    incident: Incident
     triage: Triage
     transfer: bool
     location: LocationOut
@@ -393,6 +399,10 @@ class UserCreate(BaseModel):
     ambulance_id: str | None = None
     facility_lon: Lon | None = None
     facility_lat: Lat | None = None
+    incidents: list[Incident] = Field(
+        default_factory=list, max_length=len(Incident),
+        description="Incident kinds an agency (police, fire) follows on its feed.",
+    )  # fmt: skip
     key_days: int | None = Field(default=None, ge=1, le=3650)
 
 

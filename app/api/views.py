@@ -35,6 +35,7 @@ def call_out(session: Session, call: Call, region: Region, *, new: bool = False)
         created_at=call.created_at,
         updated_at=call.updated_at,
         category=call.category,
+        incident=call.incident,
         triage=call.triage,
         transfer=call.transfer_from_user is not None,
         location=s.LocationOut(

@@ -21,6 +21,7 @@ from app.models import (
     Call,
     Caller,
     CallStatus,
+    Incident,
     LocationSource,
     Patient,
     Triage,
@@ -68,6 +69,7 @@ class CallIn:
 
     category: str
     triage: Triage
+    incident: Incident = Incident.MEDICAL
     lon: float | None = None
     lat: float | None = None
     district_code: str | None = None
@@ -171,7 +173,10 @@ def create_call(
     assessment never loses the call: it is stored with a note for the operator.
     """
     region.taxonomy.category(call_in.category)  # an unknown category is a 422 from routing
-    call = Call(created_by=principal.user_id, category=call_in.category, triage=call_in.triage)
+    call = Call(
+        created_by=principal.user_id, category=call_in.category, incident=call_in.incident,
+        triage=call_in.triage,
+    )  # fmt: skip
     _locate(call, call_in, principal, region)
     try:
         assessment = assess(session, region=region, state=state, call=call)
@@ -202,7 +207,8 @@ def create_call(
         )
     audit.record(
         session, actor_user_id=principal.user_id, action="call.created", entity="call",
-        entity_id=call_id, category=call.category, triage=call.triage.value,
+        entity_id=call_id, category=call.category, incident=call.incident.value,
+        triage=call.triage.value,
         transfer=call.transfer_from_user is not None, verification=call.verification.value,
         recommended_hospital=call.recommended_hospital_id,
         recommended_ambulance=call.recommended_ambulance_id,

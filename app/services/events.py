@@ -9,18 +9,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Future
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from app.models import Ambulance, Call, CallStatus, Dispatch, Referral, Role, utcnow
 from app.services import dispatch as dispatch_service
 from app.services.calls import patients_of
-from app.services.live import OPERATORS, Published, eta_for, hospital_channel, is_stale
+from app.services.live import (
+    OPERATORS,
+    Published,
+    call_channels,
+    eta_for,
+    hospital_channel,
+    incident_channel,
+    is_stale,
+)
 from app.services.users import Principal
 from routing import LonLat, Region
 from tracking.broker import Broker
 from tracking.eta import PointTables
 from tracking.messages import (
+    CallOpened,
+    IncidentSummary,
     Incoming,
     PatientSummary,
     Position,
@@ -60,6 +71,43 @@ def _log_failure(future: Future[None]) -> None:
         log.error("feed publish failed: %s", type(future.exception()).__name__)
 
 
+@dataclass(frozen=True)
+class Tracked:
+    """A call's ambulance, its last position with the ETA, and whether that is stale."""
+
+    ambulance_id: str | None
+    position: Position | None
+    stale: bool
+
+
+def tracked(
+    session: Session,
+    *,
+    region: Region,
+    tables: PointTables,
+    call: Call,
+    hospital_id: str | None,
+    stale_after_s: float,
+) -> Tracked:
+    """Where the call's ambulance last was, and its ETA to where it is going."""
+    current = dispatch_service.active_dispatch(session, call.id or 0)
+    ambulance = session.get(Ambulance, current.ambulance_id) if current is not None else None
+    if ambulance is None:
+        return Tracked(None, None, stale=False)
+    if ambulance.position_at is None:
+        return Tracked(ambulance.id, None, stale=True)
+    here = LonLat(ambulance.lon or 0.0, ambulance.lat or 0.0)
+    destination, eta_s, _ = eta_for(region, tables, call, hospital_id, here)
+    position = Position(
+        ambulance_id=ambulance.id, call_id=call.id, lon=here.lon, lat=here.lat,
+        fix_time=ambulance.position_at, destination=destination, hospital_id=hospital_id,
+        eta_s=eta_s,
+    )  # fmt: skip
+    return Tracked(
+        ambulance.id, position, is_stale(ambulance.position_at, stale_after_s=stale_after_s)
+    )
+
+
 def incoming_of(
     session: Session,
     *,
@@ -70,17 +118,8 @@ def incoming_of(
     stale_after_s: float,
 ) -> Incoming:
     """A referral as a receiving hospital sees it, with its ambulance's position and ETA."""
-    current = dispatch_service.active_dispatch(session, call.id or 0)
-    ambulance = session.get(Ambulance, current.ambulance_id) if current is not None else None
-    position = None
-    if ambulance is not None and ambulance.position_at is not None:
-        here = LonLat(ambulance.lon or 0.0, ambulance.lat or 0.0)
-        destination, eta_s, _ = eta_for(region, tables, call, referral.hospital_id, here)
-        position = Position(
-            ambulance_id=ambulance.id, call_id=call.id, lon=here.lon, lat=here.lat,
-            fix_time=ambulance.position_at, destination=destination,
-            hospital_id=referral.hospital_id, eta_s=eta_s,
-        )  # fmt: skip
+    where = tracked(session, region=region, tables=tables, call=call,
+                    hospital_id=referral.hospital_id, stale_after_s=stale_after_s)  # fmt: skip
     return Incoming(
         referral_id=referral.id or 0,
         call_id=call.id or 0,
@@ -93,12 +132,50 @@ def incoming_of(
             PatientSummary(age_years=p.age_years, sex=p.sex, condition=p.condition)
             for p in patients_of(session, call.id or 0)
         ],
-        ambulance_id=ambulance.id if ambulance is not None else None,
+        ambulance_id=where.ambulance_id,
         acknowledged_at=referral.acknowledged_at,
-        position=position,
-        position_stale=ambulance is not None
-        and is_stale(ambulance.position_at, stale_after_s=stale_after_s),
+        position=where.position,
+        position_stale=where.stale,
     )
+
+
+def summary_of(
+    session: Session, *, region: Region, tables: PointTables, call: Call, stale_after_s: float
+) -> IncidentSummary:
+    """An open call as operators and agencies see it (no caller, no patient details)."""
+    referral = dispatch_service.active_referral(session, call.id or 0)
+    where = tracked(
+        session, region=region, tables=tables, call=call,
+        hospital_id=referral.hospital_id if referral is not None else None,
+        stale_after_s=stale_after_s,
+    )  # fmt: skip
+    district = region.districts.get(call.district_code or "")
+    return IncidentSummary(
+        call_id=call.id or 0,
+        incident=call.incident.value,
+        category=call.category,
+        triage=call.triage.value,
+        status=call.status.value,
+        lon=call.lon,
+        lat=call.lat,
+        district_name=district.name if district is not None else None,
+        patient_count=call.patient_count,
+        created_at=call.created_at,
+        ambulance_id=where.ambulance_id,
+        position=where.position,
+        position_stale=where.stale,
+    )
+
+
+def feed_channels(principal: Principal) -> tuple[str, ...]:
+    """The channels a principal's feed listens to (empty: it has no feed)."""
+    if principal.role is Role.HOSPITAL and principal.hospital_id:
+        return (hospital_channel(principal.hospital_id),)
+    if principal.role in (Role.OPERATOR, Role.ADMIN):
+        return (OPERATORS,)
+    if principal.role is Role.AGENCY:
+        return tuple(incident_channel(i.value) for i in principal.incidents)
+    return ()
 
 
 def snapshot(
@@ -109,23 +186,50 @@ def snapshot(
     tables: PointTables,
     stale_after_s: float,
 ) -> Snapshot:
-    """Everything current for this feed: a hospital's incoming patients, or all of them."""
-    query = (
-        select(Referral, Call)
-        .join(Call, col(Call.id) == col(Referral.call_id))
-        .where(col(Referral.superseded_at).is_(None), col(Call.status).not_in(TERMINAL))
-        .order_by(col(Referral.created_at))
-    )
-    if principal.role is Role.HOSPITAL:
-        query = query.where(Referral.hospital_id == principal.hospital_id)
-    incoming = [
-        incoming_of(
-            session, region=region, tables=tables, referral=r, call=c, stale_after_s=stale_after_s
+    """Everything current for this feed: a hospital's incoming patients; every referral and
+    open call for operators; an agency's open calls of the incident kinds it follows."""
+    incoming: list[Incoming] = []
+    if principal.role is not Role.AGENCY:
+        query = (
+            select(Referral, Call)
+            .join(Call, col(Call.id) == col(Referral.call_id))
+            .where(col(Referral.superseded_at).is_(None), col(Call.status).not_in(TERMINAL))
+            .order_by(col(Referral.created_at))
         )
-        for r, c in session.exec(query)
-    ]
-    feed = f"hospital:{principal.hospital_id}" if principal.role is Role.HOSPITAL else OPERATORS
-    return Snapshot(feed=feed, incoming=incoming, at=utcnow())
+        if principal.role is Role.HOSPITAL:
+            query = query.where(Referral.hospital_id == principal.hospital_id)
+        incoming = [
+            incoming_of(
+                session,
+                region=region,
+                tables=tables,
+                referral=r,
+                call=c,
+                stale_after_s=stale_after_s,
+            )
+            for r, c in session.exec(query)
+        ]
+    open_calls: list[IncidentSummary] = []
+    if principal.role is not Role.HOSPITAL:
+        calls = select(Call).where(col(Call.status).not_in(TERMINAL)).order_by(col(Call.id))
+        if principal.role is Role.AGENCY:
+            calls = calls.where(col(Call.incident).in_(principal.incidents))
+        open_calls = [
+            summary_of(session, region=region, tables=tables, call=c, stale_after_s=stale_after_s)
+            for c in session.exec(calls)
+        ]
+    feed = ",".join(feed_channels(principal))
+    return Snapshot(feed=feed, incoming=incoming, calls=open_calls, at=utcnow())
+
+
+def call_opened(
+    session: Session, *, call: Call, region: Region, tables: PointTables, stale_after_s: float
+) -> list[Published]:
+    """A new call: to the operators and to the agencies following its incident kind."""
+    summary = summary_of(session, region=region, tables=tables, call=call,
+                         stale_after_s=stale_after_s)  # fmt: skip
+    message = CallOpened(call=summary)
+    return [Published(call_channels(call, None), message.model_dump_json())]
 
 
 def referral_created(
@@ -169,8 +273,7 @@ def status_changed(session: Session, *, call: Call, before: str) -> list[Publish
         call_id=call.id or 0, ambulance_id=current.ambulance_id if current else None,
         hospital_id=hospital_id, before=before, after=call.status.value, at=utcnow(),
     )  # fmt: skip
-    channels = (OPERATORS, hospital_channel(hospital_id)) if hospital_id else (OPERATORS,)
-    return [Published(channels, message.model_dump_json())]
+    return [Published(call_channels(call, hospital_id), message.model_dump_json())]
 
 
 def acknowledged(referral: Referral) -> list[Published]:

@@ -36,6 +36,18 @@ def hospital_channel(hospital_id: str) -> str:
     return f"hospital:{hospital_id}"
 
 
+def incident_channel(incident: str) -> str:
+    """The feed channel of one incident kind (police and fire follow theirs)."""
+    return f"incident:{incident}"
+
+
+def call_channels(call: Call, hospital_id: str | None) -> tuple[str, ...]:
+    """Who hears of this call's movements: operators, agencies following its incident kind,
+    and the hospital the patient goes to."""
+    channels = (OPERATORS, incident_channel(call.incident.value))
+    return (*channels, hospital_channel(hospital_id)) if hospital_id else channels
+
+
 @dataclass(frozen=True)
 class Published:
     """A message for the feeds: its channels, JSON payload and coalescing key."""
@@ -59,7 +71,7 @@ def after_fix(
         hospital_id = referral.hospital_id if referral is not None else None
         here = LonLat(fix.lon, fix.lat)
         destination, eta_s, distance_m = eta_for(region, tables, call, hospital_id, here)
-        channels = (OPERATORS, hospital_channel(hospital_id)) if hospital_id else (OPERATORS,)
+        channels = call_channels(call, hospital_id)
         position = _position(fix, call.id, destination, hospital_id, eta_s)
         messages = [Published(channels, position.model_dump_json(), fix.ambulance_id)]
         messages += _arrival(session, call, fix, destination, distance_m, hospital_id, channels)

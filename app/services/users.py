@@ -7,6 +7,7 @@ and the key's SHA-256 (compared in constant time). Keys expire and can be revoke
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from sqlmodel import Session, select
 
 from app.core.security import api_key_matches, hash_api_key, new_api_key
 from app.errors import AuthenticationError, InputError, NotFoundError
-from app.models import Ambulance, ApiKey, Hospital, Role, User, utcnow
+from app.models import Ambulance, ApiKey, Hospital, Incident, Role, User, utcnow
 from app.services import audit
 from routing import LonLat
 
@@ -29,6 +30,7 @@ class Principal:
     hospital_id: str | None = None
     ambulance_id: str | None = None
     facility: LonLat | None = None
+    incidents: tuple[Incident, ...] = ()  # what an agency follows
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,15 @@ def create_user(
     hospital_id: str | None = None,
     ambulance_id: str | None = None,
     facility: LonLat | None = None,
+    incidents: Sequence[Incident] = (),
     actor_user_id: int | None = None,
 ) -> User:
-    """A user with the binding its role needs (hospital, ambulance or facility location)."""
+    """A user with the binding its role needs (hospital, ambulance, facility location, or the
+    incident kinds an agency follows)."""
     _check_binding(session, role, hospital_id, ambulance_id, facility)
+    if role is Role.AGENCY and not incidents:
+        msg = "an agency user needs the incident kinds it follows (e.g. traffic_accident, fire)"
+        raise InputError(msg, field="incidents")
     user = User(
         name=name,
         role=role,
@@ -60,6 +67,7 @@ def create_user(
         ambulance_id=ambulance_id if role is Role.CREW else None,
         facility_lon=facility.lon if facility and role is Role.FACILITY else None,
         facility_lat=facility.lat if facility and role is Role.FACILITY else None,
+        incidents=sorted({i.value for i in incidents}) if role is Role.AGENCY else [],
     )
     session.add(user)
     session.flush()
@@ -72,6 +80,7 @@ def create_user(
         role=role.value,
         hospital_id=user.hospital_id,
         ambulance_id=user.ambulance_id,
+        incidents=user.incidents,
     )
     return user
 
@@ -162,6 +171,7 @@ def principal_of(user: User) -> Principal:
         hospital_id=user.hospital_id,
         ambulance_id=user.ambulance_id,
         facility=facility,
+        incidents=tuple(Incident(i) for i in user.incidents),
     )
 
 

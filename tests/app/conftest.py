@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from app.core.config import Settings
 from app.main import create_app
-from app.models import Role
+from app.models import Incident, Role
 from app.services import users
 from routing import LonLat, Region
 
@@ -102,7 +102,7 @@ USERS: dict[str, tuple[Role, dict[str, Any]]] = {
     "hospital": (Role.HOSPITAL, {"hospital_id": "rsud-purwa"}),
     "hospital_other": (Role.HOSPITAL, {"hospital_id": "rs-islam-purwa"}),
     "facility": (Role.FACILITY, {"facility": LonLat(109.05, -7.41)}),
-    "agency": (Role.AGENCY, {}),
+    "agency": (Role.AGENCY, {"incidents": [Incident.TRAFFIC_ACCIDENT, Incident.FIRE]}),
 }
 
 

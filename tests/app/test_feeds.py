@@ -27,12 +27,13 @@ def receive(ws: WebSocketTestSession, kind: str) -> dict[str, Any]:
     raise AssertionError(msg)
 
 
-def push(service: Service, lon: float, lat: float, seconds_ago: float) -> None:
+def push(service: Service, lon: float, lat: float, seconds_ago: float, crew: str = "crew") -> None:
+    ambulance_id = service.ambulance_id if crew == "crew" else service.other_ambulance_id
     moment = (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat()
     response = service.client.post(
-        f"/api/ambulances/{service.ambulance_id}/fixes",
+        f"/api/ambulances/{ambulance_id}/fixes",
         json={"fixes": [{"lon": lon, "lat": lat, "fix_time": moment}]},
-        headers=service.auth("crew"),
+        headers=service.auth(crew),
     )
     assert response.json()["stored"] == 1, response.text
 
@@ -140,7 +141,73 @@ def test_a_new_connection_starts_from_the_snapshot(service: Service) -> None:
         assert call_id not in [i["call_id"] for i in receive(ws, "snapshot")["incoming"]]
 
 
-@pytest.mark.parametrize("who", ["crew", "facility", "agency"])
+def test_an_agency_sees_only_the_incidents_it_follows(service: Service) -> None:
+    """Police and fire: their incident kinds' calls, with where the ambulance is; no caller,
+    no patient, and nothing of other calls."""
+    auth = service.auth("operator")
+    medical = service.call(lon=INCIDENT[0], lat=INCIDENT[1])["call"]["id"]
+    with service.client.websocket_connect(f"/ws/feed?token={service.keys['agency']}") as agency:
+        snapshot = receive(agency, "snapshot")
+        assert snapshot["feed"] == "incident:fire,incident:traffic_accident"
+        assert medical not in [c["call_id"] for c in snapshot["calls"]]
+        assert snapshot["incoming"] == []
+
+        crash = service.call(
+            lon=INCIDENT[0], lat=INCIDENT[1], category="major_trauma",
+            incident="traffic_accident", caller={"nik": "3302264107900001", "name": "Siti"},
+            patients=[{"name": "Budi Santoso", "age_years": 30, "condition": "open fracture"}],
+        )["call"]["id"]  # fmt: skip
+        opened = json.loads(agency.receive_text())  # the medical call above was not sent
+        assert opened["type"] == "call"
+        assert (
+            opened["call"]["call_id"] == crash and opened["call"]["incident"] == "traffic_accident"
+        )
+        assert opened["call"]["lon"] == INCIDENT[0] and opened["call"]["triage"] == "merah"
+        text = json.dumps(opened)
+        assert "Budi" not in text and "Siti" not in text and "fracture" not in text
+
+        # The other crew has sent no fix yet in this module: its first one cannot be an outlier.
+        service.client.post(
+            f"/api/calls/{medical}/dispatch", json={"ambulance_id": service.ambulance_id},
+            headers=auth,
+        )  # fmt: skip
+        service.client.post(
+            f"/api/calls/{crash}/dispatch", json={"ambulance_id": service.other_ambulance_id},
+            headers=auth,
+        )  # fmt: skip
+        status = json.loads(agency.receive_text())  # not the medical call's dispatch
+        assert status["type"] == "status" and status["call_id"] == crash
+        assert status["after"] == "dispatched"
+        push(service, INCIDENT[0] + 0.005, INCIDENT[1], seconds_ago=1, crew="crew_other")
+        position = receive(agency, "position")
+        assert position["call_id"] == crash and position["destination"] == "incident"
+        assert position["eta_s"] is not None and position["eta_s"] > 0
+
+        for finished in (medical, crash):
+            service.client.post(
+                f"/api/calls/{finished}/status", json={"status": "cancelled", "reason": "test"},
+                headers=auth,
+            )  # fmt: skip
+    with service.client.websocket_connect(f"/ws/feed?token={service.keys['agency']}") as agency:
+        assert crash not in [c["call_id"] for c in receive(agency, "snapshot")["calls"]]
+
+
+def test_operators_are_told_of_every_new_call(service: Service) -> None:
+    with service.client.websocket_connect(f"/ws/feed?token={service.keys['operator']}") as ws:
+        assert receive(ws, "snapshot")["feed"] == "operators"
+        call_id = service.call(lon=INCIDENT[0], lat=INCIDENT[1])["call"]["id"]
+        opened = receive(ws, "call")
+        assert opened["call"]["call_id"] == call_id and opened["call"]["incident"] == "medical"
+        assert opened["call"]["district_name"] == "Purwokerto Timur"
+    with service.client.websocket_connect(f"/ws/feed?token={service.keys['operator']}") as ws:
+        assert call_id in [c["call_id"] for c in receive(ws, "snapshot")["calls"]]
+    service.client.post(
+        f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"},
+        headers=service.auth("operator"),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("who", ["crew", "facility"])
 def test_roles_without_a_feed_are_refused(service: Service, who: str) -> None:
     with service.client.websocket_connect(f"/ws/feed?token={service.keys[who]}") as ws:
         with pytest.raises(WebSocketDisconnect) as closed:

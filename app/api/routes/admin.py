@@ -33,7 +33,8 @@ def create_user(
     )
     user = users.create_user(
         session, name=body.name, role=body.role, hospital_id=body.hospital_id,
-        ambulance_id=body.ambulance_id, facility=facility, actor_user_id=principal.user_id,
+        ambulance_id=body.ambulance_id, facility=facility, incidents=body.incidents,
+        actor_user_id=principal.user_id,
     )  # fmt: skip
     issued = users.issue_key(
         session, user_id=user.id or 0, days=body.key_days or settings.api_key_days,

@@ -31,8 +31,15 @@ def _patients(items: list[s.PatientCreate]) -> list[PatientIn]:
 
 
 def _created(
-    session: SessionDep, region: RegionDep, created: calls.CallCreated
+    session: SessionDep, region: RegionDep, services: ServicesDep, created: calls.CallCreated
 ) -> s.CallCreatedOut:
+    """The answer to a new call; operators and the agencies concerned are told of it."""
+    services.events.emit(
+        events.call_opened(
+            session, call=created.call, region=region, tables=services.point_tables,
+            stale_after_s=services.position_stale_after_s,
+        )
+    )  # fmt: skip
     return s.CallCreatedOut(
         call=views.call_out(session, created.call, region, new=True),
         caller_known=created.caller_known,
@@ -52,6 +59,7 @@ def create_call(
     """Take an emergency call: stored at once, hospitals ranked, nearest ambulances found."""
     call_in = CallIn(
         category=body.category,
+        incident=body.incident,
         triage=body.triage,
         lon=body.lon,
         lat=body.lat,
@@ -66,7 +74,7 @@ def create_call(
     created = calls.create_call(
         session, call_in=call_in, principal=principal, region=region, vault=vault, state=services
     )
-    return _created(session, region, created)
+    return _created(session, region, services, created)
 
 
 @router.get("/calls")
@@ -208,7 +216,7 @@ def create_transfer(
     created = calls.create_call(
         session, call_in=call_in, principal=principal, region=region, vault=vault, state=services
     )
-    return _created(session, region, created)
+    return _created(session, region, services, created)
 
 
 @router.get("/transfers")

@@ -1,4 +1,5 @@
-"""Live feeds over websockets: a hospital sees the ambulances coming to it; operators see all.
+"""Live feeds over websockets: a hospital sees the ambulances coming to it; operators see all;
+police and fire see the calls of the incident kinds they follow.
 
 The connection subscribes first and then sends a snapshot, so that nothing happening in
 between is lost; events follow. A hospital may acknowledge an incoming patient on the same
@@ -17,9 +18,8 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from app.models import Role
 from app.services import dispatch, events
-from app.services.live import OPERATORS, Published, hospital_channel
+from app.services.live import Published
 from app.services.users import Principal, authenticate
 from tracking.broker import Subscription
 from tracking.messages import ErrorMessage, acknowledge_message
@@ -33,7 +33,8 @@ FEED_QUEUE_LIMIT = 512
 
 @router.websocket("/ws/feed")
 async def feed(websocket: WebSocket) -> None:
-    """A hospital's incoming ambulances, or every call for operators: snapshot, then events."""
+    """A hospital's incoming ambulances, every call for operators, an agency's incident kinds:
+    snapshot, then events."""
     await websocket.accept()
     try:
         principal = await _authenticate(websocket)
@@ -44,12 +45,8 @@ async def feed(websocket: WebSocket) -> None:
         return
     state = websocket.app.state
     services = state.services
-    channel = (
-        hospital_channel(principal.hospital_id or "")
-        if principal.role is Role.HOSPITAL
-        else OPERATORS
-    )
-    async with services.broker.subscribe(channel, limit=FEED_QUEUE_LIMIT) as subscription:
+    channels = events.feed_channels(principal)
+    async with services.broker.subscribe(*channels, limit=FEED_QUEUE_LIMIT) as subscription:
 
         def take_snapshot() -> str:
             with Session(state.engine) as session:
@@ -119,7 +116,7 @@ async def _receive(websocket: WebSocket, principal: Principal) -> int | None:
 
 
 async def _authenticate(websocket: WebSocket) -> Principal:
-    """The principal of a feed: a hospital user, an operator or an administrator."""
+    """The principal of a feed: a hospital, an operator, an administrator or an agency."""
     header = websocket.headers.get("authorization", "")
     key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     key = key or websocket.query_params.get("token", "")
@@ -133,7 +130,7 @@ async def _authenticate(websocket: WebSocket) -> Principal:
             return authenticate(session, key)
 
     principal = await run_in_threadpool(check)
-    if principal.role not in (Role.HOSPITAL, Role.OPERATOR, Role.ADMIN):
+    if not events.feed_channels(principal):
         msg = f"role {principal.role} has no feed here"
         raise PermissionDeniedError(msg)
     return principal
