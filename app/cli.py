@@ -150,6 +150,65 @@ def users_create(
     typer.echo(issued.key)
 
 
+@app.command()
+def simulate(
+    ambulances: Annotated[int, typer.Option(min=1, help="Crews to drive.")] = 10,
+    rate: Annotated[float, typer.Option(min=0.01, max=20, help="Fixes per second per crew.")] = 1.0,
+    duration: Annotated[
+        float | None, typer.Option(min=1, help="Seconds to run (default: until Ctrl-C).")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="The service (default from settings).")] = None,
+    missions: Annotated[
+        bool, typer.Option(help="Take calls, dispatch and refer (else crews roam).")
+    ] = True,
+    tunnel_every: Annotated[
+        float,
+        typer.Option(min=0, help="Mean seconds between a crew's offline gaps (0: never)."),
+    ] = 900.0,
+    tunnel_s: Annotated[float, typer.Option(min=1, help="How long a gap lasts (s).")] = 40.0,
+    bad_fix_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of fixes that are bad on purpose.")
+    ] = 0.003,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Drive simulated ambulances (SYNTHETIC) along the region's roads through the public API.
+
+    Uses the same settings (database, region) as `satria serve`: it makes the crew keys it
+    needs, and SYNTHETIC extra ambulances at the posts if the region has too few.
+    """
+    import asyncio  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    from sqlmodel import Session  # noqa: PLC0415
+
+    from app.main import load_region  # noqa: PLC0415
+    from app.services.simulation import prepare_fleet  # noqa: PLC0415
+    from tracking.simulator import SimulationSettings  # noqa: PLC0415
+    from tracking.simulator import simulate as run_simulation  # noqa: PLC0415
+
+    settings, engine, _vault = _prepared_database()
+    region = load_region(settings)
+    with Session(engine) as session:
+        crews, operator_key = prepare_fleet(
+            session, region, count=ambulances, with_operator=missions
+        )
+    base_url = url or f"http://127.0.0.1:{settings.port}"
+    console.print(
+        f"simulating {len(crews)} ambulances (SYNTHETIC) at {rate} Hz against {base_url}"
+        f"{', with missions' if missions else ''}; Ctrl-C stops"
+    )
+    options = SimulationSettings(
+        base_url=base_url, rate_hz=rate, duration_s=duration, seed=seed,
+        operator_key=operator_key, tunnel_every_s=tunnel_every or None, tunnel_s=tunnel_s,
+        bad_fix_probability=bad_fix_share,
+    )  # fmt: skip
+    try:
+        stats = asyncio.run(run_simulation(region, crews, options))
+    except KeyboardInterrupt:
+        return
+    console.print_json(json.dumps(stats.as_dict()))
+
+
 @registry_app.command("import")
 def registry_import(
     csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: nik,name")],

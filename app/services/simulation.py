@@ -1,0 +1,60 @@
+"""The simulator's fleet: enough ambulances (extra ones SYNTHETIC, at the region's posts), a
+crew user and key for each, and an operator key for missions. For demos and load tests only.
+"""
+
+from __future__ import annotations
+
+from itertools import cycle
+
+from sqlmodel import Session, col, select
+
+from app.models import Ambulance, Role, User
+from app.services import users
+from routing import LonLat, Region
+from tracking.simulator import Crew
+
+SIMULATED_PREFIX = "sim-"
+KEY_DAYS = 1  # simulator keys are for a run, not for keeping
+
+
+def prepare_fleet(
+    session: Session, region: Region, *, count: int, with_operator: bool = True
+) -> tuple[list[Crew], str | None]:
+    """``count`` crews (the region's ambulances first, then synthetic ones) and, if asked,
+    an operator key; all keys are new and expire in a day."""
+    ambulances = list(session.exec(select(Ambulance).order_by(col(Ambulance.id))))
+    real = [a for a in ambulances if not a.id.startswith(SIMULATED_PREFIX)]
+    simulated = [a for a in ambulances if a.id.startswith(SIMULATED_PREFIX)]
+    chosen = (real + simulated)[:count]
+    posts = cycle(region.posts)
+    for number in range(len(simulated) + 1, len(simulated) + 1 + count - len(chosen)):
+        post = next(posts)
+        ambulance = Ambulance(
+            id=f"{SIMULATED_PREFIX}{number:04d}",
+            name=f"Simulated ambulance {number} (SYNTHETIC)",
+            post_id=post.id,
+        )
+        session.add(ambulance)
+        chosen.append(ambulance)
+    session.flush()
+    homes = {p.id: p.location for p in region.posts}
+    crews = []
+    for ambulance in chosen:
+        user = _user(session, f"simulator crew {ambulance.id}", Role.CREW, ambulance.id)
+        issued = users.issue_key(session, user_id=user.id or 0, days=KEY_DAYS)
+        home = homes.get(ambulance.post_id) or LonLat(ambulance.lon or 0.0, ambulance.lat or 0.0)
+        crews.append(Crew(ambulance.id, issued.key, home))
+    operator_key = None
+    if with_operator:
+        operator = _user(session, "simulator operator", Role.OPERATOR, None)
+        operator_key = users.issue_key(session, user_id=operator.id or 0, days=KEY_DAYS).key
+    session.commit()
+    return crews, operator_key
+
+
+def _user(session: Session, name: str, role: Role, ambulance_id: str | None) -> User:
+    """The simulator's user of this name, made the first time."""
+    existing = session.exec(select(User).where(User.name == name, User.role == role)).first()
+    if existing is not None and existing.active:
+        return existing
+    return users.create_user(session, name=name, role=role, ambulance_id=ambulance_id)

@@ -1,0 +1,69 @@
+"""The simulator: trips follow the route at its speed; a real run through the public API
+stores what it says it stored, goes through tunnels with backfill and sends bad fixes that
+are rejected and counted."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bench.server import live_server
+from routing import LonLat, Region
+from routing.geo import haversine_m
+from tracking.simulator import Trip
+
+
+def test_a_trip_goes_from_start_to_end_at_the_route_speed(demo: Region) -> None:
+    post, hospital = demo.posts[0], demo.hospitals[0]
+    route = demo.route(post.location, hospital.location)
+    coords = [(float(c[0]), float(c[1])) for c in route.geometry.coords]
+    trip = Trip(coords, route.travel_time_s)
+    start, _ = trip.at(0)
+    end, _ = trip.at(trip.duration_s + 10)
+    assert haversine_m(start, LonLat(*coords[0])) < 1 and haversine_m(end, LonLat(*coords[-1])) < 1
+    _, heading = trip.at(trip.duration_s / 2)
+    assert 0 <= heading < 360
+    # Every step of one second moves at most the average speed (never a jump).
+    steps = [trip.at(t)[0] for t in range(int(trip.duration_s))]
+    moved = [haversine_m(a, b) for a, b in itertools.pairwise(steps)]
+    assert max(moved) <= trip.speed_mps * 1.01
+    assert trip.speed_mps == pytest.approx(route.length_m / route.travel_time_s, rel=0.05)
+
+
+def test_a_simulated_run_is_stored_as_it_says(demo_dir: Path, tmp_path: Path) -> None:
+    database = tmp_path / "satria.db"
+    settings = {
+        "SATRIA_DATABASE_URL": f"sqlite:///{database}",
+        "SATRIA_DATA_DIR": str(tmp_path / "var"),
+        "SATRIA_REGIONS_DIR": str(demo_dir.parent),
+    }
+    with live_server(settings, tmp_path / "serve.log") as server:
+        run = subprocess.run(
+            [sys.executable, "-m", "app.cli", "simulate", "--ambulances", "4", "--rate", "4",
+             "--duration", "14", "--url", server.url, "--tunnel-every", "4", "--tunnel-s", "2",
+             "--bad-fix-share", "0.1"],
+            env=server.env, capture_output=True, text=True, timeout=180, check=True,
+        )  # fmt: skip
+    stats = json.loads(run.stdout[run.stdout.index("{") :])
+    assert stats["errors"] == {}, stats
+    assert stats["missions_started"] == 4  # a call taken, dispatched and referred per crew
+    assert stats["tunnels"] >= 1 and stats["backfilled"] >= 1
+    assert stats["bad_fixes_sent"] >= 1 and sum(stats["rejected"].values()) >= 1
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT count(*) FROM gpsfix")).scalar_one()
+        rejected = connection.execute(text("SELECT sum(count) FROM fixrejections")).scalar_one()
+        calls = connection.execute(text("SELECT count(*) FROM call")).scalar_one()
+    engine.dispose()
+    assert stored == stats["fixes_stored"] > 0
+    assert rejected >= sum(stats["rejected"].values())
+    assert calls == 4
+    # Every fix sent was answered: stored, a duplicate, or rejected with a reason.
+    answered = stats["fixes_stored"] + stats["duplicates"] + sum(stats["rejected"].values())
+    assert answered == stats["fixes_sent"]
