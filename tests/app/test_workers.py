@@ -1,0 +1,107 @@
+"""Two `satria serve` processes sharing PostgreSQL and Redis: a crew's fixes sent to worker A
+reach the hospital watching on worker B, with a falling ETA, and the arrival at the hospital
+moves the call to at hospital."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from bench.server import LiveServer, live_server
+from routing import LonLat, Region
+from tests.app.conftest import POSTGRES_URL, fresh_database
+
+REDIS_URL = os.environ.get("SATRIA_TEST_REDIS_URL", "")
+INCIDENT = LonLat(109.27, -7.40)  # about 6.6 km by road from RSUD Purwa
+HOSPITAL = "rsud-purwa"
+pytestmark = pytest.mark.skipif(
+    not (POSTGRES_URL and REDIS_URL),
+    reason="needs SATRIA_TEST_POSTGRES_URL and SATRIA_TEST_REDIS_URL (.ci/run sets both)",
+)
+
+
+def next_of(ws: ClientConnection, kind: str) -> dict[str, Any]:
+    """The next feed message of this type (others may come between)."""
+    for _ in range(100):
+        message: dict[str, Any] = json.loads(ws.recv(timeout=20))
+        if message["type"] == kind:
+            return message
+    msg = f"no {kind} message"
+    raise AssertionError(msg)
+
+
+def test_a_fix_on_one_worker_reaches_a_hospital_on_the_other(
+    demo: Region, demo_dir: Path, tmp_path: Path
+) -> None:
+    with fresh_database("postgresql", tmp_path) as url:
+        settings = {
+            "SATRIA_DATABASE_URL": url,
+            "SATRIA_BROKER_URL": REDIS_URL,
+            "SATRIA_DATA_DIR": str(tmp_path / "var"),
+            "SATRIA_REGIONS_DIR": str(demo_dir.parent),
+        }
+        with (
+            live_server(settings, tmp_path / "a.log") as worker_a,
+            live_server(settings, tmp_path / "b.log") as worker_b,
+        ):
+            _drive_to_the_hospital(demo, worker_a, worker_b)
+
+
+def _drive_to_the_hospital(region: Region, worker_a: LiveServer, worker_b: LiveServer) -> None:
+    operator = {"Authorization": f"Bearer {worker_a.create_user('Op', 'operator')}"}
+    hospital_key = worker_a.create_user("IGD", "hospital", "--hospital", HOSPITAL)
+    with httpx2.Client(base_url=worker_a.url, headers=operator, timeout=30) as api:
+        ambulance = api.get("/api/ambulances").json()[0]
+        crew_key = worker_a.create_user("Crew", "crew", "--ambulance", ambulance["id"])
+        crew = {"Authorization": f"Bearer {crew_key}"}
+        feed_url = worker_b.url.replace("http", "ws") + f"/ws/feed?token={hospital_key}"
+        with connect(feed_url) as hospital:
+            assert next_of(hospital, "snapshot")["incoming"] == []
+            call_id = api.post("/api/calls", json={
+                "category": "stemi", "triage": "merah", "lon": INCIDENT.lon, "lat": INCIDENT.lat,
+                "patients": [{"age_years": 58, "condition": "nyeri dada"}],
+            }).json()["call"]["id"]  # fmt: skip
+            assert api.post(f"/api/calls/{call_id}/dispatch",
+                            json={"ambulance_id": ambulance["id"]}).status_code == 200  # fmt: skip
+            referral = {"hospital_id": HOSPITAL, "override_reason": "test"}
+            referred = api.post(f"/api/calls/{call_id}/referral", json=referral)
+            assert referred.status_code == 200, referred.text
+            assert next_of(hospital, "referral")["incoming"]["call_id"] == call_id
+            for status in ("en_route", "on_scene", "transporting"):
+                moved = api.post(f"/api/calls/{call_id}/status", json={"status": status},
+                                 headers=crew)  # fmt: skip
+                assert moved.status_code == 200, moved.text
+
+            # The crew drives from the scene to the hospital, talking to worker A only. The
+            # fix times are those of the drive (done in the past, sent now, in order).
+            route = region.route_to_hospital(INCIDENT, HOSPITAL)
+            fractions = [i / 8 for i in range(9)]
+            started = datetime.now(UTC) - timedelta(seconds=route.travel_time_s + 5)
+            crew_url = worker_a.url.replace("http", "ws") + "/ws/crew"
+            etas = []
+            with connect(crew_url, additional_headers=crew) as socket:
+                for seq, fraction in enumerate(fractions, start=1):
+                    point = route.geometry.interpolate(fraction, normalized=True)
+                    moment = started + timedelta(seconds=fraction * route.travel_time_s)
+                    fix = {"lon": point.x, "lat": point.y, "fix_time": moment.isoformat()}
+                    socket.send(json.dumps({"type": "fix", "seq": seq, "fix": fix}))
+                    ack = json.loads(socket.recv(timeout=20))
+                    assert ack == {"type": "ack", "seq": seq, "stored": 1, "duplicates": 0,
+                                   "rejected": {}}  # fmt: skip
+                    position = next_of(hospital, "position")
+                    if fraction < 1:  # the last fix is inside the hospital's geofence
+                        assert position["call_id"] == call_id, position
+                        assert position["destination"] == "hospital"
+                        etas.append(position["eta_s"])
+            arrived = next_of(hospital, "arrived")
+            assert arrived["at_place"] == "hospital" and arrived["call_id"] == call_id
+        assert etas == sorted(etas, reverse=True) and etas[0] > 300 and etas[-1] < 150
+        call = api.get(f"/api/calls/{call_id}").json()
+        assert call["status"] == "at_hospital"
