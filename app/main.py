@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         await runner.start(pending)
         broker = make_broker(settings.broker_url)
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
+        app.state.session_closer = ThreadPoolExecutor(4, thread_name_prefix="session-close")
         app.state.services = ServiceState(
             boards=hospitals.BoardCache(served),
             verification=runner,
@@ -126,6 +128,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         finally:
             await runner.stop()
             await broker.close()
+            app.state.session_closer.shutdown(wait=True)
             if isinstance(verifier, HttpRegistryVerifier):
                 await verifier.aclose()
             engine.dispose()

@@ -67,6 +67,7 @@ class SimulationSettings:
     operator_key: str | None = field(default=None, repr=False)  # with it: missions
     on_scene_s: float = 20.0
     mission_radius_m: float = 8_000.0
+    calls_per_s: float = 20.0  # first missions are spread out: operators take calls one by one
     seed: int = 1
 
 
@@ -144,10 +145,14 @@ async def simulate(
 ) -> SimulationStats:
     """Drive every crew until ``duration_s`` has passed (or the task is cancelled)."""
     stats = SimulationStats()
-    async with httpx2.AsyncClient(base_url=settings.base_url, timeout=30.0) as http:
+    # Requests queue for a pooled connection as long as they must (pool=None).
+    timeout = httpx2.Timeout(30.0, pool=None)
+    async with httpx2.AsyncClient(base_url=settings.base_url, timeout=timeout) as http:
         tasks = [
             asyncio.create_task(
-                _CrewRun(region, crew, settings, stats, http, settings.seed + i).run()
+                _CrewRun(region, crew, settings, stats, http, settings.seed + i).run(
+                    first_mission_after_s=i / settings.calls_per_s
+                )
             )
             for i, crew in enumerate(crews)
         ]
@@ -192,10 +197,11 @@ class _CrewRun:
     def _ws_url(self) -> str:
         return self.settings.base_url.replace("http", "ws", 1) + "/ws/crew"
 
-    async def run(self) -> None:
-        # Crews do not all start on the same tick.
+    async def run(self, first_mission_after_s: float = 0.0) -> None:
+        # Crews do not all start on the same tick; they wait at their post for their call.
         await asyncio.sleep(self.rng.random() / self.settings.rate_hz)
         try:
+            await self._idle(first_mission_after_s)
             while True:
                 if self.settings.operator_key:
                     await self._mission()

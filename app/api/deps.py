@@ -6,12 +6,16 @@ that /docs can send them. A route states the roles it admits with ``Allow(...)``
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -33,13 +37,18 @@ _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key.
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A database session for one request; made here (no I/O), closed in a worker thread
-    (closing may roll back on the database)."""
+    """A database session for one request; made here (no I/O), closed in a thread of its own
+    pool (closing may roll back on the database).
+
+    Not the request thread pool: under load every request thread may be waiting for a
+    database connection, and the connections come back only when sessions close.
+    """
     session = Session(request.app.state.engine, expire_on_commit=False)
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        closer = request.app.state.session_closer
+        await asyncio.get_running_loop().run_in_executor(closer, session.close)
 
 
 async def get_engine(request: Request) -> Engine:
@@ -70,6 +79,35 @@ async def get_services(request: Request) -> ServiceState:
     """Shared service state (readiness board cache, verification queue)."""
     state: ServiceState = request.app.state.services
     return state
+
+
+class SessionReleasingRoute(APIRoute):
+    """Routes whose sync handlers hand their database connection back as they return.
+
+    FastAPI validates a sync handler's answer in another hop to the thread pool, and closes
+    the request's session later still. Under load every pool thread can be a new handler
+    waiting for a database connection while the finished handlers wait for a thread with
+    their connections held: a deadlock, seen at 300 simulated crews. Closing the session in
+    the handler's own thread, as it returns, breaks the cycle (views are built by then).
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _releasing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    value.close()
+
+    return run
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

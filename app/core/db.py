@@ -28,12 +28,12 @@ def make_engine(url: str) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=10,
-            max_overflow=30,
+            max_overflow=40,  # the request thread pool has 40 threads
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         SqliteWriterQueue(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=35)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

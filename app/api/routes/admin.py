@@ -8,11 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.api import schemas as s
-from app.api.deps import Admin, Operator, ServicesDep, SessionDep, SettingsDep, VaultDep
+from app.api.deps import (
+    Admin,
+    Operator,
+    ServicesDep,
+    SessionDep,
+    SessionReleasingRoute,
+    SettingsDep,
+    VaultDep,
+)
 from app.services import audit, callers, users
 from routing import LonLat
 
-router = APIRouter(prefix="/api", tags=["administration"])
+router = APIRouter(prefix="/api", tags=["administration"], route_class=SessionReleasingRoute)
 
 
 def _key_out(issued: users.IssuedKey) -> s.KeyOut:

@@ -6,11 +6,11 @@ from fastapi import APIRouter
 
 from app.api import schemas as s
 from app.api import views
-from app.api.deps import Operator, SessionDep
+from app.api.deps import Operator, SessionDep, SessionReleasingRoute
 from app.models import AmbulanceStatus
 from app.services import ambulances
 
-router = APIRouter(prefix="/api", tags=["ambulances"])
+router = APIRouter(prefix="/api", tags=["ambulances"], route_class=SessionReleasingRoute)
 
 
 @router.get("/ambulances")

@@ -17,13 +17,14 @@ from app.api.deps import (
     RegionDep,
     ServicesDep,
     SessionDep,
+    SessionReleasingRoute,
     VaultDep,
 )
 from app.models import CallStatus
 from app.services import calls, dispatch, events
 from app.services.calls import CallIn, PatientIn
 
-router = APIRouter(prefix="/api", tags=["calls"])
+router = APIRouter(prefix="/api", tags=["calls"], route_class=SessionReleasingRoute)
 
 
 def _patients(items: list[s.PatientCreate]) -> list[PatientIn]:

@@ -9,13 +9,21 @@ from sqlmodel import col, select
 
 from app.api import schemas as s
 from app.api import views
-from app.api.deps import Admin, HospitalUser, RegionDep, ServicesDep, SessionDep, Staff
+from app.api.deps import (
+    Admin,
+    HospitalUser,
+    RegionDep,
+    ServicesDep,
+    SessionDep,
+    SessionReleasingRoute,
+    Staff,
+)
 from app.errors import NotFoundError
 from app.models import Hospital, Role
 from app.services import dispatch, events, hospitals
 from app.services.users import Principal
 
-router = APIRouter(prefix="/api", tags=["hospitals"])
+router = APIRouter(prefix="/api", tags=["hospitals"], route_class=SessionReleasingRoute)
 
 
 def _own(principal: Principal, hospital_id: str) -> None:

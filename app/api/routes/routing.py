@@ -8,11 +8,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api import schemas as s
-from app.api.deps import Operator, RegionDep, ServicesDep, SessionDep
+from app.api.deps import Operator, RegionDep, ServicesDep, SessionDep, SessionReleasingRoute
 from app.models import utcnow
 from routing import LonLat
 
-router = APIRouter(prefix="/api", tags=["routing"])
+router = APIRouter(prefix="/api", tags=["routing"], route_class=SessionReleasingRoute)
 
 
 class RankingRequest(BaseModel):

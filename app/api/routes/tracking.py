@@ -11,7 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
-from app.api.deps import EngineDep, OperatorOrCrew, RegionDep, ServicesDep, SessionDep
+from app.api.deps import (
+    EngineDep,
+    OperatorOrCrew,
+    RegionDep,
+    ServicesDep,
+    SessionDep,
+    SessionReleasingRoute,
+)
 from app.errors import AuthenticationError, PermissionDeniedError
 from app.models import Role
 from app.services import ingest
@@ -27,8 +34,8 @@ from tracking.messages import (
     crew_message,
 )
 
-router = APIRouter(prefix="/api", tags=["tracking"])
-ws_router = APIRouter(tags=["tracking"])
+router = APIRouter(prefix="/api", tags=["tracking"], route_class=SessionReleasingRoute)
+ws_router = APIRouter(tags=["tracking"], route_class=SessionReleasingRoute)
 log = logging.getLogger("satria.tracking")
 MAX_MESSAGE_BYTES = 1_000_000
 CLOSE_POLICY = 1008  # RFC 6455 policy violation: bad or missing key

@@ -1,0 +1,265 @@
+"""Tracking benchmark: fixes stored per second and push-to-subscriber latency, live.
+
+    python -m bench.tracking [--ambulances 500] [--rates 1,2,4] [--seconds 30]
+                             [--hospital-feeds 50] [--operator-feeds 5]
+                             [--workers 2 --postgres URL --redis URL]
+
+For each rate it starts a fresh `satria serve` (SQLite on the embedded defaults with one
+worker; PostgreSQL and Redis with several), opens the hospital feeds (spread over the
+region's hospitals, several screens per hospital) and the operator consoles, then runs
+`satria simulate` in its own process: every crew takes a mission (a call near its post,
+dispatched to it and referred to the recommended hospital) and drives it, sending one fix per
+1/rate seconds through the crew websocket. After a warm-up (the calls being taken), it counts
+the fixes stored in the database over the measured window, and every subscriber timestamps
+each position it receives against the fix's own time: push-to-subscriber latency includes
+storing, ETA, arrival detection, the broker and the feed.
+
+The same run measures the ETA per fix both ways: a read of the call's point table (what the
+service does) against a road search per fix (the naive way), and prints the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+from websockets.asyncio.client import connect
+
+from app.core.config import Settings
+from app.main import load_region
+from app.models import Role
+from app.services import users
+from bench.server import LiveServer, live_server
+from routing import LonLat, Region
+from routing.demo import generate_demo
+from routing.region import DEFAULT_REGIONS_DIR
+
+
+@dataclass
+class Listener:
+    """What one feed connection saw: position latencies (ms) inside the window."""
+
+    kind: str
+    latencies_ms: list[float] = field(default_factory=list)
+    messages: int = 0
+    closed: str | None = None
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of the values fall (nan if none)."""
+    return float(np.percentile(values, share * 100)) if values else float("nan")
+
+
+async def listen(url: str, listener: Listener, window: tuple[float, float]) -> None:
+    """Read a feed until the window closes, timing each position against its fix time."""
+    try:
+        async with connect(url, max_queue=None) as socket:
+            while time.time() < window[1]:
+                try:
+                    raw = await asyncio.wait_for(socket.recv(), timeout=window[1] - time.time())
+                except TimeoutError:
+                    return
+                now = time.time()
+                listener.messages += 1
+                if '"type":"position"' not in raw[:40] or not window[0] <= now <= window[1]:
+                    continue
+                fix_time = datetime.fromisoformat(json.loads(raw)["fix_time"]).timestamp()
+                listener.latencies_ms.append((now - fix_time) * 1000)
+    except Exception as exc:  # noqa: BLE001 - reported, not hidden
+        listener.closed = f"{type(exc).__name__}: {exc}"[:120]
+
+
+def fixes_stored(database_url: str) -> int:
+    """Rows in the fix table right now."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM gpsfix")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def feed_keys(server: LiveServer, region: Region, count: int) -> list[str]:
+    """One hospital key per hospital, repeated over ``count`` feeds (screens)."""
+    settings = Settings()  # the server's settings are in the environment
+    engine = create_engine(settings.database)
+    keys = []
+    with Session(engine) as session:
+        for hospital in region.hospitals[:count]:
+            user = users.create_user(
+                session, name=f"bench {hospital.id}", role=Role.HOSPITAL, hospital_id=hospital.id
+            )
+            keys.append(users.issue_key(session, user_id=user.id or 0, days=1).key)
+        session.commit()
+    engine.dispose()
+    return [keys[i % len(keys)] for i in range(count)]
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """These variables set while the block runs (for Settings() in this process)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_stage(args: argparse.Namespace, rate_hz: float, database_url: str, label: str) -> None:
+    """One fresh server, its feeds and the simulator at this rate; prints one result line."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = {
+            "SATRIA_DATABASE_URL": database_url.format(folder=folder),
+            "SATRIA_DATA_DIR": str(Path(folder) / "var"),
+            "SATRIA_REGIONS_DIR": str(args.regions_dir),
+            "SATRIA_BROKER_URL": args.redis if args.workers > 1 else "memory://",
+        }
+        with (
+            live_server(settings, Path(folder) / "serve.log", workers=args.workers) as server,
+            environment(settings),
+        ):
+            region = load_region(Settings())
+            hospital_keys = feed_keys(server, region, args.hospital_feeds)
+            operator_key = server.create_user("bench console", "operator")
+            ws = server.url.replace("http", "ws", 1)
+            started = time.time()
+            window = (started + args.warmup, started + args.warmup + args.seconds)
+            listeners = [Listener("hospital") for _ in hospital_keys]
+            listeners += [Listener("operators") for _ in range(args.operator_feeds)]
+            keys = hospital_keys + [operator_key] * args.operator_feeds
+            simulator = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "simulate", "--ambulances",
+                 str(args.ambulances), "--rate", str(rate_hz), "--duration",
+                 str(args.warmup + args.seconds + 2), "--url", server.url,
+                 "--tunnel-every", "0", "--bad-fix-share", "0"],
+                env=server.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+
+            async def watch() -> tuple[int, int]:
+                tasks = [
+                    asyncio.create_task(listen(f"{ws}/ws/feed?token={key}", listener, window))
+                    for key, listener in zip(keys, listeners, strict=True)
+                ]
+                await asyncio.sleep(max(0.0, window[0] - time.time()))
+                before = await asyncio.to_thread(fixes_stored, settings["SATRIA_DATABASE_URL"])
+                await asyncio.sleep(max(0.0, window[1] - time.time()))
+                after = await asyncio.to_thread(fixes_stored, settings["SATRIA_DATABASE_URL"])
+                await asyncio.gather(*tasks)
+                return before, after
+
+            before, after = asyncio.run(watch())
+            output, _ = simulator.communicate(timeout=120)
+    stats = json.loads(output[output.index("{") :]) if "{" in output else {"output": output}
+    stored_per_s = (after - before) / args.seconds
+    offered = args.ambulances * rate_hz
+    hospital = [v for li in listeners if li.kind == "hospital" for v in li.latencies_ms]
+    operators = [v for li in listeners if li.kind == "operators" for v in li.latencies_ms]
+    dropped = [li.closed for li in listeners if li.closed]
+    print(
+        f"  {label}, {args.ambulances} ambulances at {rate_hz:g} Hz (offered {offered:.0f}/s): "
+        f"stored {stored_per_s:.0f} fixes/s ({stored_per_s / offered:.0%}); "
+        f"hospital push p50 {percentile(hospital, 0.5):.0f} ms p99 "
+        f"{percentile(hospital, 0.99):.0f} ms (n={len(hospital)}); operators p50 "
+        f"{percentile(operators, 0.5):.0f} ms p99 {percentile(operators, 0.99):.0f} ms "
+        f"(n={len(operators)}); feeds lost {len(dropped)}; simulator errors "
+        f"{stats.get('errors', stats)}; missions {stats.get('missions_started')}"
+    )
+    if dropped:
+        print(f"    first lost feed: {dropped[0]}")
+
+
+def eta_per_fix(regions_dir: Path, fixes: int = 300) -> None:
+    """ETA to the incident per fix: a point-table read (fast path) against a search per fix."""
+    region = Region.load(regions_dir / "demo")
+    rng = np.random.default_rng(5)
+    nodes = rng.integers(0, region.network.node_count, size=fixes + 1)
+    points = [
+        LonLat(float(region.network.node_lon[n]), float(region.network.node_lat[n]))
+        for n in nodes
+    ]
+    incident, origins = points[0], points[1:]
+    started = time.perf_counter()
+    table = region.table_to(incident)
+    build_ms = (time.perf_counter() - started) * 1000
+    fast = []
+    for origin in origins:
+        t0 = time.perf_counter()
+        region.eta_to_point(origin, table)
+        fast.append((time.perf_counter() - t0) * 1e6)
+    naive = []
+    for origin in origins[:50]:
+        t0 = time.perf_counter()
+        region.route(origin, incident)
+        naive.append((time.perf_counter() - t0) * 1e6)
+    fast_us, naive_us = statistics.median(fast), statistics.median(naive)
+    print(
+        f"  ETA per fix: point table {fast_us:.0f} us (median; table built once per call in "
+        f"{build_ms:.0f} ms) vs a road search per fix {naive_us / 1000:.1f} ms: "
+        f"{naive_us / fast_us:,.0f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ambulances", type=int, default=500)
+    parser.add_argument("--rates", default="1", help="fixes per second per crew, e.g. 1,2,4")
+    parser.add_argument("--seconds", type=float, default=30.0, help="measured window")
+    parser.add_argument("--warmup", type=float, default=25.0, help="calls being taken")
+    parser.add_argument("--hospital-feeds", type=int, default=50)
+    parser.add_argument("--operator-feeds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--postgres", default=os.environ.get("SATRIA_TEST_POSTGRES_URL", ""))
+    parser.add_argument(
+        "--redis", default=os.environ.get("SATRIA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument("--regions-dir", type=Path, default=DEFAULT_REGIONS_DIR)
+    args = parser.parse_args()
+    if not (args.regions_dir / "demo" / "roads.npz").is_file():
+        generate_demo(args.regions_dir / "demo")
+    eta_per_fix(args.regions_dir)
+    rates = [float(r) for r in args.rates.split(",")]
+    if args.workers == 1:
+        for rate in rates:
+            run_stage(args, rate, "sqlite:///{folder}/satria.db", "SQLite, 1 worker")
+        return
+    if not args.postgres:
+        parser.error("several workers need --postgres URL (and --redis URL)")
+    for rate in rates:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.postgres)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        separator = "&" if "?" in args.postgres else "?"
+        try:
+            url = f"{args.postgres}{separator}options=-csearch_path%3D{schema}"
+            run_stage(args, rate, url, f"PostgreSQL + Redis, {args.workers} workers")
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
