@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -21,8 +22,9 @@ from app.core.config import Settings
 from app.core.db import make_engine, startup_lock, upgrade
 from app.core.logging import install_redaction
 from app.core.security import PersonalDataVault, master_secret
-from app.services import hospitals
+from app.services import hospitals, ingest
 from app.services.events import EventPublisher
+from app.services.ingest import FixWriter
 from app.services.state import ServiceState
 from app.services.users import PrincipalCache
 from app.services.verification import (
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         runner = VerificationRunner(verifier, engine, deadline_s=verification_deadline_s(settings))
         await runner.start(pending)
         broker = make_broker(settings.broker_url)
+        rules = FilterRules()
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
         app.state.session_closer = ThreadPoolExecutor(4, thread_name_prefix="session-close")
         app.state.services = ServiceState(
@@ -117,15 +120,19 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             principals=PrincipalCache(settings.key_cache_s),
             broker=broker,
             point_tables=PointTables(served),
-            fix_rules=FilterRules(),
+            fix_rules=rules,
             position_stale_after_s=settings.position_stale_after_s,
             events=EventPublisher(broker, asyncio.get_running_loop()),
+            fix_writer=FixWriter(engine, served, rules=rules),
         )
+        services = app.state.services
+        services.fix_writer.start(functools.partial(ingest.publish_group, engine, served, services))
         gc.freeze()  # the region's objects live as long as the process: keep them out of GC scans
         log.info("region %s loaded (%s)", served.meta.name, served.meta.title)
         try:
             yield
         finally:
+            await services.fix_writer.stop()
             await runner.stop()
             await broker.close()
             app.state.session_closer.shutdown(wait=True)

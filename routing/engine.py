@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
@@ -205,7 +206,7 @@ class PointTable:
     """
 
     destination: Snap
-    to_destination_s: FloatArray  # per node; inf beyond the limit it was built with
+    to_destination_s: npt.NDArray[np.float32]  # per node; inf beyond the limit
     limit_s: float
 
     @classmethod
@@ -217,7 +218,9 @@ class PointTable:
             for q in destination.placements
         ]
         graph = _with_extra_node(network.reverse_graph, *map(list, zip(*entries, strict=True)))
-        return cls(destination, dijkstra(graph, indices=n, limit=limit_s)[:n], limit_s)
+        # float32: a table per live incident is kept in memory; 0.001 s precision suffices.
+        seconds = dijkstra(graph, indices=n, limit=limit_s)[:n].astype(np.float32)
+        return cls(destination, seconds, limit_s)
 
     def time_from(self, network: RoadNetwork, origin: Snap) -> float:
         """Seconds from a snapped point to the destination (inf beyond the limit)."""

@@ -13,9 +13,12 @@ from routing.engine import PointTable
 class PointTables:
     """Point tables of recent incidents, least recently used dropped first."""
 
-    def __init__(self, region: Region, *, capacity: int = 256) -> None:
+    def __init__(self, region: Region, *, memory_mb: float = 256.0) -> None:
         self._region = region
-        self._capacity = capacity
+        # As many tables as fit in the budget (4 bytes a node): about 1,200 on the demo
+        # region. Fewer than the live incidents would rebuild a table on every fix.
+        per_table = 4 * region.network.node_count
+        self.capacity = max(16, int(memory_mb * 2**20 // per_table))
         self._tables: OrderedDict[int, PointTable] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -29,6 +32,6 @@ class PointTables:
         table = self._region.table_to(point)  # ~10 ms, outside the lock
         with self._lock:
             self._tables[call_id] = table
-            while len(self._tables) > self._capacity:
+            while len(self._tables) > self.capacity:
                 self._tables.popitem(last=False)
         return table

@@ -381,6 +381,7 @@ class _CrewRun:
                 self._ws_url,
                 additional_headers={"Authorization": f"Bearer {self.crew.key}"},
                 open_timeout=30,
+                compression=None,  # fixes are ~200 bytes: deflate costs CPU on both ends
             )
         return self.socket
 

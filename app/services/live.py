@@ -61,21 +61,36 @@ def after_fix(
     engine: Engine, *, region: Region, tables: PointTables, fix: GpsFix
 ) -> list[Published]:
     """What a newly usable position means: ETA, maybe an arrival; the messages to publish."""
+    return after_fixes(engine, region=region, tables=tables, fixes=[fix])
+
+
+def after_fixes(
+    engine: Engine, *, region: Region, tables: PointTables, fixes: list[GpsFix]
+) -> list[Published]:
+    """The same for the newest fixes of several ambulances, in one session."""
+    messages: list[Published] = []
     with Session(engine, expire_on_commit=False) as session:
-        current = dispatch_service.active_dispatch_of_ambulance(session, fix.ambulance_id)
-        call = session.get(Call, current.call_id) if current is not None else None
-        if call is None:
-            position = _position(fix, None, None, None, None)
-            return [Published((OPERATORS,), position.model_dump_json(), fix.ambulance_id)]
-        referral = dispatch_service.active_referral(session, call.id or 0)
-        hospital_id = referral.hospital_id if referral is not None else None
-        here = LonLat(fix.lon, fix.lat)
-        destination, eta_s, distance_m = eta_for(region, tables, call, hospital_id, here)
-        channels = call_channels(call, hospital_id)
-        position = _position(fix, call.id, destination, hospital_id, eta_s)
-        messages = [Published(channels, position.model_dump_json(), fix.ambulance_id)]
-        messages += _arrival(session, call, fix, destination, distance_m, hospital_id, channels)
+        for fix in fixes:
+            messages += _after_fix(session, region, tables, fix)
     return messages
+
+
+def _after_fix(
+    session: Session, region: Region, tables: PointTables, fix: GpsFix
+) -> list[Published]:
+    current = dispatch_service.active_dispatch_of_ambulance(session, fix.ambulance_id)
+    call = session.get(Call, current.call_id) if current is not None else None
+    if call is None:
+        position = _position(fix, None, None, None, None)
+        return [Published((OPERATORS,), position.model_dump_json(), fix.ambulance_id)]
+    referral = dispatch_service.active_referral(session, call.id or 0)
+    hospital_id = referral.hospital_id if referral is not None else None
+    here = LonLat(fix.lon, fix.lat)
+    destination, eta_s, distance_m = eta_for(region, tables, call, hospital_id, here)
+    channels = call_channels(call, hospital_id)
+    position = _position(fix, call.id, destination, hospital_id, eta_s)
+    messages = [Published(channels, position.model_dump_json(), fix.ambulance_id)]
+    return messages + _arrival(session, call, fix, destination, distance_m, hospital_id, channels)
 
 
 def eta_for(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.services.events import EventPublisher
 from app.services.hospitals import BoardCache
+from app.services.ingest import FixWriter
 from app.services.users import PrincipalCache
 from app.services.verification_runner import VerificationRunner
 from tracking.broker import Broker
@@ -27,3 +28,4 @@ class ServiceState:
     fix_rules: FilterRules
     position_stale_after_s: float
     events: EventPublisher
+    fix_writer: FixWriter

@@ -81,10 +81,7 @@ async def backfill(
 ) -> StoredOut:
     """Store a batch of buffered fixes (idempotent: a replayed batch changes nothing)."""
     _own_ambulance(principal, ambulance_id)
-    stored = await ingest.store(
-        engine, region, services, ambulance_id=ambulance_id, fixes=_fixes(body.fixes)
-    )
-    await ingest.publish(engine, region, services, stored)
+    stored = await ingest.store(services, ambulance_id=ambulance_id, fixes=_fixes(body.fixes))
     return _out(stored)
 
 
@@ -132,14 +129,12 @@ async def crew_socket(websocket: WebSocket) -> None:
                 continue  # already authenticated
             fixes = [message.fix] if isinstance(message, FixMessage) else message.fixes
             stored = await ingest.store(
-                state.engine, state.region, state.services, ambulance_id=ambulance_id,
-                fixes=_fixes(fixes),
-            )  # fmt: skip
+                state.services, ambulance_id=ambulance_id, fixes=_fixes(fixes)
+            )
             out = _out(stored)
             ack = Ack(seq=message.seq, stored=out.stored, duplicates=out.duplicates,
                       rejected=out.rejected)  # fmt: skip
             await websocket.send_text(ack.model_dump_json())
-            await ingest.publish(state.engine, state.region, state.services, stored)
 
 
 async def _authenticate(websocket: WebSocket) -> Principal:
