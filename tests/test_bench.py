@@ -32,3 +32,18 @@ def test_api_bench_runs_against_a_real_server(demo_dir: Path) -> None:
         assert line in result.stdout
     runs = [line for line in result.stdout.splitlines() if "requests," in line]
     assert len(runs) == 4 and all(line.endswith(", 0 errors)") for line in runs), runs
+
+
+def test_tracking_bench_runs_the_simulator_against_a_real_server(demo_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.tracking", "--ambulances", "6", "--seconds", "4",
+         "--warmup", "6", "--hospital-feeds", "3", "--operator-feeds", "1",
+         "--regions-dir", str(demo_dir.parent)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "ETA per fix: point table" in result.stdout
+    (line,) = [line for line in result.stdout.splitlines() if "SQLite, 1 worker" in line]
+    assert "feeds lost 0; simulator errors {}; missions 6" in line, line
+    stored = float(line.split("stored ")[1].split(" fixes/s")[0])
+    assert stored > 0, line
