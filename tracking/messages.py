@@ -210,17 +210,7 @@ class AcknowledgeMessage(BaseModel):
 acknowledge_message: TypeAdapter[AcknowledgeMessage] = TypeAdapter(AcknowledgeMessage)
 
 
-FeedMessage = Annotated[
-    Snapshot
-    | CallOpened
-    | Position
-    | StatusChanged
-    | Arrived
-    | ReferralCreated
-    | ReferralAcknowledged,
-    Field(discriminator="type"),
-]
-feed_message: TypeAdapter[
+FeedMessages = (
     Snapshot
     | CallOpened
     | Position
@@ -228,4 +218,6 @@ feed_message: TypeAdapter[
     | Arrived
     | ReferralCreated
     | ReferralAcknowledged
-] = TypeAdapter(FeedMessage)
+)
+FeedMessage = Annotated[FeedMessages, Field(discriminator="type")]
+feed_message: TypeAdapter[FeedMessages] = TypeAdapter(FeedMessage)

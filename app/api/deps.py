@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -25,7 +25,7 @@ from app.core.security import PersonalDataVault
 from app.errors import AuthenticationError, PermissionDeniedError
 from app.models import Role
 from app.services.state import ServiceState
-from app.services.users import Principal, PrincipalCache, authenticate_key
+from app.services.users import Principal, PrincipalCache, authenticate, authenticate_key
 from routing import Region
 
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token.")
@@ -108,6 +108,24 @@ def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                     value.close()
 
     return run
+
+
+def websocket_key(websocket: WebSocket) -> str:
+    """The key a websocket client gave as ``Authorization: Bearer`` or ``?token=`` (or "")."""
+    header = websocket.headers.get("authorization", "")
+    key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    return key or websocket.query_params.get("token", "")
+
+
+async def websocket_principal(websocket: WebSocket, key: str) -> Principal:
+    """Who holds this key (AuthenticationError if nobody), checked in a worker thread."""
+    engine: Engine = websocket.app.state.engine
+
+    def check() -> Principal:
+        with Session(engine) as session:
+            return authenticate(session, key)
+
+    return await run_in_threadpool(check)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

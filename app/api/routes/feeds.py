@@ -17,10 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app.api.deps import websocket_key, websocket_principal
 from app.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from app.services import dispatch, events
 from app.services.live import Published
-from app.services.users import Principal, authenticate
+from app.services.users import Principal
 from tracking.broker import Subscription
 from tracking.messages import ErrorMessage, acknowledge_message
 
@@ -117,19 +118,11 @@ async def _receive(websocket: WebSocket, principal: Principal) -> int | None:
 
 async def _authenticate(websocket: WebSocket) -> Principal:
     """The principal of a feed: a hospital, an operator, an administrator or an agency."""
-    header = websocket.headers.get("authorization", "")
-    key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    key = key or websocket.query_params.get("token", "")
+    key = websocket_key(websocket)
     if not key:
         msg = "give the key as Authorization: Bearer or ?token="
         raise AuthenticationError(msg)
-    engine = websocket.app.state.engine
-
-    def check() -> Principal:
-        with Session(engine) as session:
-            return authenticate(session, key)
-
-    principal = await run_in_threadpool(check)
+    principal = await websocket_principal(websocket, key)
     if not events.feed_channels(principal):
         msg = f"role {principal.role} has no feed here"
         raise PermissionDeniedError(msg)

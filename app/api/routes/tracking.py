@@ -7,9 +7,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Body, WebSocket, WebSocketDisconnect
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, ValidationError
-from sqlmodel import Session
 
 from app.api.deps import (
     EngineDep,
@@ -18,12 +16,14 @@ from app.api.deps import (
     ServicesDep,
     SessionDep,
     SessionReleasingRoute,
+    websocket_key,
+    websocket_principal,
 )
 from app.errors import AuthenticationError, PermissionDeniedError
 from app.models import Role
 from app.services import ingest
 from app.services.fixes import MAX_BATCH, Stored, rejection_counts
-from app.services.users import Principal, authenticate
+from app.services.users import Principal
 from tracking.fixes import Fix
 from tracking.messages import (
     Ack,
@@ -139,9 +139,7 @@ async def crew_socket(websocket: WebSocket) -> None:
 
 async def _authenticate(websocket: WebSocket) -> Principal:
     """The crew principal of this connection (header, query string or first message)."""
-    header = websocket.headers.get("authorization", "")
-    key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    key = key or websocket.query_params.get("token", "")
+    key = websocket_key(websocket)
     if not key:
         first = await websocket.receive_text()
         try:
@@ -152,13 +150,7 @@ async def _authenticate(websocket: WebSocket) -> Principal:
             msg = 'first message must be {"type": "auth", "key": ...}'
             raise AuthenticationError(msg)
         key = message.key
-    engine = websocket.app.state.engine
-
-    def check() -> Principal:
-        with Session(engine) as session:
-            return authenticate(session, key)
-
-    principal = await run_in_threadpool(check)
+    principal = await websocket_principal(websocket, key)
     if principal.role is not Role.CREW or not principal.ambulance_id:
         msg = "only a crew key bound to an ambulance may send fixes"
         raise PermissionDeniedError(msg)
