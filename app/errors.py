@@ -68,6 +68,14 @@ class ConflictError(SatriaError):
     title = "Conflict"
 
 
+class ServiceUnavailableError(SatriaError):
+    """A part the request needs (the database) is down for now: nothing was stored, and the
+    same request may be sent again."""
+
+    status = 503
+    title = "Service unavailable"
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     """A problem+json response."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}

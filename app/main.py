@@ -23,7 +23,7 @@ from app.core.db import make_engine, startup_lock, upgrade
 from app.core.logging import install_redaction
 from app.core.security import PersonalDataVault, master_secret
 from app.services import hospitals, ingest
-from app.services.events import EventPublisher
+from app.services.events import EventPublisher, FeedLimits
 from app.services.ingest import FixWriter
 from app.services.state import ServiceState
 from app.services.users import PrincipalCache
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             position_stale_after_s=settings.position_stale_after_s,
             events=EventPublisher(broker, asyncio.get_running_loop()),
             fix_writer=FixWriter(engine, served, rules=rules),
+            feed_limits=FeedLimits(settings.feed_queue_limit, settings.feed_send_timeout_s),
         )
         services = app.state.services
         services.fix_writer.start(functools.partial(ingest.publish_group, engine, served, services))

@@ -40,6 +40,7 @@ class Subscription:
         self._pending: OrderedDict[object, str] = OrderedDict()
         self._sequence = 0
         self._ready = asyncio.Event()
+        self._overflow = asyncio.Event()
 
     def put(self, payload: str, coalesce_key: str | None = None) -> None:
         """Queue a message (called by the broker; never waits)."""
@@ -56,7 +57,12 @@ class Subscription:
         self._pending[key] = payload
         if len(self._pending) > self.limit:
             self.overflowed = True
+            self._overflow.set()
         self._ready.set()
+
+    async def wait_overflow(self) -> None:
+        """Returns when the queue overflows (a reader blocked on a send can give up then)."""
+        await self._overflow.wait()
 
     async def get(self) -> str:
         """The next message; waits until there is one."""

@@ -364,8 +364,12 @@ class _CrewRun:
                 socket = await self._socket()
                 self.seq += 1
                 await socket.send(json.dumps({"type": "fix", "seq": self.seq, "fix": fix}))
+                answer = json.loads(await asyncio.wait_for(socket.recv(), 30.0))
+                if answer.get("type") != "ack":  # not stored (database down): keep it
+                    self.stats.errors[f"crew socket {answer.get('type')}"] += 1
+                    break
                 self.stats.fixes_sent += 1
-                self._count(json.loads(await asyncio.wait_for(socket.recv(), 30.0)))
+                self._count(answer)
                 return
             except (OSError, WebSocketException, TimeoutError) as exc:
                 self.stats.errors[f"ws {type(exc).__name__}"] += 1
@@ -386,9 +390,6 @@ class _CrewRun:
         return self.socket
 
     def _count(self, answer: dict[str, Any]) -> None:
-        if answer.get("type") != "ack":
-            self.stats.errors[f"crew socket {answer.get('type')}"] += 1
-            return
         self.stats.fixes_stored += answer["stored"]
         self.stats.duplicates += answer["duplicates"]
         self.stats.rejected.update(answer["rejected"])

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     position_stale_after_s: float = Field(
         120.0, gt=0, description="A position older than this is marked stale, s."
     )
+    feed_queue_limit: int = Field(
+        512, ge=1, description="Events a feed reader may fall behind before it is disconnected."
+    )
+    feed_send_timeout_s: float = Field(
+        10.0, gt=0, description="A feed reader that takes one message longer is disconnected, s."
+    )
     host: str = Field("127.0.0.1", description="Address `satria serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `satria serve` listens on.")
 

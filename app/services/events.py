@@ -45,6 +45,14 @@ log = logging.getLogger("satria.events")
 TERMINAL = (CallStatus.CLOSED, CallStatus.CANCELLED)
 
 
+@dataclass(frozen=True)
+class FeedLimits:
+    """How far behind a feed reader may fall: queued events, and seconds for one send."""
+
+    queue: int = 512
+    send_timeout_s: float = 10.0
+
+
 class EventPublisher:
     """Publishes on the service's event loop from any thread, without waiting."""
 

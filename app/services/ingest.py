@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine
 
+from app.errors import ServiceUnavailableError
 from app.services.fixes import Stored, store_many
 from app.services.live import after_fixes
 from routing import Region
@@ -94,9 +95,12 @@ class FixWriter:
                 )  # fmt: skip
             except Exception as exc:  # the database is down: nobody is acknowledged
                 log.warning("storing %d fix batches failed: %s", len(group), type(exc).__name__)
+                unavailable = ServiceUnavailableError(
+                    "fixes not stored (the database is unavailable): send them again"
+                )
                 for pending in group:
                     if not pending.done.done():
-                        pending.done.set_exception(exc)
+                        pending.done.set_exception(unavailable)
                 continue
             self.groups += 1
             self.batches += len(group)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.services.events import EventPublisher
+from app.services.events import EventPublisher, FeedLimits
 from app.services.hospitals import BoardCache
 from app.services.ingest import FixWriter
 from app.services.users import PrincipalCache
@@ -17,7 +17,7 @@ from tracking.fixes import FilterRules
 @dataclass(frozen=True)
 class ServiceState:
     """Shared by requests: the readiness board cache, recently checked keys, the background
-    verification, the broker, incident point tables and the GPS filter rules."""
+    verification, the broker, incident point tables, the GPS filter rules and the feeds' limits."""
 
     boards: BoardCache
     verification: VerificationRunner
@@ -29,3 +29,4 @@ class ServiceState:
     position_stale_after_s: float
     events: EventPublisher
     fix_writer: FixWriter
+    feed_limits: FeedLimits

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
@@ -20,16 +21,17 @@ from sqlmodel import Session
 from app.api.deps import websocket_key, websocket_principal
 from app.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from app.services import dispatch, events
+from app.services.events import FeedLimits
 from app.services.live import Published
 from app.services.users import Principal
 from tracking.broker import Subscription
 from tracking.messages import ErrorMessage, acknowledge_message
 
 router = APIRouter(tags=["feeds"])
+log = logging.getLogger("satria.feeds")
 CLOSE_POLICY = 1008
 CLOSE_TOO_SLOW = 1013  # try again later: this reader fell too far behind
-SEND_TIMEOUT_S = 10.0
-FEED_QUEUE_LIMIT = 512
+CLOSE_WAIT_S = 5.0  # a reader that stopped reading may not take our close frame either
 
 
 @router.websocket("/ws/feed")
@@ -47,7 +49,8 @@ async def feed(websocket: WebSocket) -> None:
     state = websocket.app.state
     services = state.services
     channels = events.feed_channels(principal)
-    async with services.broker.subscribe(*channels, limit=FEED_QUEUE_LIMIT) as subscription:
+    limits = services.feed_limits
+    async with services.broker.subscribe(*channels, limit=limits.queue) as subscription:
 
         def take_snapshot() -> str:
             with Session(state.engine) as session:
@@ -59,7 +62,7 @@ async def feed(websocket: WebSocket) -> None:
 
         try:
             await websocket.send_text(await run_in_threadpool(take_snapshot))
-            sender = asyncio.create_task(_send(websocket, subscription))
+            sender = asyncio.create_task(_send(websocket, subscription, limits))
             receiver = asyncio.create_task(_receive(websocket, principal))
             done, pending = await asyncio.wait(
                 {sender, receiver}, return_when=asyncio.FIRST_COMPLETED
@@ -68,23 +71,39 @@ async def feed(websocket: WebSocket) -> None:
                 task.cancel()
             for task in done:
                 if (code := task.result()) is not None:
-                    await websocket.close(code, "reader too slow")
+                    log.info("feed %s closed: reader too slow", channels[0])
+                    with contextlib.suppress(TimeoutError, WebSocketDisconnect, RuntimeError):
+                        await asyncio.wait_for(
+                            websocket.close(code, "reader too slow"), CLOSE_WAIT_S
+                        )
         except WebSocketDisconnect:
             return
 
 
-async def _send(websocket: WebSocket, subscription: Subscription) -> int | None:
-    """Forward events; a close code when the reader fell behind (None: the socket closed)."""
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            if subscription.overflowed:
-                return CLOSE_TOO_SLOW
-            payload = await subscription.get()
-            try:
-                await asyncio.wait_for(websocket.send_text(payload), SEND_TIMEOUT_S)
-            except TimeoutError:
-                return CLOSE_TOO_SLOW
-    return None
+async def _send(websocket: WebSocket, subscription: Subscription, limits: FeedLimits) -> int | None:
+    """Forward events; a close code when the reader fell behind (None: the socket closed).
+
+    A reader that stops reading blocks our send once the socket's buffers are full: we give
+    up on it when its queue overflows or one send takes too long, whichever comes first.
+    """
+    overflow = asyncio.create_task(subscription.wait_overflow())
+    try:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            while not subscription.overflowed:
+                payload = await subscription.get()
+                send = asyncio.create_task(websocket.send_text(payload))
+                await asyncio.wait(
+                    {send, overflow}, timeout=limits.send_timeout_s,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )  # fmt: skip
+                if not send.done():
+                    send.cancel()
+                    return CLOSE_TOO_SLOW
+                send.result()
+            return CLOSE_TOO_SLOW
+        return None
+    finally:
+        overflow.cancel()
 
 
 async def _receive(websocket: WebSocket, principal: Principal) -> int | None:

@@ -19,7 +19,7 @@ from app.api.deps import (
     websocket_key,
     websocket_principal,
 )
-from app.errors import AuthenticationError, PermissionDeniedError
+from app.errors import AuthenticationError, PermissionDeniedError, ServiceUnavailableError
 from app.models import Role
 from app.services import ingest
 from app.services.fixes import MAX_BATCH, Stored, rejection_counts
@@ -128,9 +128,14 @@ async def crew_socket(websocket: WebSocket) -> None:
             if isinstance(message, AuthMessage):
                 continue  # already authenticated
             fixes = [message.fix] if isinstance(message, FixMessage) else message.fixes
-            stored = await ingest.store(
-                state.services, ambulance_id=ambulance_id, fixes=_fixes(fixes)
-            )
+            try:
+                stored = await ingest.store(
+                    state.services, ambulance_id=ambulance_id, fixes=_fixes(fixes)
+                )
+            except ServiceUnavailableError as exc:  # not acknowledged: the crew sends it again
+                error = ErrorMessage(seq=message.seq, detail=str(exc))
+                await websocket.send_text(error.model_dump_json())
+                continue
             out = _out(stored)
             ack = Ack(seq=message.seq, stored=out.stored, duplicates=out.duplicates,
                       rejected=out.rejected)  # fmt: skip
