@@ -81,6 +81,23 @@ def active_dispatch_of_ambulance(session: Session, ambulance_id: str) -> Dispatc
     ).first()
 
 
+def assignments(session: Session, ambulance_ids: list[str]) -> dict[str, tuple[Call, str | None]]:
+    """Each of these ambulances' current call and the hospital it goes to (if chosen), in
+    one query: the live path asks this for every group of fixes."""
+    if not ambulance_ids:
+        return {}
+    rows = session.exec(
+        select(Dispatch.ambulance_id, Call, Referral.hospital_id)
+        .join(Call, col(Call.id) == col(Dispatch.call_id))
+        .outerjoin(
+            Referral,
+            (col(Referral.call_id) == col(Call.id)) & col(Referral.superseded_at).is_(None),
+        )
+        .where(col(Dispatch.ambulance_id).in_(ambulance_ids), col(Dispatch.released_at).is_(None))
+    )
+    return {ambulance_id: (call, hospital_id) for ambulance_id, call, hospital_id in rows}
+
+
 def move_by_geofence(session: Session, call: Call, to: CallStatus) -> bool:
     """Move a call on because its ambulance entered a geofence; False if it was moved
     meanwhile (then nothing changes)."""

@@ -5,19 +5,30 @@ judged against the last usable fix before it, and stored in one transaction; fix
 stored (same ambulance and fix time) are counted as duplicates and change nothing, so a
 replayed batch is harmless. Rejections are counted per ambulance and reason. The caller
 acknowledges only after this returns: the commit is done.
+
+Live fixes take a fast path. A crew's websocket sends its fixes in order through one
+process, so the writer remembers each ambulance's newest fix time and last usable fix
+(``FixMemory``): a batch that continues the same connection and is newer than what was
+stored is judged against memory, and the whole group goes in with one multi-row
+``INSERT ... ON CONFLICT DO NOTHING RETURNING``, with no reads at all. Anything else
+(backfill, a new connection, a batch out of order) reads the database as above; the
+unique constraint keeps either path from storing a fix twice.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, Table, bindparam, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.errors import NotFoundError
 from app.models import Ambulance, FixRejections, GpsFix, utcnow
@@ -26,6 +37,42 @@ from routing.geo import BBox
 from tracking.fixes import FilterRules, Fix, Flag, Rejection, judge
 
 MAX_BATCH = 5000
+GPSFIX: Table = GpsFix.__table__  # type: ignore[attr-defined]
+AMBULANCE: Table = Ambulance.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """The writer's memory of one ambulance: its newest stored fix time and last usable fix."""
+
+    newest: datetime
+    usable: Fix | None
+
+
+class FixMemory:
+    """Per-ambulance memory for the fast path. Used by the writer's thread only."""
+
+    def __init__(self) -> None:
+        self._of: dict[str, Remembered] = {}
+
+    def recall(self, ambulance_id: str) -> Remembered | None:
+        return self._of.get(ambulance_id)
+
+    def remember(self, ambulance_id: str, remembered: Remembered) -> None:
+        self._of[ambulance_id] = remembered
+
+    def forget(self, ambulance_id: str) -> None:
+        self._of.pop(ambulance_id, None)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One connection's fixes for one ambulance; ``continuing`` when the same connection
+    sent this ambulance's previous fixes through this process (memory may be trusted)."""
+
+    ambulance_id: str
+    fixes: list[Fix]
+    continuing: bool = False
 
 
 @dataclass
@@ -66,17 +113,18 @@ def _store(
     now: datetime,
 ) -> Stored:
     with Session(engine, expire_on_commit=False) as session:
-        result = _store_in(session, ambulance_id, fixes, bbox, rules, now)
+        result, _ = _store_in(session, ambulance_id, fixes, bbox, rules, now)
         session.commit()
     return result
 
 
 def store_many(
     engine: Engine,
-    batches: list[tuple[str, list[Fix]]],
+    batches: list[Batch],
     *,
     bbox: BBox,
     rules: FilterRules,
+    memory: FixMemory | None = None,
     now: datetime | None = None,
 ) -> list[Stored]:
     """Several ambulances' batches in one transaction (group commit): one commit, and one
@@ -87,19 +135,136 @@ def store_many(
     exception of a batch that still fails is returned in its place.
     """
     moment = now or utcnow()
+    memory = memory if memory is not None else FixMemory()
     try:
-        with Session(engine, expire_on_commit=False) as session:
-            results = [
-                _store_in(session, ambulance_id, fixes, bbox, rules, moment)
-                for ambulance_id, fixes in batches
-            ]
-            session.commit()
-        return results
+        return _group(engine, batches, bbox, rules, memory, moment)
     except (IntegrityError, NotFoundError):
         pass
+    except Exception:
+        for batch in batches:  # the transaction died: what memory knows may not be stored
+            memory.forget(batch.ambulance_id)
+        raise
+    for batch in batches:
+        memory.forget(batch.ambulance_id)
     return [
-        _alone(engine, ambulance_id, fixes, bbox, rules, moment) for ambulance_id, fixes in batches
+        _alone(engine, batch.ambulance_id, batch.fixes, bbox, rules, moment) for batch in batches
     ]
+
+
+def _group(
+    engine: Engine,
+    batches: list[Batch],
+    bbox: BBox,
+    rules: FilterRules,
+    memory: FixMemory,
+    now: datetime,
+) -> list[Stored]:
+    results: list[Stored] = []
+    learned: dict[str, Remembered] = {}
+    fast = _FastPath(now)
+    with Session(engine, expire_on_commit=False) as session:
+        for batch in batches:
+            known = (
+                learned.get(batch.ambulance_id) or memory.recall(batch.ambulance_id)
+                if batch.continuing
+                else None
+            )
+            if known is not None and min(f.fix_time for f in batch.fixes) > known.newest:
+                result, learned[batch.ambulance_id] = fast.judge(batch, known, bbox, rules)
+            else:
+                result, remembered = _store_in(session, batch.ambulance_id, batch.fixes, bbox,
+                                               rules, now)  # fmt: skip
+                if remembered is not None:
+                    learned[batch.ambulance_id] = remembered
+                else:
+                    learned.pop(batch.ambulance_id, None)
+                    memory.forget(batch.ambulance_id)
+            results.append(result)
+        fast.write(session)
+        session.commit()
+    for ambulance_id, remembered in learned.items():
+        memory.remember(ambulance_id, remembered)
+    return results
+
+
+class _FastPath:
+    """Live batches judged against memory, written together: one multi-row insert that
+    skips fixes stored meanwhile (by another process), one update of positions."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.rows: list[dict[str, object]] = []
+        self.owners: list[Stored] = []  # the result each row belongs to
+        self.positions: dict[str, GpsFix] = {}
+        self.rejected: dict[str, Counter[str]] = {}
+
+    def judge(
+        self, batch: Batch, known: Remembered, bbox: BBox, rules: FilterRules
+    ) -> tuple[Stored, Remembered]:
+        result = Stored()
+        fixes = _unique_by_time(sorted(batch.fixes, key=lambda f: f.fix_time), result)
+        previous, newest = known.usable, None
+        for fix in fixes:
+            verdict = judge(fix, previous=previous, bbox=bbox, now=self.now, rules=rules)
+            if verdict.rejection is not None:
+                result.rejected[verdict.rejection.value] += 1
+                continue
+            row = _row(batch.ambulance_id, fix, verdict.flags, self.now)
+            self.rows.append(row)
+            self.owners.append(result)
+            result.stored += 1
+            if verdict.usable:
+                previous, newest = fix, row
+        if result.duplicates:
+            result.rejected[Rejection.DUPLICATE.value] += result.duplicates
+        if result.rejected:
+            self.rejected[batch.ambulance_id] = result.rejected
+        if newest is not None:
+            result.latest = GpsFix.model_validate(newest)
+            self.positions[batch.ambulance_id] = result.latest
+        return result, Remembered(max(f.fix_time for f in fixes), previous)
+
+    def write(self, session: Session) -> None:
+        if self.rows:
+            inserted = {
+                (row.ambulance_id, row.fix_time)
+                for row in session.execute(
+                    _insert(session)(GPSFIX)
+                    .on_conflict_do_nothing(index_elements=["ambulance_id", "fix_time"])
+                    .returning(GPSFIX.c.ambulance_id, GPSFIX.c.fix_time),
+                    self.rows,
+                )
+            }
+            for row, owner in zip(self.rows, self.owners, strict=True):
+                if (row["ambulance_id"], row["fix_time"]) not in inserted:
+                    owner.stored -= 1  # stored meanwhile by another process
+                    owner.duplicates += 1
+                    owner.rejected[Rejection.DUPLICATE.value] += 1
+        if self.positions:
+            session.execute(
+                update(AMBULANCE)  # Core, for one executemany
+                .where(AMBULANCE.c.id == bindparam("moved_id"))
+                .where(
+                    AMBULANCE.c.position_at.is_(None)
+                    | (AMBULANCE.c.position_at < bindparam("moved_at"))
+                )
+                .values(lon=bindparam("moved_lon"), lat=bindparam("moved_lat"),
+                        position_at=bindparam("moved_at"))
+                ,
+                [{"moved_id": a, "moved_lon": f.lon, "moved_lat": f.lat, "moved_at": f.fix_time}
+                 for a, f in self.positions.items()],
+            )  # fmt: skip
+        for ambulance_id, rejected in self.rejected.items():
+            _count_rejections(session, ambulance_id, rejected, self.now)
+
+
+def _row(ambulance_id: str, fix: Fix, flags: frozenset[Flag], now: datetime) -> dict[str, object]:
+    return {
+        "ambulance_id": ambulance_id, "fix_time": fix.fix_time, "received_at": now,
+        "lon": fix.lon, "lat": fix.lat, "speed_mps": fix.speed_mps,
+        "heading_deg": fix.heading_deg, "accuracy_m": fix.accuracy_m,
+        "outlier": Flag.OUTLIER in flags, "low_accuracy": Flag.LOW_ACCURACY in flags,
+    }  # fmt: skip
 
 
 def _alone(
@@ -124,10 +289,13 @@ def _store_in(
     bbox: BBox,
     rules: FilterRules,
     now: datetime,
-) -> Stored:
+) -> tuple[Stored, Remembered | None]:
+    """Store by reading what is stored; also what the fast path may remember afterwards
+    (when this batch reaches the ambulance's newest position), else None."""
     result = Stored()
     batch = _unique_by_time(sorted(fixes, key=lambda f: f.fix_time), result)
     ambulance = get_ambulance(session, ambulance_id)
+    position_at = ambulance.position_at
     stored_times = _stored_times(session, ambulance_id, batch)
     previous = _usable_before(session, ambulance_id, batch[0].fix_time) if batch else None
     newest: GpsFix | None = None
@@ -139,18 +307,7 @@ def _store_in(
         if verdict.rejection is not None:
             result.rejected[verdict.rejection.value] += 1
             continue
-        row = GpsFix(
-            ambulance_id=ambulance_id,
-            fix_time=fix.fix_time,
-            received_at=now,
-            lon=fix.lon,
-            lat=fix.lat,
-            speed_mps=fix.speed_mps,
-            heading_deg=fix.heading_deg,
-            accuracy_m=fix.accuracy_m,
-            outlier=Flag.OUTLIER in verdict.flags,
-            low_accuracy=Flag.LOW_ACCURACY in verdict.flags,
-        )
+        row = GpsFix.model_validate(_row(ambulance_id, fix, verdict.flags, now))
         session.add(row)
         result.stored += 1
         if verdict.usable:
@@ -158,9 +315,7 @@ def _store_in(
     if result.duplicates:
         result.rejected[Rejection.DUPLICATE.value] += result.duplicates
     _count_rejections(session, ambulance_id, result.rejected, now)
-    if newest is not None and (
-        ambulance.position_at is None or newest.fix_time > ambulance.position_at
-    ):
+    if newest is not None and (position_at is None or newest.fix_time > position_at):
         session.execute(
             update(Ambulance)
             .where(col(Ambulance.id) == ambulance_id)
@@ -172,7 +327,9 @@ def _store_in(
         )
         result.latest = newest
     session.flush()  # this ambulance's rows go in now: the next batch may be the same one's
-    return result
+    if not batch or (position_at is not None and batch[-1].fix_time < position_at):
+        return result, None
+    return result, Remembered(batch[-1].fix_time, previous)
 
 
 def _unique_by_time(batch: list[Fix], result: Stored) -> list[Fix]:
@@ -219,8 +376,7 @@ def _count_rejections(
     """Add to the per-reason counters (an upsert, on SQLite and PostgreSQL alike)."""
     if not rejected:
         return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = _insert(session)
     for reason, count in rejected.items():
         statement = insert(FixRejections).values(
             ambulance_id=ambulance_id, reason=reason, count=count, last_at=now
@@ -231,6 +387,11 @@ def _count_rejections(
                 set_={"count": FixRejections.count + count, "last_at": now},
             )
         )
+
+
+def _insert(session: Session) -> Callable[[Table | type[SQLModel]], PgInsert | SqliteInsert]:
+    """INSERT with ON CONFLICT, in this database's dialect (SQLite and PostgreSQL alike)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def rejection_counts(session: Session, ambulance_id: str) -> dict[str, int]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import Engine
 
 from app.errors import ServiceUnavailableError
-from app.services.fixes import Stored, store_many
+from app.services.fixes import Batch, FixMemory, Stored, store_many
 from app.services.live import after_fixes
 from routing import Region
 from tracking.fixes import FilterRules, Fix
@@ -36,8 +36,7 @@ _T = TypeVar("_T")
 
 @dataclass
 class _Pending:
-    ambulance_id: str
-    fixes: list[Fix]
+    batch: Batch
     done: asyncio.Future[Stored]
 
 
@@ -54,6 +53,7 @@ class FixWriter:
         self.groups = 0  # transactions, for the benchmark
         self.batches = 0  # connections' batches in them
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._memory = FixMemory()  # touched by the writer's thread only
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="fix-writer")
         self._task: asyncio.Task[None] | None = None
         self._publish: Callable[[list[Stored]], Awaitable[None]] | None = None
@@ -74,10 +74,10 @@ class FixWriter:
                 pending.done.set_exception(RuntimeError("the service is stopping"))
         self._thread.shutdown(wait=True)
 
-    async def store(self, ambulance_id: str, fixes: list[Fix]) -> Stored:
+    async def store(self, batch: Batch) -> Stored:
         """Store one batch; returns once it is committed (raises if it could not be)."""
         done: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(ambulance_id, fixes, done))
+        await self._queue.put(_Pending(batch, done))
         return await done
 
     async def _run(self) -> None:
@@ -86,15 +86,20 @@ class FixWriter:
             group = [await self._queue.get()]
             while not self._queue.empty() and len(group) < self.max_group:
                 group.append(self._queue.get_nowait())
-            batches = [(p.ambulance_id, p.fixes) for p in group]
+            batches = [p.batch for p in group]
             try:
                 results = await loop.run_in_executor(
                     self._thread,
-                    functools.partial(store_many, self.engine, batches,
+                    functools.partial(store_many, self.engine, batches, memory=self._memory,
                                       bbox=self.region.meta.bbox, rules=self.rules),
                 )  # fmt: skip
             except Exception as exc:  # the database is down: nobody is acknowledged
-                log.warning("storing %d fix batches failed: %s", len(group), type(exc).__name__)
+                log.warning(
+                    "storing %d fix batches failed: %s",
+                    len(group),
+                    type(exc).__name__,
+                    exc_info=True,
+                )
                 unavailable = ServiceUnavailableError(
                     "fixes not stored (the database is unavailable): send them again"
                 )
@@ -140,6 +145,11 @@ async def publish_group(
         log.exception("publishing %d positions failed", len(latest))
 
 
-async def store(state: ServiceState, *, ambulance_id: str, fixes: list[Fix]) -> Stored:
-    """Store a batch by group commit; returns once it is committed. The writer publishes."""
-    return await state.fix_writer.store(ambulance_id, fixes)
+async def store(
+    state: ServiceState, *, ambulance_id: str, fixes: list[Fix], continuing: bool = False
+) -> Stored:
+    """Store a batch by group commit; returns once it is committed. The writer publishes.
+
+    ``continuing``: this connection sent the ambulance's previous fixes (the fast path).
+    """
+    return await state.fix_writer.store(Batch(ambulance_id, fixes, continuing))

@@ -70,21 +70,24 @@ def after_fixes(
     """The same for the newest fixes of several ambulances, in one session."""
     messages: list[Published] = []
     with Session(engine, expire_on_commit=False) as session:
+        current = dispatch_service.assignments(session, [fix.ambulance_id for fix in fixes])
         for fix in fixes:
-            messages += _after_fix(session, region, tables, fix)
+            call, hospital_id = current.get(fix.ambulance_id, (None, None))
+            messages += _after_fix(session, region, tables, fix, call, hospital_id)
     return messages
 
 
 def _after_fix(
-    session: Session, region: Region, tables: PointTables, fix: GpsFix
+    session: Session,
+    region: Region,
+    tables: PointTables,
+    fix: GpsFix,
+    call: Call | None,
+    hospital_id: str | None,
 ) -> list[Published]:
-    current = dispatch_service.active_dispatch_of_ambulance(session, fix.ambulance_id)
-    call = session.get(Call, current.call_id) if current is not None else None
     if call is None:
         position = _position(fix, None, None, None, None)
         return [Published((OPERATORS,), position.model_dump_json(), fix.ambulance_id)]
-    referral = dispatch_service.active_referral(session, call.id or 0)
-    hospital_id = referral.hospital_id if referral is not None else None
     here = LonLat(fix.lon, fix.lat)
     destination, eta_s, distance_m = eta_for(region, tables, call, hospital_id, here)
     channels = call_channels(call, hospital_id)

@@ -111,6 +111,7 @@ async def crew_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     ambulance_id = principal.ambulance_id or ""
+    continuing = False  # this connection's first fixes are checked against the database
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             text = await websocket.receive_text()
@@ -130,12 +131,14 @@ async def crew_socket(websocket: WebSocket) -> None:
             fixes = [message.fix] if isinstance(message, FixMessage) else message.fixes
             try:
                 stored = await ingest.store(
-                    state.services, ambulance_id=ambulance_id, fixes=_fixes(fixes)
-                )
+                    state.services, ambulance_id=ambulance_id, fixes=_fixes(fixes),
+                    continuing=continuing,
+                )  # fmt: skip
             except ServiceUnavailableError as exc:  # not acknowledged: the crew sends it again
                 error = ErrorMessage(seq=message.seq, detail=str(exc))
                 await websocket.send_text(error.model_dump_json())
                 continue
+            continuing = True
             out = _out(stored)
             ack = Ack(seq=message.seq, stored=out.stored, duplicates=out.duplicates,
                       rejected=out.rejected)  # fmt: skip
