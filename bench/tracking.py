@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -138,6 +139,7 @@ def run_stage(args: argparse.Namespace, rate_hz: float, database_url: str, label
         with (
             live_server(settings, Path(folder) / "serve.log", workers=args.workers) as server,
             environment(settings),
+            (Path(folder) / "simulate.log").open("w") as simulator_out,
         ):
             region = load_region(Settings())
             hospital_keys = feed_keys(server, region, args.hospital_feeds)
@@ -153,7 +155,7 @@ def run_stage(args: argparse.Namespace, rate_hz: float, database_url: str, label
                  str(args.ambulances), "--rate", str(rate_hz), "--duration",
                  str(args.warmup + args.seconds + 2), "--url", server.url,
                  "--tunnel-every", "0", "--bad-fix-share", "0"],
-                env=server.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                env=server.env, stdout=simulator_out, stderr=subprocess.STDOUT,
             )  # fmt: skip
 
             async def watch() -> tuple[int, int]:
@@ -169,7 +171,7 @@ def run_stage(args: argparse.Namespace, rate_hz: float, database_url: str, label
                 return before, after
 
             before, after = asyncio.run(watch())
-            output, _ = simulator.communicate(timeout=120)
+            output = finish(simulator, Path(simulator_out.name))
     stats = json.loads(output[output.index("{") :]) if "{" in output else {"output": output}
     stored_per_s = (after - before) / args.seconds
     offered = args.ambulances * rate_hz
@@ -187,6 +189,19 @@ def run_stage(args: argparse.Namespace, rate_hz: float, database_url: str, label
     )
     if dropped:
         print(f"    first lost feed: {dropped[0]}")
+
+
+def finish(simulator: subprocess.Popen[bytes], log: Path, timeout_s: float = 120) -> str:
+    """The simulator's output once it ends; if it hangs, where its tasks wait, then kill it."""
+    try:
+        simulator.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        simulator.send_signal(signal.SIGUSR1)  # it prints its tasks' stacks
+        time.sleep(2)
+        simulator.kill()
+        simulator.wait()
+        print(f"  the simulator hung; its tasks waited at:\n{log.read_text()[-3000:]}")
+    return log.read_text()
 
 
 def eta_per_fix(regions_dir: Path, fixes: int = 300) -> None:

@@ -56,6 +56,19 @@ class Fix:
         return LonLat(self.lon, self.lat)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredFix:
+    """A usable fix as stored: where an ambulance is, for its ETA and the feeds."""
+
+    ambulance_id: str
+    fix_time: datetime
+    lon: float
+    lat: float
+    speed_mps: float | None = None
+    heading_deg: float | None = None
+    low_accuracy: bool = False
+
+
 @dataclass(frozen=True)
 class FilterRules:
     """Thresholds of the filters (documented defaults)."""

@@ -23,6 +23,8 @@ import json
 import logging
 import math
 import random
+import signal
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -145,6 +147,7 @@ async def simulate(
 ) -> SimulationStats:
     """Drive every crew until ``duration_s`` has passed (or the task is cancelled)."""
     stats = SimulationStats()
+    _dump_tasks_on_sigusr1()
     # Requests queue for a pooled connection as long as they must (pool=None).
     timeout = httpx2.Timeout(30.0, pool=None)
     async with httpx2.AsyncClient(base_url=settings.base_url, timeout=timeout) as http:
@@ -166,6 +169,22 @@ async def simulate(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
     return stats
+
+
+def _dump_tasks_on_sigusr1() -> None:
+    """``kill -USR1 <pid>`` prints where every crew's task waits (a stuck load run)."""
+    if not hasattr(signal, "SIGUSR1"):
+        return
+
+    def dump() -> None:
+        waiting = Counter(
+            " <- ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in task.get_stack(limit=4))
+            for task in asyncio.all_tasks()
+        )
+        for where, count in waiting.most_common(15):
+            print(f"{count:5d} tasks at {where}", file=sys.stderr, flush=True)
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
 
 
 class _CrewRun:

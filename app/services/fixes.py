@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, Table, bindparam, update
+from sqlalchemy import Engine, Table, bindparam, insert, update
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -34,7 +34,7 @@ from app.errors import NotFoundError
 from app.models import Ambulance, FixRejections, GpsFix, utcnow
 from app.services.ambulances import get_ambulance
 from routing.geo import BBox
-from tracking.fixes import FilterRules, Fix, Flag, Rejection, judge
+from tracking.fixes import FilterRules, Fix, Flag, Rejection, StoredFix, judge
 
 MAX_BATCH = 5000
 GPSFIX: Table = GpsFix.__table__  # type: ignore[attr-defined]
@@ -82,7 +82,7 @@ class Stored:
     stored: int = 0
     duplicates: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
-    latest: GpsFix | None = None  # the newest usable fix, when it moved the ambulance on
+    latest: StoredFix | None = None  # the newest usable fix, when it moved the ambulance on
     error: Exception | None = None  # set by store_many when this batch alone could not go in
 
 
@@ -195,7 +195,7 @@ class _FastPath:
         self.now = now
         self.rows: list[dict[str, object]] = []
         self.owners: list[Stored] = []  # the result each row belongs to
-        self.positions: dict[str, GpsFix] = {}
+        self.positions: dict[str, StoredFix] = {}
         self.rejected: dict[str, Counter[str]] = {}
 
     def judge(
@@ -214,13 +214,13 @@ class _FastPath:
             self.owners.append(result)
             result.stored += 1
             if verdict.usable:
-                previous, newest = fix, row
+                previous, newest = fix, _stored(batch.ambulance_id, fix, verdict.flags)
         if result.duplicates:
             result.rejected[Rejection.DUPLICATE.value] += result.duplicates
         if result.rejected:
             self.rejected[batch.ambulance_id] = result.rejected
         if newest is not None:
-            result.latest = GpsFix.model_validate(newest)
+            result.latest = newest
             self.positions[batch.ambulance_id] = result.latest
         return result, Remembered(max(f.fix_time for f in fixes), previous)
 
@@ -298,7 +298,8 @@ def _store_in(
     position_at = ambulance.position_at
     stored_times = _stored_times(session, ambulance_id, batch)
     previous = _usable_before(session, ambulance_id, batch[0].fix_time) if batch else None
-    newest: GpsFix | None = None
+    newest: StoredFix | None = None
+    rows: list[dict[str, object]] = []
     for fix in batch:
         if fix.fix_time in stored_times:
             result.duplicates += 1
@@ -307,11 +308,12 @@ def _store_in(
         if verdict.rejection is not None:
             result.rejected[verdict.rejection.value] += 1
             continue
-        row = GpsFix.model_validate(_row(ambulance_id, fix, verdict.flags, now))
-        session.add(row)
+        rows.append(_row(ambulance_id, fix, verdict.flags, now))
         result.stored += 1
         if verdict.usable:
-            previous, newest = fix, row
+            previous, newest = fix, _stored(ambulance_id, fix, verdict.flags)
+    if rows:  # in now: the next batch in this transaction may be the same ambulance's
+        session.execute(insert(GPSFIX), rows)
     if result.duplicates:
         result.rejected[Rejection.DUPLICATE.value] += result.duplicates
     _count_rejections(session, ambulance_id, result.rejected, now)
@@ -326,10 +328,16 @@ def _store_in(
             .values(lon=newest.lon, lat=newest.lat, position_at=newest.fix_time)
         )
         result.latest = newest
-    session.flush()  # this ambulance's rows go in now: the next batch may be the same one's
     if not batch or (position_at is not None and batch[-1].fix_time < position_at):
         return result, None
     return result, Remembered(batch[-1].fix_time, previous)
+
+
+def _stored(ambulance_id: str, fix: Fix, flags: frozenset[Flag]) -> StoredFix:
+    return StoredFix(
+        ambulance_id, fix.fix_time, fix.lon, fix.lat, fix.speed_mps, fix.heading_deg,
+        low_accuracy=Flag.LOW_ACCURACY in flags,
+    )  # fmt: skip
 
 
 def _unique_by_time(batch: list[Fix], result: Stored) -> list[Fix]:

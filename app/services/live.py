@@ -10,14 +10,15 @@ geofence); every position goes to the operators and to the hospital the patient 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.models import Call, CallStatus, GpsFix, utcnow
+from app.models import Call, CallStatus, utcnow
 from app.services import dispatch as dispatch_service
 from app.services.calls import call_point
 from routing import LonLat, Region
@@ -48,6 +49,25 @@ def call_channels(call: Call, hospital_id: str | None) -> tuple[str, ...]:
     return (*channels, hospital_channel(hospital_id)) if hospital_id else channels
 
 
+class Located(Protocol):
+    """A stored usable fix (a row, or what the writer kept of it)."""
+
+    @property
+    def ambulance_id(self) -> str: ...
+    @property
+    def fix_time(self) -> datetime: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def speed_mps(self) -> float | None: ...
+    @property
+    def heading_deg(self) -> float | None: ...
+    @property
+    def low_accuracy(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Published:
     """A message for the feeds: its channels, JSON payload and coalescing key."""
@@ -58,14 +78,14 @@ class Published:
 
 
 def after_fix(
-    engine: Engine, *, region: Region, tables: PointTables, fix: GpsFix
+    engine: Engine, *, region: Region, tables: PointTables, fix: Located
 ) -> list[Published]:
     """What a newly usable position means: ETA, maybe an arrival; the messages to publish."""
     return after_fixes(engine, region=region, tables=tables, fixes=[fix])
 
 
 def after_fixes(
-    engine: Engine, *, region: Region, tables: PointTables, fixes: list[GpsFix]
+    engine: Engine, *, region: Region, tables: PointTables, fixes: Sequence[Located]
 ) -> list[Published]:
     """The same for the newest fixes of several ambulances, in one session."""
     messages: list[Published] = []
@@ -81,7 +101,7 @@ def _after_fix(
     session: Session,
     region: Region,
     tables: PointTables,
-    fix: GpsFix,
+    fix: Located,
     call: Call | None,
     hospital_id: str | None,
 ) -> list[Published]:
@@ -121,7 +141,7 @@ def _finite(value: float) -> float | None:
 
 
 def _position(
-    fix: GpsFix,
+    fix: Located,
     call_id: int | None,
     destination: Literal["incident", "hospital"] | None,
     hospital_id: str | None,
@@ -145,7 +165,7 @@ def _position(
 def _arrival(
     session: Session,
     call: Call,
-    fix: GpsFix,
+    fix: Located,
     destination: Literal["incident", "hospital"] | None,
     distance_m: float,
     hospital_id: str | None,

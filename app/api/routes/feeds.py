@@ -62,11 +62,13 @@ async def feed(websocket: WebSocket) -> None:
 
         try:
             await websocket.send_text(await run_in_threadpool(take_snapshot))
-            sender = asyncio.create_task(_send(websocket, subscription, limits))
-            receiver = asyncio.create_task(_receive(websocket, principal))
-            done, pending = await asyncio.wait(
-                {sender, receiver}, return_when=asyncio.FIRST_COMPLETED
-            )
+            sender = _Sender(websocket, subscription)
+            tasks = {
+                asyncio.create_task(sender.run()),
+                asyncio.create_task(sender.watch(limits)),
+                asyncio.create_task(_receive(websocket, principal)),
+            }
+            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
             for task in done:
@@ -80,30 +82,40 @@ async def feed(websocket: WebSocket) -> None:
             return
 
 
-async def _send(websocket: WebSocket, subscription: Subscription, limits: FeedLimits) -> int | None:
-    """Forward events; a close code when the reader fell behind (None: the socket closed).
+class _Sender:
+    """Forwards events to the socket; its watchdog gives up on a reader that fell behind.
 
-    A reader that stops reading blocks our send once the socket's buffers are full: we give
-    up on it when its queue overflows or one send takes too long, whichever comes first.
+    A reader that stops reading blocks our send once the socket's buffers are full. The
+    watchdog ends the feed when the queue overflows (at once) or when one send has taken
+    longer than the timeout; the sends themselves need no timer each.
     """
-    overflow = asyncio.create_task(subscription.wait_overflow())
-    try:
+
+    def __init__(self, websocket: WebSocket, subscription: Subscription) -> None:
+        self.websocket = websocket
+        self.subscription = subscription
+        self.sending_since: float | None = None  # loop time the current send began
+
+    async def run(self) -> None:
+        """Forward events until the socket closes."""
+        loop = asyncio.get_running_loop()
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-            while not subscription.overflowed:
-                payload = await subscription.get()
-                send = asyncio.create_task(websocket.send_text(payload))
-                await asyncio.wait(
-                    {send, overflow}, timeout=limits.send_timeout_s,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )  # fmt: skip
-                if not send.done():
-                    send.cancel()
-                    return CLOSE_TOO_SLOW
-                send.result()
-            return CLOSE_TOO_SLOW
-        return None
-    finally:
-        overflow.cancel()
+            while True:
+                payload = await self.subscription.get()
+                self.sending_since = loop.time()
+                await self.websocket.send_text(payload)
+                self.sending_since = None
+
+    async def watch(self, limits: FeedLimits) -> int:
+        """Returns the close code once the reader is too far behind."""
+        loop = asyncio.get_running_loop()
+        every_s = min(1.0, limits.send_timeout_s / 4)
+        while not self.subscription.overflowed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.subscription.wait_overflow(), every_s)
+            since = self.sending_since
+            if since is not None and loop.time() - since > limits.send_timeout_s:
+                break
+        return CLOSE_TOO_SLOW
 
 
 async def _receive(websocket: WebSocket, principal: Principal) -> int | None:
