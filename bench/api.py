@@ -22,7 +22,6 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +29,8 @@ from typing import Any
 
 import httpx2
 import numpy as np
-from sqlalchemy import create_engine, text
 
-from bench.server import live_server
+from bench.server import live_server, postgres_schema
 from routing.demo import generate_demo
 from routing.network import RoadNetwork
 from routing.region import DEFAULT_REGIONS_DIR
@@ -179,18 +177,8 @@ def main() -> None:
     points = road_points(args.regions_dir, 5000)
     run_backend("SQLite (embedded default)", "sqlite:///{folder}/satria.db", args, points)
     if args.postgres and not args.sqlite_only:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.postgres)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in args.postgres else "?"
-        try:
-            url = f"{args.postgres}{separator}options=-csearch_path%3D{schema}"
+        with postgres_schema(args.postgres) as url:
             run_backend("PostgreSQL", url, args, points)
-        finally:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 if __name__ == "__main__":

@@ -13,12 +13,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
+from sqlalchemy import create_engine, text
 
 
 def free_port() -> int:
@@ -86,3 +88,19 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeou
         time.sleep(0.2)
     msg = f"satria serve did not answer within {timeout_s} s:\n{log.read_text()[-3000:]}"
     raise RuntimeError(msg)
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A fresh schema on this PostgreSQL server, dropped afterwards: yields its database URL."""
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
