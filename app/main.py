@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import errors
-from app.api.routes import admin, ambulances, calls, feeds, routing, tracking
+from app.api.routes import account, admin, ambulances, calls, feeds, routing, tracking
 from app.api.routes import hospitals as hospitals_routes
 from app.core.config import Settings
 from app.core.db import make_engine, startup_lock, upgrade
@@ -25,6 +25,7 @@ from app.core.security import PersonalDataVault, master_secret
 from app.services import hospitals, ingest
 from app.services.events import EventPublisher, FeedLimits
 from app.services.ingest import FixWriter
+from app.services.maps import RoadLayer
 from app.services.state import ServiceState
 from app.services.users import PrincipalCache
 from app.services.verification import (
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             events=EventPublisher(broker, asyncio.get_running_loop()),
             fix_writer=FixWriter(engine, served, rules=rules),
             feed_limits=FeedLimits(settings.feed_queue_limit, settings.feed_send_timeout_s),
+            road_layer=RoadLayer(served),
         )
         services = app.state.services
         services.fix_writer.start(functools.partial(ingest.publish_group, engine, served, services))
@@ -148,7 +150,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (calls, hospitals_routes, ambulances, tracking, admin, routing):
+    for module in (calls, hospitals_routes, ambulances, tracking, admin, routing, account):
         app.include_router(module.router)
     app.include_router(tracking.ws_router)
     app.include_router(feeds.router)

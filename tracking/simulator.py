@@ -17,7 +17,6 @@ are bad on purpose (a jump no ambulance can make, a clock an hour ahead, a poor 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import logging
@@ -430,8 +429,14 @@ class _CrewRun:
         self.stats.rejected.update(answer["rejected"])
 
 
-async def close_quietly(socket: ClientConnection | None) -> None:
-    """Close a socket that may already be gone."""
-    if socket is not None:
-        with contextlib.suppress(Exception):
-            await socket.close()
+async def close_quietly(socket: ClientConnection | None, timeout_s: float = 2.0) -> None:
+    """Close a socket that may already be gone; drop it if the closing handshake stalls."""
+    if socket is None:
+        return
+    closing = asyncio.ensure_future(socket.close())
+    done, _ = await asyncio.wait({closing}, timeout=timeout_s)
+    if not done:  # the other side does not answer: a phone would just drop the connection
+        socket.transport.abort()
+        closing.cancel()
+    elif not closing.cancelled():
+        closing.exception()  # retrieved: a failed close of a dead socket is no news

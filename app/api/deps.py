@@ -176,6 +176,7 @@ class Allow:
         return principal
 
 
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 Operator = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN))]
 Admin = Annotated[Principal, Depends(Allow(Role.ADMIN))]
 HospitalUser = Annotated[Principal, Depends(Allow(Role.HOSPITAL, Role.ADMIN))]

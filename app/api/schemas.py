@@ -28,6 +28,13 @@ Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (W
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
 
 
+class Point(BaseModel):
+    """A point, degrees (WGS 84)."""
+
+    lon: Lon
+    lat: Lat
+
+
 class Problem(BaseModel):
     """An error (RFC 9457 problem details)."""
 

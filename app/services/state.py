@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from app.services.events import EventPublisher, FeedLimits
 from app.services.hospitals import BoardCache
 from app.services.ingest import FixWriter
+from app.services.maps import RoadLayer
 from app.services.users import PrincipalCache
 from app.services.verification_runner import VerificationRunner
 from tracking.broker import Broker
@@ -17,7 +18,8 @@ from tracking.fixes import FilterRules
 @dataclass(frozen=True)
 class ServiceState:
     """Shared by requests: the readiness board cache, recently checked keys, the background
-    verification, the broker, incident point tables, the GPS filter rules and the feeds' limits."""
+    verification, the broker, incident point tables, the GPS filter rules, the feeds'
+    limits and the road drawing."""
 
     boards: BoardCache
     verification: VerificationRunner
@@ -30,3 +32,4 @@ class ServiceState:
     events: EventPublisher
     fix_writer: FixWriter
     feed_limits: FeedLimits
+    road_layer: RoadLayer

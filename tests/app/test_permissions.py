@@ -14,7 +14,7 @@ from tests.app.conftest import USERS, Service
 
 STAFF = {"operator", "admin", "hospital", "crew", "facility"}
 OPERATORS = {"operator", "admin"}
-PUBLIC = {"GET /api/region", "GET /api/categories", "GET /healthz"}
+PUBLIC = {"GET /api/region", "GET /api/region/roads", "GET /api/categories", "GET /healthz"}
 POLICY: dict[str, set[str]] = {
     "POST /api/calls": OPERATORS,
     "GET /api/calls": OPERATORS,
@@ -28,6 +28,8 @@ POLICY: dict[str, set[str]] = {
     "GET /api/transfers": {"facility"},
     "GET /api/crew/assignment": {"crew"},
     "POST /api/rankings": OPERATORS,
+    "POST /api/routes": OPERATORS,
+    "GET /api/me": STAFF | {"agency"},
     "GET /api/hospitals": STAFF,
     "GET /api/hospitals/{hospital_id}": STAFF,
     "PATCH /api/hospitals/{hospital_id}": {"admin"},

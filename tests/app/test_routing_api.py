@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from routing import Region
 from tests.app.conftest import Service
 
 
@@ -53,3 +55,53 @@ def test_every_route_has_a_description_in_openapi(service: Service) -> None:
         for method, operation in operations.items():
             assert operation.get("description") or operation.get("summary"), f"{method} {path}"
             assert operation.get("description"), f"{method.upper()} {path} has no description"
+
+
+def test_the_road_drawing_has_every_road_once_at_about_a_metre(
+    service: Service, demo: Region
+) -> None:
+    response = service.client.get("/api/region/roads")
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"  # decoded by the client
+    layer = response.json()
+    network = demo.network
+    two_way = int((network.reverse_edge >= 0).sum())
+    assert len(layer["lines"]) == network.edge_count - two_way // 2
+    classes = [line[0] for line in layer["lines"]]
+    assert classes == sorted(classes)  # major roads first
+    first = layer["lines"][0]
+    lon, lat = first[1] / layer["scale"], first[2] / layer["scale"]
+    nearest = np.hypot(network.node_lon - lon, network.node_lat - lat).min()
+    assert nearest < 1.5e-5  # the first point is a node, to the metre
+    again = service.client.get(
+        "/api/region/roads", headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_a_route_to_a_hospital_ends_there_and_takes_the_ranked_time(service: Service) -> None:
+    auth = service.auth("operator")
+    ranking = service.client.post(
+        "/api/rankings", json={"lon": 109.233, "lat": -7.39, "category": "stemi"}, headers=auth
+    ).json()
+    best = ranking["eligible"][0]
+    route = service.client.post(
+        "/api/routes",
+        json={"origin": {"lon": 109.233, "lat": -7.39}, "hospital_id": best["hospital_id"]},
+        headers=auth,
+    ).json()
+    assert route["eta_s"] == pytest.approx(best["eta_s"], abs=1.0)
+    end = route["coordinates"][-1]
+    assert abs(end[0] - best["lon"]) < 0.01 and abs(end[1] - best["lat"]) < 0.01
+    refused = service.client.post(
+        "/api/routes", json={"origin": {"lon": 109.233, "lat": -7.39}}, headers=auth
+    )
+    assert refused.status_code == 422 and "hospital_id" in refused.json()["detail"]
+
+
+def test_me_names_the_role_and_what_it_is_bound_to(service: Service) -> None:
+    me = service.client.get("/api/me", headers=service.auth("hospital")).json()
+    assert me["role"] == "hospital" and me["hospital_id"] == service.hospital_id
+    assert (
+        service.client.get("/api/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 
 from app.api import schemas as s
 from app.api.deps import Operator, RegionDep, ServicesDep, SessionDep, SessionReleasingRoute
+from app.errors import InputError, NotFoundError
 from app.models import utcnow
 from routing import LonLat
 
@@ -55,3 +56,54 @@ def rank(
         stale_after_s=services.readiness_stale_after_s,
     )
     return s.ranking_out(ranking, synthetic=region.meta.synthetic)
+
+
+@router.get("/region/roads", response_class=Response)
+def road_layer(request: Request, services: ServicesDep, region: RegionDep) -> Response:
+    """The region's roads for drawing (JSON, gzipped): integer coordinates in 1e-5 degree,
+    each line ``[class index, x0, y0, dx1, dy1, ...]``, major road classes first."""
+    body = services.road_layer.gzipped()
+    etag = f'"{region.meta.name}-{len(body)}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(
+        body, media_type="application/json",
+        headers={"Content-Encoding": "gzip", "ETag": etag, "Cache-Control": "no-cache",
+                 "Vary": "Accept-Encoding"},
+    )  # fmt: skip
+
+
+class RouteRequest(BaseModel):
+    """From a point to a hospital (``hospital_id``) or to another point (``to``)."""
+
+    origin: s.Point
+    hospital_id: str | None = Field(default=None, max_length=80)
+    to: s.Point | None = None
+
+
+class RouteOut(BaseModel):
+    """The fastest road route: seconds, metres and the line to draw ([lon, lat] pairs)."""
+
+    eta_s: float
+    length_m: float
+    coordinates: list[tuple[float, float]]
+
+
+@router.post("/routes")
+def route(body: RouteRequest, _principal: Operator, region: RegionDep) -> RouteOut:
+    """The fastest road route from a point to a hospital or to another point."""
+    origin = LonLat(body.origin.lon, body.origin.lat)
+    if body.hospital_id is not None:
+        if body.hospital_id not in {h.id for h in region.hospitals}:
+            msg = f"no hospital {body.hospital_id} in this region"
+            raise NotFoundError(msg)
+        found = region.route_to_hospital(origin, body.hospital_id)
+    elif body.to is not None:
+        found = region.route(origin, LonLat(body.to.lon, body.to.lat))
+    else:
+        msg = "give hospital_id or to"
+        raise InputError(msg, field="hospital_id")
+    return RouteOut(
+        eta_s=round(found.travel_time_s, 1), length_m=round(found.length_m, 1),
+        coordinates=[(round(x, 6), round(y, 6)) for x, y in found.geometry.coords],
+    )  # fmt: skip
