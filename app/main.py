@@ -35,6 +35,7 @@ from app.services.verification import (
     Verifier,
 )
 from app.services.verification_runner import VerificationRunner, pending_jobs
+from app.web import pages
 from routing import Region
 from routing.demo import GENERATOR_VERSION, generate_demo
 from routing.errors import RegionError
@@ -154,6 +155,9 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         app.include_router(module.router)
     app.include_router(tracking.ws_router)
     app.include_router(feeds.router)
+    app.include_router(pages.router)
+    app.mount("/static", pages.static_files(), name="static")
+    app.add_middleware(pages.SecurityHeaders)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -1,0 +1,86 @@
+"""Serving the two pages and their files; security headers on every response.
+
+The pages are static: they log in with the user's key (kept in the tab's sessionStorage,
+sent as ``Authorization: Bearer``), read the API and follow the feed over a websocket. What a
+user may see is decided by the API for that key, never by the page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+STATIC = Path(__file__).parent / "static"
+router = APIRouter(include_in_schema=False)
+
+# No CDN and no tile server: everything comes from this origin. Leaflet places its panes
+# with style attributes, which the CSP's style-src does not govern when set from script.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
+]
+
+
+def page(name: str) -> FileResponse:
+    """A page, never cached: a new version must reach every console at once."""
+    return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    """The login page."""
+    return RedirectResponse("/login")
+
+
+@router.get("/login")
+def login() -> FileResponse:
+    """Log in with a key; the page opens the console or the board by the key's role."""
+    return page("login.html")
+
+
+@router.get("/console")
+def console() -> FileResponse:
+    """The operator console."""
+    return page("console.html")
+
+
+@router.get("/board/{hospital_id}")
+def board(hospital_id: str) -> FileResponse:
+    """A hospital's board (the API shows it to that hospital's key only)."""
+    return page("board.html")
+
+
+def static_files() -> StaticFiles:
+    """The pages' scripts, styles and the shipped map library."""
+    return StaticFiles(directory=STATIC)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (a pure ASGI middleware: it never
+    buffers a body and leaves websockets alone)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

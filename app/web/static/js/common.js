@@ -1,0 +1,304 @@
+// Satria web pages: what the operator console and the hospital board share.
+// The key lives in this tab's sessionStorage only; the API decides what the key may see.
+"use strict";
+
+const Satria = (() => {
+  const KEY = "satria.key";
+  const LANG = "satria.lang";
+
+  // --- language: Bahasa Indonesia by default, English on request -------------------------
+  const TEXTS = {
+    id: {
+      title_console: "Konsol Operator PSC 119", title_board: "Papan IGD", title_login: "Masuk",
+      login_prompt: "Masukkan kunci API Anda", login_button: "Masuk", logout: "Keluar",
+      key_placeholder: "kunci API", error_key: "Kunci tidak dikenal, dicabut, atau kedaluwarsa.",
+      error_role: "Peran ini tidak memiliki halaman di sini.", error_network: "Layanan tidak terjangkau.",
+      synthetic: "DATA SINTETIS — bukan peta atau rumah sakit sungguhan",
+      new_call: "Panggilan baru", click_map: "Klik peta untuk menentukan lokasi kejadian.",
+      location: "Lokasi", category: "Kategori", incident: "Jenis kejadian", triage: "Triase",
+      caller_nik: "NIK penelepon", caller_phone: "Telepon penelepon", patient: "Pasien",
+      patient_name: "Nama pasien", age: "Umur (tahun)", sex: "Jenis kelamin", condition: "Kondisi",
+      male: "laki-laki", female: "perempuan", unknown: "tidak diketahui",
+      create_call: "Buat panggilan", ranking: "Rumah sakit yang sesuai", passed_over: "Tidak dipilih",
+      ambulance: "Ambulans", recommended: "disarankan", dispatch_refer: "Kirim ambulans & rujuk",
+      override_reason: "Alasan memilih rumah sakit lain", active_calls: "Panggilan aktif",
+      status: "Status", verification: "Verifikasi", acknowledged: "Diterima RS", waiting: "menunggu",
+      eta: "ETA", distance: "Jarak", minutes: "mnt", km: "km", stale: "posisi lama",
+      incoming: "Ambulans menuju rumah sakit ini", no_incoming: "Tidak ada ambulans menuju ke sini.",
+      acknowledge: "Siap menerima", readiness: "Kesiapan rumah sakit", free_beds: "Tempat tidur kosong",
+      diversion: "Alihkan pasien (diversion)", reason: "Alasan", capabilities_down: "Layanan tidak tersedia",
+      save: "Simpan", saved: "Tersimpan", updated: "diperbarui", never: "belum pernah",
+      not_your_board: "Papan ini milik rumah sakit lain.", live: "langsung", offline: "terputus",
+      arrived: "tiba", patients: "pasien", no_calls: "Tidak ada panggilan aktif.", language: "English",
+      dispatched: "Ambulans dikirim dan pasien dirujuk.", none_eligible: "Tidak ada rumah sakit yang sesuai.",
+    },
+    en: {
+      title_console: "PSC 119 Operator Console", title_board: "Emergency Department Board", title_login: "Log in",
+      login_prompt: "Enter your API key", login_button: "Log in", logout: "Log out",
+      key_placeholder: "API key", error_key: "Unknown, revoked or expired key.",
+      error_role: "This role has no page here.", error_network: "The service cannot be reached.",
+      synthetic: "SYNTHETIC DATA — not a real map or real hospitals",
+      new_call: "New call", click_map: "Click the map to set the incident location.",
+      location: "Location", category: "Category", incident: "Incident", triage: "Triage",
+      caller_nik: "Caller NIK", caller_phone: "Caller phone", patient: "Patient",
+      patient_name: "Patient name", age: "Age (years)", sex: "Sex", condition: "Condition",
+      male: "male", female: "female", unknown: "unknown",
+      create_call: "Create call", ranking: "Suitable hospitals", passed_over: "Passed over",
+      ambulance: "Ambulance", recommended: "recommended", dispatch_refer: "Dispatch & refer",
+      override_reason: "Reason for another hospital", active_calls: "Active calls",
+      status: "Status", verification: "Verification", acknowledged: "Hospital ready", waiting: "waiting",
+      eta: "ETA", distance: "Distance", minutes: "min", km: "km", stale: "stale position",
+      incoming: "Ambulances coming to this hospital", no_incoming: "No ambulance is coming here.",
+      acknowledge: "Ready to receive", readiness: "Hospital readiness", free_beds: "Free beds",
+      diversion: "On diversion", reason: "Reason", capabilities_down: "Services down",
+      save: "Save", saved: "Saved", updated: "updated", never: "never",
+      not_your_board: "This board belongs to another hospital.", live: "live", offline: "offline",
+      arrived: "arrived", patients: "patients", no_calls: "No active calls.", language: "Bahasa Indonesia",
+      dispatched: "Ambulance dispatched and patient referred.", none_eligible: "No suitable hospital.",
+    },
+  };
+
+  function lang() {
+    return localStorage.getItem(LANG) === "en" ? "en" : "id";
+  }
+
+  function t(key) {
+    return TEXTS[lang()][key] ?? TEXTS.id[key] ?? key;
+  }
+
+  function applyTexts(root = document) {
+    document.documentElement.lang = lang();
+    root.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
+    root.querySelectorAll("[data-t-placeholder]").forEach((el) => {
+      el.placeholder = t(el.dataset.tPlaceholder);
+    });
+  }
+
+  function languageSwitch(button, onChange) {
+    button.addEventListener("click", () => {
+      localStorage.setItem(LANG, lang() === "id" ? "en" : "id");
+      applyTexts();
+      if (onChange) onChange();
+    });
+  }
+
+  // --- the key and the API ------------------------------------------------------------------
+  function key() {
+    return sessionStorage.getItem(KEY);
+  }
+
+  function toLogin(error) {
+    sessionStorage.removeItem(KEY);
+    location.assign(error ? `/login?error=${encodeURIComponent(error)}` : "/login");
+  }
+
+  class ApiError extends Error {
+    constructor(status, detail) {
+      super(detail);
+      this.status = status;
+    }
+  }
+
+  async function api(path, { method = "GET", body, withKey } = {}) {
+    const headers = { Authorization: `Bearer ${withKey ?? key()}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 401 && withKey === undefined) toLogin("key");
+    if (!response.ok) {
+      let detail = response.statusText;
+      try { detail = (await response.json()).detail ?? detail; } catch (_) { /* not JSON */ }
+      throw new ApiError(response.status, detail);
+    }
+    return response.status === 204 ? null : response.json();
+  }
+
+  // --- the live feed: reconnects by itself, starting each time from a fresh snapshot -------
+  function feed(onMessage, onState) {
+    let delayMs = 500;
+    let socket = null;
+    function open() {
+      const scheme = location.protocol === "https:" ? "wss" : "ws";
+      socket = new WebSocket(`${scheme}://${location.host}/ws/feed?token=${encodeURIComponent(key())}`);
+      socket.onopen = () => { delayMs = 500; onState(true); };
+      socket.onmessage = (event) => onMessage(JSON.parse(event.data));
+      socket.onclose = (event) => {
+        onState(false);
+        if (event.code === 1008) { toLogin("key"); return; }
+        setTimeout(open, delayMs);
+        delayMs = Math.min(delayMs * 2, 10000);
+      };
+    }
+    open();
+    return { send: (message) => socket && socket.readyState === 1 && socket.send(JSON.stringify(message)) };
+  }
+
+  // --- the map: the region's own roads on a canvas, no tiles --------------------------------
+  const ROAD_STYLE = {
+    trunk: { color: "#c0392b", width: 3.0, minZoom: 0 },
+    primary: { color: "#d35400", width: 2.5, minZoom: 0 },
+    secondary: { color: "#e0a030", width: 2.0, minZoom: 0 },
+    tertiary: { color: "#9a9a9a", width: 1.2, minZoom: 10 },
+    unclassified: { color: "#b5b5b5", width: 0.8, minZoom: 12 },
+    residential: { color: "#cccccc", width: 0.7, minZoom: 13 },
+  };
+
+  // Web Mercator at zoom 0, in pixels of a 256 px world: computed once per point.
+  function project(lon, lat) {
+    const sin = Math.sin((lat * Math.PI) / 180);
+    return [((lon + 180) / 360) * 256, (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * 256];
+  }
+
+  function roadsLayer(layer) {
+    const scale = layer.scale;
+    const lines = layer.lines.map((line) => {
+      const points = new Float64Array(line.length - 1);
+      let x = line[1], y = line[2];
+      for (let i = 1; i < line.length; i += 2) {
+        if (i > 1) { x += line[i]; y += line[i + 1]; }
+        const [px, py] = project(x / scale, y / scale);
+        points[i - 1] = px;
+        points[i] = py;
+      }
+      return { style: ROAD_STYLE[layer.classes[line[0]]] || ROAD_STYLE.residential, points };
+    });
+    // A coarse grid of the lines by their bounding boxes, so a tile draws only its own.
+    const CELL = 0.05; // zoom-0 pixels (about 5 km)
+    const cells = new Map();
+    lines.forEach((line, index) => {
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (let i = 0; i < line.points.length; i += 2) {
+        x0 = Math.min(x0, line.points[i]); x1 = Math.max(x1, line.points[i]);
+        y0 = Math.min(y0, line.points[i + 1]); y1 = Math.max(y1, line.points[i + 1]);
+      }
+      for (let cx = Math.floor(x0 / CELL); cx <= Math.floor(x1 / CELL); cx++) {
+        for (let cy = Math.floor(y0 / CELL); cy <= Math.floor(y1 / CELL); cy++) {
+          const id = `${cx}:${cy}`;
+          if (!cells.has(id)) cells.set(id, []);
+          cells.get(id).push(index);
+        }
+      }
+    });
+    const Roads = L.GridLayer.extend({
+      createTile(coords) {
+        const tile = document.createElement("canvas");
+        const size = this.getTileSize();
+        const ratio = window.devicePixelRatio || 1;
+        tile.width = size.x * ratio;
+        tile.height = size.y * ratio;
+        const ctx = tile.getContext("2d");
+        ctx.scale(ratio, ratio);
+        const zoomScale = 2 ** coords.z;
+        const ox = coords.x * size.x, oy = coords.y * size.y;
+        const margin = 2 / zoomScale;
+        const gx0 = Math.floor((ox / zoomScale - margin) / CELL), gx1 = Math.floor(((ox + size.x) / zoomScale + margin) / CELL);
+        const gy0 = Math.floor((oy / zoomScale - margin) / CELL), gy1 = Math.floor(((oy + size.y) / zoomScale + margin) / CELL);
+        const seen = new Set();
+        const byStyle = new Map();
+        for (let cx = gx0; cx <= gx1; cx++) {
+          for (let cy = gy0; cy <= gy1; cy++) {
+            for (const index of cells.get(`${cx}:${cy}`) || []) {
+              if (seen.has(index)) continue;
+              seen.add(index);
+              const line = lines[index];
+              if (coords.z < line.style.minZoom) continue;
+              if (!byStyle.has(line.style)) byStyle.set(line.style, []);
+              byStyle.get(line.style).push(line.points);
+            }
+          }
+        }
+        ctx.lineCap = "round";
+        ctx.lineJoin = "round";
+        // Minor roads first, so that major roads are drawn on top.
+        [...byStyle.entries()].sort((a, b) => a[0].width - b[0].width).forEach(([style, group]) => {
+          ctx.strokeStyle = style.color;
+          ctx.lineWidth = style.width;
+          ctx.beginPath();
+          for (const points of group) {
+            ctx.moveTo(points[0] * zoomScale - ox, points[1] * zoomScale - oy);
+            for (let i = 2; i < points.length; i += 2) {
+              ctx.lineTo(points[i] * zoomScale - ox, points[i + 1] * zoomScale - oy);
+            }
+          }
+          ctx.stroke();
+        });
+        return tile;
+      },
+    });
+    return new Roads({ pane: "tilePane", updateWhenZooming: false, keepBuffer: 4 });
+  }
+
+  async function map(elementId) {
+    const [region, layer] = await Promise.all([
+      fetch("/api/region").then((r) => r.json()),
+      fetch("/api/region/roads").then((r) => r.json()),
+    ]);
+    const [west, south, east, north] = region.bbox;
+    const bounds = L.latLngBounds([south, west], [north, east]);
+    const view = L.map(elementId, {
+      preferCanvas: true, zoomSnap: 0.5, maxBounds: bounds.pad(0.3), minZoom: 9, maxZoom: 17,
+      attributionControl: true,
+    });
+    view.attributionControl.setPrefix(false);
+    view.attributionControl.addAttribution(region.attribution);
+    roadsLayer(layer).addTo(view);
+    view.fitBounds(bounds);
+    return { view, region };
+  }
+
+  // --- formatting -----------------------------------------------------------------------------
+  function minutes(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    return `${Math.max(0, Math.round(seconds / 60))} ${t("minutes")}`;
+  }
+
+  function countdown(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    const s = Math.max(0, Math.round(seconds));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  }
+
+  function km(metres) {
+    return metres === null || metres === undefined ? "–" : `${(metres / 1000).toFixed(1)} ${t("km")}`;
+  }
+
+  function clock(iso) {
+    if (!iso) return t("never");
+    return new Date(iso).toLocaleTimeString(lang() === "id" ? "id-ID" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // Builds an element: el("li", {class: "x", text: "..."}, child, ...). Text is never parsed as HTML.
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === "text") node.textContent = value;
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    children.flat().forEach((child) => { if (child !== null && child !== undefined) node.append(child); });
+    return node;
+  }
+
+  // Pages start here: no key in this tab means the login page.
+  async function start(init) {
+    if (!key()) { toLogin(); return; }
+    applyTexts();
+    let me;
+    try {
+      me = await api("/api/me");
+    } catch (error) {
+      if (error.status !== 401) document.body.append(el("p", { class: "error", text: t("error_network") }));
+      return;
+    }
+    document.querySelectorAll("[data-me]").forEach((node) => { node.textContent = me.name; });
+    document.querySelectorAll("[data-logout]").forEach((node) => node.addEventListener("click", () => toLogin()));
+    await init(me);
+  }
+
+  return {
+    t, lang, applyTexts, languageSwitch, key, toLogin, api, ApiError, feed, map, minutes, countdown,
+    km, clock, el, start, KEY,
+  };
+})();

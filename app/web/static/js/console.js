@@ -1,0 +1,286 @@
+// The operator console: a map of the region's roads with hospitals, ambulances and calls;
+// a call form located by a click on the map; the explained ranking with the route; one click
+// to dispatch and refer; the active calls with verification and the hospital's answer.
+"use strict";
+
+Satria.start(async () => {
+  const { t, lang, api, feed, map, minutes, km, clock, el, languageSwitch } = Satria;
+  const ACTIVE = ["received", "dispatched", "en_route", "on_scene", "transporting", "at_hospital"];
+  const INCIDENTS = {
+    medical: ["medis", "medical"], traffic_accident: ["kecelakaan lalu lintas", "traffic accident"],
+    fire: ["kebakaran", "fire"], violence: ["kekerasan", "violence"], drowning: ["tenggelam", "drowning"],
+    disaster: ["bencana", "disaster"], industrial: ["kecelakaan kerja", "industrial accident"], other: ["lainnya", "other"],
+  };
+  const STALE_AFTER_MS = 120000;
+
+  const { view, region } = await map("map");
+  window.satria = { map: view }; // for the browser tests and the curious
+  document.getElementById("synthetic").hidden = !region.synthetic;
+
+  // --- reference data ---------------------------------------------------------------------
+  const categories = await api("/api/categories");
+  const categorySelect = document.getElementById("category");
+  const incidentSelect = document.getElementById("incident");
+  function fillSelects() {
+    const chosen = categorySelect.value;
+    categorySelect.replaceChildren(...Object.entries(categories).map(([code, c]) =>
+      el("option", { value: code, text: lang() === "id" ? c.label_id : c.label })));
+    if (chosen) categorySelect.value = chosen;
+    const incident = incidentSelect.value;
+    incidentSelect.replaceChildren(...Object.entries(INCIDENTS).map(([code, labels]) =>
+      el("option", { value: code, text: labels[lang() === "id" ? 0 : 1] })));
+    if (incident) incidentSelect.value = incident;
+  }
+  fillSelects();
+
+  // --- hospitals, coloured by readiness ----------------------------------------------------
+  const hospitals = new Map();
+  function readiness(h) {
+    const r = h.readiness;
+    if (r.on_diversion) return "diversion";
+    const beds = Object.values(r.beds);
+    if (beds.length && beds.every((b) => b.stale)) return "stale";
+    if (r.capabilities_down.length || (r.beds.igd && r.beds.igd.free === 0)) return "limited";
+    return "ready";
+  }
+  async function loadHospitals() {
+    for (const h of await api("/api/hospitals")) {
+      const state = readiness(h);
+      const known = hospitals.get(h.id);
+      if (known) known.marker.remove();
+      const marker = L.circleMarker([h.lat, h.lon], {
+        radius: 8, weight: 2, color: "#222", fillOpacity: 0.9, className: `hospital ${state}`,
+        fillColor: { ready: "#27ae60", limited: "#f39c12", diversion: "#c0392b", stale: "#95a5a6" }[state],
+      }).bindTooltip(`${h.name} (${h.hospital_class})`).addTo(view);
+      hospitals.set(h.id, { ...h, marker });
+    }
+  }
+  await loadHospitals();
+
+  // --- ambulances, moving live ---------------------------------------------------------------
+  const ambulances = new Map();
+  function placeAmbulance(id, lon, lat, at, status) {
+    let a = ambulances.get(id);
+    if (!a) {
+      const marker = L.circleMarker([lat, lon], { radius: 6, weight: 2, color: "#1f3a93", fillOpacity: 0.9 })
+        .bindTooltip(id).addTo(view);
+      a = { id, marker, status: status || "available", at: null };
+      ambulances.set(id, a);
+    }
+    if (status) a.status = status;
+    if (lon !== null && lat !== null) a.marker.setLatLng([lat, lon]);
+    if (at) a.at = new Date(at).getTime();
+    styleAmbulance(a);
+  }
+  function styleAmbulance(a) {
+    const stale = !a.at || Date.now() - a.at > STALE_AFTER_MS;
+    a.marker.setStyle({
+      fillColor: { available: "#2e86de", assigned: "#e67e22", out_of_service: "#7f8c8d" }[a.status] || "#2e86de",
+      dashArray: stale ? "2 3" : null, fillOpacity: stale ? 0.35 : 0.9,
+    });
+    a.marker.setTooltipContent(`${a.id}${stale ? ` (${t("stale")})` : ""}`);
+  }
+  for (const a of await api("/api/ambulances")) {
+    if (a.lon !== null) placeAmbulance(a.id, a.lon, a.lat, a.position_at, a.status);
+  }
+  setInterval(() => ambulances.forEach(styleAmbulance), 5000);
+
+  // --- the call form: a click on the map sets the incident -------------------------------
+  const form = document.getElementById("call-form");
+  let incident = null;
+  let incidentMarker = null;
+  view.on("click", (event) => {
+    incident = { lon: +event.latlng.lng.toFixed(6), lat: +event.latlng.lat.toFixed(6) };
+    document.getElementById("location").value = `${incident.lat.toFixed(5)}, ${incident.lon.toFixed(5)}`;
+    if (incidentMarker) incidentMarker.remove();
+    incidentMarker = L.circleMarker(event.latlng, {
+      radius: 9, color: "#000", weight: 3, fillColor: "#ff00aa", fillOpacity: 0.8, className: "incident",
+    }).addTo(view);
+  });
+
+  function formError(message) {
+    const node = document.getElementById("form-error");
+    node.textContent = message || "";
+    node.hidden = !message;
+  }
+
+  let current = null; // the call being handled: {call, assessment, hospitalId, ambulanceId}
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError("");
+    if (!incident) { formError(t("click_map")); return; }
+    const caller = {};
+    if (form.nik.value.trim()) caller.nik = form.nik.value.trim();
+    if (form.phone.value.trim()) caller.phone = form.phone.value.trim();
+    const patient = { condition: form.condition.value.trim() || "-" };
+    if (form.patient_name.value.trim()) patient.name = form.patient_name.value.trim();
+    if (form.age.value) patient.age_years = Number(form.age.value);
+    if (form.sex.value) patient.sex = form.sex.value;
+    try {
+      const created = await api("/api/calls", {
+        method: "POST",
+        body: {
+          category: form.category.value, incident: form.incident.value, triage: form.triage.value,
+          lon: incident.lon, lat: incident.lat, caller, patients: [patient],
+        },
+      });
+      showAssessment(created.call, created.assessment);
+      refreshCalls();
+    } catch (error) {
+      formError(error.message);
+    }
+  });
+
+  // --- the explained ranking, the route, the recommended ambulance --------------------------
+  const routeLayer = L.layerGroup().addTo(view);
+  const lines = L.svg(); // routes as SVG paths above the canvas: few, and easy to inspect
+  async function drawRoutes() {
+    routeLayer.clearLayers();
+    if (!current) return;
+    const origin = { lon: current.call.location.lon, lat: current.call.location.lat };
+    if (current.hospitalId) {
+      const route = await api("/api/routes", { method: "POST", body: { origin, hospital_id: current.hospitalId } });
+      L.polyline(route.coordinates.map(([x, y]) => [y, x]), { color: "#1565c0", weight: 5, opacity: 0.8, className: "route", renderer: lines })
+        .addTo(routeLayer);
+    }
+    const ambulance = current.assessment.ambulances.find((a) => a.ambulance_id === current.ambulanceId);
+    if (ambulance) {
+      const route = await api("/api/routes", { method: "POST", body: { origin: { lon: ambulance.lon, lat: ambulance.lat }, to: origin } });
+      L.polyline(route.coordinates.map(([x, y]) => [y, x]), { color: "#e67e22", weight: 4, dashArray: "6 6", className: "route-ambulance", renderer: lines })
+        .addTo(routeLayer);
+    }
+  }
+
+  function choice(name, value, checked, onPick, ...content) {
+    const input = el("input", { type: "radio", name, value, checked });
+    input.addEventListener("change", () => onPick(value));
+    return el("li", {}, el("label", {}, input, ...content));
+  }
+
+  function showAssessment(call, assessment) {
+    const recommended = assessment.recommended_hospital && assessment.recommended_hospital.hospital.hospital_id;
+    current = {
+      call, assessment, recommended, hospitalId: recommended,
+      ambulanceId: assessment.ambulances.length ? assessment.ambulances[0].ambulance_id : null,
+    };
+    document.getElementById("assessment").hidden = false;
+    document.getElementById("assessment-call").textContent = `#${call.id}`;
+    const ranking = assessment.ranking || { eligible: [], passed_over: [] };
+    const list = document.getElementById("ranking");
+    list.replaceChildren(...ranking.eligible.map((h) =>
+      choice("hospital", h.hospital_id, h.hospital_id === recommended, pickHospital,
+        el("span", { class: "name", text: h.name }),
+        el("span", { class: "figures", text: `${minutes(h.eta_s)} · ${km(h.distance_m)}` }),
+        h.hospital_id === recommended ? el("em", { text: t("recommended") }) : null)));
+    if (!ranking.eligible.length) list.append(el("li", { class: "error", text: t("none_eligible") }));
+    document.getElementById("passed-over").replaceChildren(...ranking.passed_over.map((h) =>
+      el("li", {}, el("strong", { text: h.name }), " — ", h.reasons.map((r) => r.message).join("; "))));
+    document.getElementById("ambulances").replaceChildren(...assessment.ambulances.map((a, i) =>
+      choice("ambulance", a.ambulance_id, i === 0, pickAmbulance,
+        el("span", { class: "name", text: a.name }),
+        el("span", { class: "figures", text: `${t("eta")} ${minutes(a.eta_s)}` }),
+        i === 0 ? el("em", { text: t("recommended") }) : null)));
+    document.getElementById("override-box").hidden = true;
+    document.getElementById("dispatch").disabled = !(current.hospitalId && current.ambulanceId);
+    document.getElementById("dispatch-result").textContent = "";
+    drawRoutes();
+  }
+
+  function pickHospital(id) {
+    current.hospitalId = id;
+    document.getElementById("override-box").hidden = id === current.recommended;
+    drawRoutes();
+  }
+
+  function pickAmbulance(id) {
+    current.ambulanceId = id;
+    drawRoutes();
+  }
+
+  document.getElementById("dispatch").addEventListener("click", async () => {
+    if (!current) return;
+    const result = document.getElementById("dispatch-result");
+    const callId = current.call.id;
+    try {
+      await api(`/api/calls/${callId}/dispatch`, { method: "POST", body: { ambulance_id: current.ambulanceId } });
+      const referral = { hospital_id: current.hospitalId };
+      if (current.hospitalId !== current.recommended) {
+        referral.override_reason = document.getElementById("override-reason").value.trim() || "operator's choice";
+      }
+      await api(`/api/calls/${callId}/referral`, { method: "POST", body: referral });
+      result.textContent = `#${callId}: ${t("dispatched")}`;
+      result.className = "ok";
+      document.getElementById("dispatch").disabled = true;
+      refreshCalls();
+    } catch (error) {
+      result.textContent = error.message;
+      result.className = "error";
+    }
+  });
+
+  // --- active calls -------------------------------------------------------------------------
+  const callMarkers = L.layerGroup().addTo(view);
+  let refreshTimer = null;
+  function refreshCalls() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(loadCalls, 300);
+  }
+  async function loadCalls() {
+    const query = ACTIVE.map((s) => `status=${s}`).join("&");
+    const calls = await api(`/api/calls?${query}&limit=200`);
+    const list = document.getElementById("calls");
+    callMarkers.clearLayers();
+    list.replaceChildren(...calls.map((c) => {
+      if (c.location.lon !== null) {
+        L.circleMarker([c.location.lat, c.location.lon], {
+          radius: 7, weight: 2, color: "#000", fillOpacity: 0.9, className: `call triage-${c.triage}`,
+          fillColor: { merah: "#e74c3c", kuning: "#f1c40f", hijau: "#2ecc71", hitam: "#2c3e50" }[c.triage],
+        }).bindTooltip(`#${c.id} ${c.category}`).addTo(callMarkers);
+      }
+      const referral = c.referral;
+      const hospital = referral ? (hospitals.get(referral.hospital_id) || { name: referral.hospital_id }).name : "–";
+      return el("li", { "data-call-id": c.id, class: `triage-${c.triage}` },
+        el("div", {}, el("strong", { text: `#${c.id}` }), " ",
+          el("span", { text: (categories[c.category] || {})[lang() === "id" ? "label_id" : "label"] || c.category }),
+          el("span", { class: `badge triage-${c.triage}`, text: c.triage.toUpperCase() })),
+        el("div", { class: "meta" },
+          el("span", { class: "status", text: `${t("status")}: ${c.status}` }),
+          el("span", { class: "verification", text: `${t("verification")}: ${c.verification.status}` })),
+        el("div", { class: "meta" },
+          el("span", { text: `${t("ambulance")}: ${c.dispatch ? c.dispatch.ambulance_id : "–"}` }),
+          el("span", { text: `→ ${hospital}` }),
+          referral ? el("span", {
+            class: referral.acknowledged_at ? "ack yes" : "ack no",
+            text: `${t("acknowledged")}: ${referral.acknowledged_at ? clock(referral.acknowledged_at) : t("waiting")}`,
+          }) : null));
+    }));
+    if (!calls.length) list.append(el("li", { class: "empty", text: t("no_calls") }));
+  }
+  await loadCalls();
+
+  // --- the feed: positions move markers; other events refresh the list ---------------------
+  const state = document.getElementById("feed-state");
+  feed((message) => {
+    if (message.type === "position") {
+      placeAmbulance(message.ambulance_id, message.lon, message.lat, message.fix_time, message.call_id ? "assigned" : null);
+    } else if (message.type === "snapshot") {
+      for (const c of message.calls) {
+        if (c.position) placeAmbulance(c.position.ambulance_id, c.position.lon, c.position.lat, c.position.fix_time, "assigned");
+      }
+      refreshCalls();
+    } else {
+      refreshCalls();
+    }
+  }, (live) => {
+    state.textContent = t(live ? "live" : "offline");
+    state.className = `feed-state ${live ? "live" : "offline"}`;
+  });
+
+  languageSwitch(document.getElementById("language"), () => {
+    fillSelects();
+    loadCalls();
+    if (current) showAssessment(current.call, current.assessment);
+  });
+  window.satria.readyMs = performance.now(); // page load, for the tests' report
+  document.body.dataset.ready = "true";
+});

@@ -1,0 +1,155 @@
+"""The operator console and the hospital board in a real headless Chromium.
+
+An operator logs in, clicks the map to place a call, sees the explained ranking with the
+route, and dispatches; the hospital's board shows that ambulance coming with its ETA going
+down as it drives, and the arrival; another hospital's key cannot open that board; a wrong
+key is sent back to the login page with an error.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx2
+from playwright.sync_api import Page, expect
+from websockets.sync.client import connect
+
+from routing import LonLat, Region
+from routing.region import DEFAULT_REGIONS_DIR
+from tests.web.conftest import REPORT, Site, log_in, screenshot
+from tracking.simulator import Trip
+
+INCIDENT = LonLat(109.2290, -7.3850)  # Kota Purwa, a few minutes from RSUD Purwa
+HOSPITAL = "rsud-purwa"
+
+
+def test_a_wrong_key_gets_the_login_page_with_an_error(page: Page, site: Site) -> None:
+    page.goto(f"{site.url}/console")  # no key in this tab: the login page
+    expect(page).to_have_url(f"{site.url}/login")
+    page.fill("#key", "not-a-key")
+    page.click("#login-button")
+    expect(page.locator("#login-error")).to_be_visible()
+    expect(page.locator("#login-error")).to_contain_text("Kunci tidak dikenal")
+    expect(page).to_have_url(f"{site.url}/login")
+
+
+def test_an_operator_places_a_call_on_the_map_sees_the_ranking_and_dispatches(
+    page: Page, site: Site
+) -> None:
+    log_in(page, site, "operator")
+    expect(page).to_have_url(f"{site.url}/console")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    load_ms = page.evaluate("window.satria.readyMs")
+    REPORT["operator console load"] = (
+        f"{load_ms:.0f} ms (navigation to roads, hospitals, ambulances and calls shown)"
+    )
+    expect(page.locator("#synthetic")).to_be_visible()  # the demo region says it is synthetic
+    assert page.locator(".leaflet-tile-container canvas").count() > 0  # the roads are drawn
+
+    point = page.evaluate(
+        "([lat, lon]) => satria.map.latLngToContainerPoint([lat, lon])",
+        [INCIDENT.lat, INCIDENT.lon],
+    )
+    page.locator("#map").click(position={"x": point["x"], "y": point["y"]})
+    expect(page.locator("#location")).not_to_have_value("")
+    page.select_option("#category", "stemi")
+    page.select_option("#triage", "merah")
+    page.fill("#caller-nik", "3302264107900001")
+    page.fill("#patient-name", "Budi Santoso")
+    page.fill("#patient-age", "61")
+    page.select_option("#patient-sex", "male")
+    page.fill("#patient-condition", "nyeri dada 40 menit")
+    page.click("#create-call")
+
+    expect(page.locator("#assessment")).to_be_visible()
+    eligible = page.locator("#ranking li")
+    expect(eligible.first).to_contain_text("disarankan")
+    assert eligible.count() >= 1
+    assert page.locator("#passed-over li").count() >= 1  # and why the others were not chosen
+    page.wait_for_selector("path.route", timeout=10_000)  # the route is drawn
+    expect(page.locator("#ambulances li").first).to_contain_text("ETA")
+    screenshot(page, "console-ranking")
+
+    page.click("#dispatch")
+    expect(page.locator("#dispatch-result")).to_contain_text("dikirim")
+    call_id = page.locator("#assessment-call").inner_text().lstrip("#")
+    row = page.locator(f"#calls li[data-call-id='{call_id}']")
+    expect(row).to_contain_text("dispatched")
+    expect(row).to_contain_text("menunggu")  # the hospital has not acknowledged yet
+    screenshot(page, "console-dispatched")
+
+
+def test_the_board_shows_the_ambulance_coming_with_a_falling_eta(page: Page, site: Site) -> None:
+    region = Region.load(DEFAULT_REGIONS_DIR / "demo")
+    operator = {"Authorization": f"Bearer {site.keys['operator']}"}
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        created = http.post("/api/calls", json={
+            "category": "stroke", "triage": "kuning", "lon": INCIDENT.lon, "lat": INCIDENT.lat,
+            "patients": [{"age_years": 72, "sex": "female", "condition": "lemah separuh badan"}],
+        }).json()  # fmt: skip
+        call_id = created["call"]["id"]
+        ambulance_id = created["assessment"]["ambulances"][0]["ambulance_id"]
+        http.post(f"/api/calls/{call_id}/dispatch", json={"ambulance_id": ambulance_id})
+        referral = http.post(
+            f"/api/calls/{call_id}/referral",
+            json={"hospital_id": HOSPITAL, "override_reason": "test: the board's hospital"},
+        )
+        assert referral.status_code == 200, referral.text
+        for status in ("en_route", "on_scene", "transporting"):
+            http.post(f"/api/calls/{call_id}/status", json={"status": status})
+        crew_key = site.server.create_user("Crew test", "crew", "--ambulance", ambulance_id)
+
+    log_in(page, site, "hospital")
+    expect(page).to_have_url(f"{site.url}/board/{HOSPITAL}")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    card = page.locator(f"#incoming li[data-ambulance-id='{ambulance_id}']")
+    expect(card).to_contain_text("72 th")
+    expect(card).to_contain_text("lemah separuh badan")
+    assert "Budi" not in page.content()  # no names on a hospital's board
+
+    # The crew drives from the scene to the hospital; fix times follow the route's own pace.
+    route = region.route_to_hospital(INCIDENT, HOSPITAL)
+    trip = Trip(list(route.geometry.coords), route.travel_time_s)
+    start = datetime.now(UTC) - timedelta(seconds=trip.duration_s + 5)
+    etas: list[float] = []
+    with connect(
+        site.url.replace("http", "ws", 1) + "/ws/crew",
+        additional_headers={"Authorization": f"Bearer {crew_key}"},
+    ) as crew:
+        steps = 12
+        for step in range(steps + 1):
+            t_s = trip.duration_s * step / steps
+            here, heading = trip.at(t_s)
+            fix = {"lon": here.lon, "lat": here.lat, "heading_deg": heading,
+                   "speed_mps": trip.speed_mps,
+                   "fix_time": (start + timedelta(seconds=t_s)).isoformat()}  # fmt: skip
+            crew.send(json.dumps({"type": "fix", "seq": step, "fix": fix}))
+            assert json.loads(crew.recv(timeout=10))["type"] == "ack"
+            if step in (2, 6, 10):
+                time.sleep(1.5)  # the board moves and counts down
+                eta = card.locator(".eta").get_attribute("data-eta") or ""
+                etas.append(float(eta))
+                if step == 6:
+                    screenshot(page, "board-incoming")
+    assert etas == sorted(etas, reverse=True) and etas[0] > etas[-1], etas
+    expect(card).to_contain_text("tiba")  # the geofence at the hospital
+    card.locator("button.acknowledge").click()
+    expect(card.locator("button.acknowledge")).to_contain_text("Diterima RS")
+
+
+def test_a_hospital_cannot_open_another_hospitals_board(page: Page, site: Site) -> None:
+    log_in(page, site, "hospital_other")
+    expect(page).to_have_url(f"{site.url}/board/rs-islam-purwa")
+    page.goto(f"{site.url}/board/{HOSPITAL}")
+    expect(page.locator("#board-error")).to_be_visible()
+    expect(page.locator("#board-error")).to_contain_text("rumah sakit lain")
+    expect(page.locator("#board")).to_be_hidden()
+    # The API says the same, whatever the page does.
+    response = httpx2.get(
+        f"{site.url}/api/hospitals/{HOSPITAL}/incoming",
+        headers={"Authorization": f"Bearer {site.keys['hospital_other']}"},
+    )
+    assert response.status_code in (403, 404)  # refused, without saying what is there
+    assert "referral_id" not in response.text
