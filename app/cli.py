@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -207,6 +208,69 @@ def simulate(
     except KeyboardInterrupt:
         return
     console.print_json(json.dumps(stats.as_dict()))
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+    ambulances: Annotated[int, typer.Option(min=1, help="Simulated crews.")] = 24,
+    rate: Annotated[float, typer.Option(min=0.1, max=5, help="Fixes per second per crew.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulation.")] = 7,
+) -> None:
+    """Everything a newcomer needs to see Satria work: the service on the embedded defaults,
+    demo keys (printed once), and simulated ambulances (SYNTHETIC) taking calls, driving to
+    the scene and to hospital, so that the console and the board show a live system."""
+    import asyncio  # noqa: PLC0415
+
+    import uvicorn  # noqa: PLC0415
+    from sqlmodel import Session  # noqa: PLC0415
+
+    from app.main import create_app, load_region  # noqa: PLC0415
+    from app.services.simulation import demo_keys, prepare_fleet  # noqa: PLC0415
+    from tracking.simulator import SimulationSettings  # noqa: PLC0415
+    from tracking.simulator import simulate as run_simulation  # noqa: PLC0415
+
+    settings, engine, _vault = _prepared_database()
+    region = load_region(settings)
+    with Session(engine) as session:
+        crews, operator_key = prepare_fleet(session, region, count=ambulances)
+        keys = demo_keys(session, region)
+    engine.dispose()
+    listen_port = port or settings.port
+    base_url = f"http://{settings.host}:{listen_port}"
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, region=region), host=settings.host,
+                       port=listen_port, log_level="warning", timeout_graceful_shutdown=5)
+    )  # fmt: skip
+    options = SimulationSettings(
+        base_url=base_url, rate_hz=rate, seed=seed, operator_key=operator_key,
+        calls_per_s=0.5,  # calls come in one by one, as they would on a shift
+    )  # fmt: skip
+
+    async def run() -> None:
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                return  # it could not start (the port is taken): uvicorn said why
+            await asyncio.sleep(0.1)
+        typer.echo(
+            f"Satria demo: {region.meta.title}\n"
+            f"  operator console   {base_url}/console\n"
+            f"      key            {keys.operator}\n"
+            f"  hospital board     {base_url}/board/{keys.hospital_id} ({keys.hospital_name})\n"
+            f"      key            {keys.hospital}\n"
+            f"  {len(crews)} simulated ambulances (SYNTHETIC) take calls. The keys are shown "
+            "once and expire in a day. Ctrl-C stops."
+        )
+        simulation = asyncio.create_task(run_simulation(region, crews, options))
+        while not server.should_exit:  # until Ctrl-C or SIGTERM
+            await asyncio.sleep(0.2)
+        simulation.cancel()  # its sockets close first, so that the server can stop
+        await asyncio.gather(simulation, return_exceptions=True)
+        await serving
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
 
 
 @registry_app.command("import")

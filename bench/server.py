@@ -51,14 +51,21 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    settings: dict[str, str], log_path: Path, *, workers: int = 1, timeout_s: float = 120.0
+    settings: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int = 1,
+    timeout_s: float = 120.0,
+    command: tuple[str, ...] = ("serve",),
 ) -> Iterator[LiveServer]:
-    """Run `satria serve` with these SATRIA_* settings until the block ends."""
+    """Run `satria serve` (or another serving command, such as ``("demo",)``) with these
+    SATRIA_* settings until the block ends."""
     port = free_port()
     env = {**os.environ, **settings, "SATRIA_PORT": str(port), "PYTHONUNBUFFERED": "1"}
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--workers", str(workers)],
+            [sys.executable, "-m", "app.cli", *command,
+             *(("--workers", str(workers)) if command == ("serve",) else ())],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"

@@ -1,9 +1,11 @@
 """The simulator's fleet: enough ambulances (extra ones SYNTHETIC, at the region's posts), a
-crew user and key for each, and an operator key for missions. For demos and load tests only.
+crew user and key for each, and an operator key for missions; and the demo's keys. For demos
+and load tests only.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from itertools import cycle
 
 from sqlmodel import Session, col, select
@@ -52,9 +54,43 @@ def prepare_fleet(
     return crews, operator_key
 
 
-def _user(session: Session, name: str, role: Role, ambulance_id: str | None) -> User:
-    """The simulator's user of this name, made the first time."""
+@dataclass(frozen=True)
+class DemoKeys:
+    """Keys for a newcomer to open the two pages (new each run, valid for a day)."""
+
+    operator: str = field(repr=False)
+    hospital: str = field(repr=False)
+    hospital_id: str
+    hospital_name: str
+
+
+def demo_keys(session: Session, region: Region) -> DemoKeys:
+    """An operator key and a key for the region's busiest hospital (the one with the most
+    capabilities: most simulated patients go there)."""
+    hospital = max(region.hospitals, key=lambda h: (len(h.capabilities), h.id))
+    operator = _user(session, "demo operator", Role.OPERATOR, None)
+    receiving = _user(session, f"demo IGD {hospital.id}", Role.HOSPITAL, None, hospital.id)
+    keys = DemoKeys(
+        operator=users.issue_key(session, user_id=operator.id or 0, days=KEY_DAYS).key,
+        hospital=users.issue_key(session, user_id=receiving.id or 0, days=KEY_DAYS).key,
+        hospital_id=hospital.id,
+        hospital_name=hospital.name,
+    )
+    session.commit()
+    return keys
+
+
+def _user(
+    session: Session,
+    name: str,
+    role: Role,
+    ambulance_id: str | None,
+    hospital_id: str | None = None,
+) -> User:
+    """The simulator's (or the demo's) user of this name, made the first time."""
     existing = session.exec(select(User).where(User.name == name, User.role == role)).first()
     if existing is not None and existing.active:
         return existing
-    return users.create_user(session, name=name, role=role, ambulance_id=ambulance_id)
+    return users.create_user(
+        session, name=name, role=role, ambulance_id=ambulance_id, hospital_id=hospital_id
+    )

@@ -1,0 +1,55 @@
+"""`satria demo` brings up a live system: the service, keys printed once, ambulances taking
+calls; the console shows it moving."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import httpx2
+from playwright.sync_api import Page
+
+from bench.server import live_server
+from routing.region import DEFAULT_REGIONS_DIR
+from tests.web.conftest import screenshot
+
+
+def wait_until(check, what: str, timeout_s: float = 60.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.5)
+    msg = f"waited {timeout_s} s for {what}"
+    raise AssertionError(msg)
+
+
+def test_the_demo_comes_alive(page: Page, tmp_path: Path) -> None:
+    settings = {
+        "SATRIA_DATA_DIR": str(tmp_path / "var"),
+        "SATRIA_REGIONS_DIR": str(DEFAULT_REGIONS_DIR),
+    }  # the embedded defaults otherwise: SQLite in the data folder, in-memory broker
+    log = tmp_path / "demo.log"
+    with live_server(settings, log, command=("demo", "--ambulances", "12")) as demo:
+        printed = wait_until(lambda: "hospital board" in log.read_text() and log.read_text(),
+                             "the demo's keys")  # fmt: skip
+        keys = re.findall(r"key\s+(sat_\S+)", printed)
+        assert len(keys) == 2, printed
+        operator = {"Authorization": f"Bearer {keys[0]}"}
+
+        def moving() -> bool:
+            calls = httpx2.get(f"{demo.url}/api/calls", headers=operator).json()
+            ambulances = httpx2.get(f"{demo.url}/api/ambulances", headers=operator).json()
+            placed = [a for a in ambulances if a["position_at"]]
+            return len(calls) >= 3 and len(placed) >= 12 and any(c["referral"] for c in calls)
+
+        wait_until(moving, "calls, referrals and moving ambulances")
+        page.goto(f"{demo.url}/login")
+        page.fill("#key", keys[0])
+        page.click("#login-button")
+        page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+        page.wait_for_selector("#calls li[data-call-id]")
+        assert page.locator("#synthetic").is_visible()
+        time.sleep(3)  # a few positions move on the map
+        screenshot(page, "demo-console")
