@@ -138,6 +138,23 @@ def test_the_board_shows_the_ambulance_coming_with_a_falling_eta(page: Page, sit
     card.locator("button.acknowledge").click()
     expect(card.locator("button.acknowledge")).to_contain_text("Diterima RS")
 
+    # The hospital's own readiness: ICU full, on diversion with a reason, CT down.
+    page.fill("input[data-kind='icu']", "0")
+    page.check("#diversion")
+    page.fill("#diversion-reason", "listrik padam")
+    page.check("input[data-capability='ct_scan']")
+    page.click("#save-readiness")
+    expect(page.locator("#readiness-result")).to_have_text("Tersimpan")
+    expect(page.locator("#diversion-updated")).not_to_contain_text("belum pernah")
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        readiness = http.get(f"/api/hospitals/{HOSPITAL}").json()["readiness"]
+    assert readiness["on_diversion"] and readiness["diversion_reason"] == "listrik padam"
+    assert readiness["beds"]["icu"]["free"] == 0 and readiness["capabilities_down"] == ["ct_scan"]
+
+    page.click("#language")  # and in English
+    expect(page.locator("#save-readiness")).to_have_text("Save")
+    expect(card.locator("button.acknowledge")).to_contain_text("Hospital ready")
+
 
 def test_a_hospital_cannot_open_another_hospitals_board(page: Page, site: Site) -> None:
     log_in(page, site, "hospital_other")
