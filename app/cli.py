@@ -63,6 +63,7 @@ def serve(
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     from app.core.config import Settings  # noqa: PLC0415
+    from app.core.logging import log_config  # noqa: PLC0415
 
     settings = Settings()
     # Each worker builds its own app from the same SATRIA_* settings.
@@ -72,7 +73,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        log_level="info",
+        log_config=log_config(settings.log_format),
     )
 
 

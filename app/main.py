@@ -16,11 +16,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import errors
-from app.api.routes import account, admin, ambulances, calls, feeds, routing, tracking
+from app.api.routes import account, admin, ambulances, calls, feeds, health, routing, tracking
 from app.api.routes import hospitals as hospitals_routes
 from app.core.config import Settings
 from app.core.db import make_engine, startup_lock, upgrade
-from app.core.logging import install_redaction
+from app.core.logging import RequestIds, install_redaction
+from app.core.metrics import Metrics, RequestTimer
 from app.core.security import PersonalDataVault, master_secret
 from app.services import hospitals, ingest
 from app.services.events import EventPublisher, FeedLimits
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
     """
     settings = settings or Settings()
     install_redaction()
+    metrics = Metrics()  # this app's own registry
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,9 +127,10 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             fix_rules=rules,
             position_stale_after_s=settings.position_stale_after_s,
             events=EventPublisher(broker, asyncio.get_running_loop()),
-            fix_writer=FixWriter(engine, served, rules=rules),
+            fix_writer=FixWriter(engine, served, rules=rules, metrics=metrics),
             feed_limits=FeedLimits(settings.feed_queue_limit, settings.feed_send_timeout_s),
             road_layer=RoadLayer(served),
+            metrics=metrics,
         )
         services = app.state.services
         services.fix_writer.start(functools.partial(ingest.publish_group, engine, served, services))
@@ -151,17 +154,14 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (calls, hospitals_routes, ambulances, tracking, admin, routing, account):
+    for module in (calls, hospitals_routes, ambulances, tracking, admin, routing, account, health):
         app.include_router(module.router)
     app.include_router(tracking.ws_router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
     app.add_middleware(pages.SecurityHeaders)
-
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
+    app.add_middleware(RequestTimer)
+    app.add_middleware(RequestIds)  # outermost: every log line of a request carries its id
 
     return app

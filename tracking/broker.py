@@ -98,6 +98,10 @@ class Broker(Protocol):
         """Receive the messages of these channels until the block ends."""
         ...
 
+    async def ping(self) -> bool:
+        """True when the broker can carry messages (readiness)."""
+        ...
+
     async def close(self) -> None:
         """Release connections."""
         ...
@@ -155,6 +159,10 @@ class MemoryBroker:
             yield subscription
         finally:
             self._hub.remove(subscription)
+
+    async def ping(self) -> bool:
+        """Always: it lives in this process."""
+        return True
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +59,9 @@ class Settings(BaseSettings):
     )
     feed_send_timeout_s: float = Field(
         10.0, gt=0, description="A feed reader that takes one message longer is disconnected, s."
+    )
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Logs of `satria serve`: JSON lines with a request id, or text."
     )
     host: str = Field("127.0.0.1", description="Address `satria serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `satria serve` listens on.")

@@ -1,13 +1,21 @@
-"""Keys never reach the logs: a filter that redacts ``token=`` from every line.
+"""Logging: keys never reach the logs; every line can be a JSON object with a request id.
 
 Devices that cannot set headers put their key in the websocket URL (``/ws/crew?token=...``);
-uvicorn logs that URL when the connection opens. The filter rewrites it before it is written.
+uvicorn logs that URL when the connection opens. ``RedactKeys`` rewrites it before it is
+written. Personal data (NIK, names, phone numbers) is never passed to a logger at all.
 """
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _TOKEN = re.compile(r"((?:token|key)=)[^&\s\"']+", re.IGNORECASE)
 REDACTED = r"\1[redacted]"
@@ -33,3 +41,80 @@ def install_redaction() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactKeys) for f in logger.filters):
             logger.addFilter(RedactKeys())
+
+
+# --- request ids and JSON lines ----------------------------------------------------------------
+
+REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIds:
+    """Gives every HTTP request and websocket an id (the client's ``X-Request-ID`` when it
+    is a plain token, else a new one), answered in ``X-Request-ID`` and put on every log line
+    written while it is handled (a pure ASGI middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", ())).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _VALID_ID.match(given) else uuid.uuid4().hex
+        token = REQUEST_ID.set(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []), (b"x-request-id", request_id.encode()),
+                ]  # fmt: skip
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line: time, level, logger, request id, message (and the
+    exception), for a log collector to read without parsing prose."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "request_id": REQUEST_ID.get(),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def log_config(fmt: str, level: str = "info") -> dict[str, Any]:
+    """The logging configuration of `satria serve` (uvicorn's loggers and ours): JSON lines
+    or plain text, with keys redacted everywhere."""
+    formatter = (
+        {"()": "app.core.logging.JsonLines"}
+        if fmt == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    )
+    handler = {
+        "class": "logging.StreamHandler", "formatter": "main", "filters": ["redact"],
+        "stream": "ext://sys.stderr",
+    }  # fmt: skip
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": "app.core.logging.RedactKeys"}},
+        "formatters": {"main": formatter},
+        "handlers": {"main": handler},
+        "loggers": {
+            name: {"handlers": ["main"], "level": level.upper(), "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "satria")
+        },
+    }

@@ -142,6 +142,7 @@ def assess(session: Session, *, region: Region, state: ServiceState, call: Call)
     if call.location_source is LocationSource.DISTRICT:
         note = "approximate: the district's centre (the caller gave no point)"
     try:
+        state.metrics.rankings.inc()
         ranking = region.rank_hospitals(
             point,
             call.category,

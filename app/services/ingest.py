@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine
 
+from app.core.metrics import Metrics
 from app.errors import ServiceUnavailableError
 from app.services.fixes import Batch, FixMemory, Stored, store_many
 from app.services.live import after_fixes
@@ -44,9 +45,16 @@ class FixWriter:
     """Group commit of fixes, and the feeds' messages for each group (see the module)."""
 
     def __init__(
-        self, engine: Engine, region: Region, *, rules: FilterRules, max_group: int = 2000
+        self,
+        engine: Engine,
+        region: Region,
+        *,
+        rules: FilterRules,
+        metrics: Metrics,
+        max_group: int = 2000,
     ) -> None:
         self.engine = engine
+        self.metrics = metrics
         self.region = region
         self.rules = rules
         self.max_group = max_group
@@ -87,6 +95,7 @@ class FixWriter:
             while not self._queue.empty() and len(group) < self.max_group:
                 group.append(self._queue.get_nowait())
             batches = [p.batch for p in group]
+            started = loop.time()
             try:
                 results = await loop.run_in_executor(
                     self._thread,
@@ -100,6 +109,7 @@ class FixWriter:
                     type(exc).__name__,
                     exc_info=True,
                 )
+                self.metrics.storage_failures.inc()
                 unavailable = ServiceUnavailableError(
                     "fixes not stored (the database is unavailable): send them again"
                 )
@@ -109,6 +119,7 @@ class FixWriter:
                 continue
             self.groups += 1
             self.batches += len(group)
+            self._count(results, loop.time() - started)
             for pending, result in zip(group, results, strict=True):
                 if pending.done.done():
                     continue  # its connection went away meanwhile
@@ -118,6 +129,16 @@ class FixWriter:
                     pending.done.set_result(result)
             if self._publish is not None:
                 await self._publish([r for r in results if r.latest is not None])
+
+    def _count(self, results: list[Stored], seconds: float) -> None:
+        self.metrics.fix_groups.observe(seconds)
+        self.metrics.fix_group_size.observe(len(results))
+        fixes = self.metrics.fixes
+        for result in results:
+            if result.stored:
+                fixes.labels("stored").inc(result.stored)
+            for reason, count in result.rejected.items():
+                fixes.labels(reason).inc(count)  # duplicates included, as "duplicate"
 
     async def after(self, work: Callable[[], _T]) -> _T:
         """Run ``work`` on the writer's thread (after the group being written)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.metrics import Metrics
 from app.services.events import EventPublisher, FeedLimits
 from app.services.hospitals import BoardCache
 from app.services.ingest import FixWriter
@@ -19,7 +20,7 @@ from tracking.fixes import FilterRules
 class ServiceState:
     """Shared by requests: the readiness board cache, recently checked keys, the background
     verification, the broker, incident point tables, the GPS filter rules, the feeds'
-    limits and the road drawing."""
+    limits, the road drawing and the metrics."""
 
     boards: BoardCache
     verification: VerificationRunner
@@ -33,3 +34,4 @@ class ServiceState:
     fix_writer: FixWriter
     feed_limits: FeedLimits
     road_layer: RoadLayer
+    metrics: Metrics

@@ -14,7 +14,10 @@ from tests.app.conftest import USERS, Service
 
 STAFF = {"operator", "admin", "hospital", "crew", "facility"}
 OPERATORS = {"operator", "admin"}
-PUBLIC = {"GET /api/region", "GET /api/region/roads", "GET /api/categories", "GET /healthz"}
+PUBLIC = {
+    "GET /api/region", "GET /api/region/roads", "GET /api/categories", "GET /healthz",
+    "GET /readyz", "GET /metrics",
+}  # fmt: skip
 POLICY: dict[str, set[str]] = {
     "POST /api/calls": OPERATORS,
     "GET /api/calls": OPERATORS,

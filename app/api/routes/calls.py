@@ -75,6 +75,7 @@ def create_call(
     created = calls.create_call(
         session, call_in=call_in, principal=principal, region=region, vault=vault, state=services
     )
+    services.metrics.calls.labels(created.call.category).inc()
     return _created(session, region, services, created)
 
 

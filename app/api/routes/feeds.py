@@ -46,9 +46,23 @@ async def feed(websocket: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
+    services = websocket.app.state.services
+    channels = events.feed_channels(principal)
+    kind = channels[0].split(":", 1)[0]  # hospital, operators or incident (an agency)
+    subscribers = services.metrics.feed_subscribers.labels(kind)
+    subscribers.inc()
+    try:
+        await _serve_feed(websocket, principal, channels)
+    finally:
+        subscribers.dec()
+
+
+async def _serve_feed(
+    websocket: WebSocket, principal: Principal, channels: tuple[str, ...]
+) -> None:
+    """Subscribe, snapshot, then events until the socket closes or the reader falls behind."""
     state = websocket.app.state
     services = state.services
-    channels = events.feed_channels(principal)
     limits = services.feed_limits
     async with services.broker.subscribe(*channels, limit=limits.queue) as subscription:
 
@@ -73,13 +87,16 @@ async def feed(websocket: WebSocket) -> None:
                 task.cancel()
             for task in done:
                 if (code := task.result()) is not None:
-                    log.info("feed %s closed: reader too slow", channels[0])
+                    log.info("feed %s closed: reader too slow", channels[0].split(":")[0])
+                    services.metrics.feed_closed.labels("too_slow").inc()
                     with contextlib.suppress(TimeoutError, WebSocketDisconnect, RuntimeError):
                         await asyncio.wait_for(
                             websocket.close(code, "reader too slow"), CLOSE_WAIT_S
                         )
         except WebSocketDisconnect:
             return
+        finally:
+            services.metrics.positions_dropped.inc(subscription.dropped)
 
 
 class _Sender:

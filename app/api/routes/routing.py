@@ -48,6 +48,7 @@ def rank(
     services: ServicesDep,
 ) -> s.RankingOut:
     """Rank every hospital for a point by road travel time, capability and readiness."""
+    services.metrics.rankings.inc()
     ranking = region.rank_hospitals(
         LonLat(body.lon, body.lat),
         body.category,
