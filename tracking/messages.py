@@ -204,7 +204,7 @@ class AcknowledgeMessage(BaseModel):
     """Sent by a hospital on its feed to acknowledge an incoming patient."""
 
     type: Literal["acknowledge"] = "acknowledge"
-    referral_id: int
+    referral_id: int = Field(ge=1, le=2_147_483_647)
 
 
 acknowledge_message: TypeAdapter[AcknowledgeMessage] = TypeAdapter(AcknowledgeMessage)

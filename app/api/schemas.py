@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.models import (
@@ -26,6 +27,10 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (WGS 84).")]
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
+
+
+MAX_ID = 2_147_483_647  # ids are 32-bit integers in PostgreSQL
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A stored row's id.")]
 
 
 class Point(BaseModel):

@@ -63,7 +63,10 @@ class RequestIds:
             return
         given = dict(scope.get("headers", ())).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _VALID_ID.match(given) else uuid.uuid4().hex
-        token = REQUEST_ID.set(request_id)
+        # Not reset afterwards: each connection runs in a task of its own (with its own copy
+        # of the context), and uvicorn's own lines about it (an error, the access line) come
+        # after this returns and should carry the id too.
+        REQUEST_ID.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -72,10 +75,7 @@ class RequestIds:
                 ]  # fmt: skip
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            REQUEST_ID.reset(token)
+        await self.app(scope, receive, send_with_id)
 
 
 class JsonLines(logging.Formatter):

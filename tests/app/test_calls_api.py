@@ -364,3 +364,11 @@ def test_a_known_number_is_recognised_and_its_nik_checked(service: Service) -> N
         headers=service.auth("operator"),
     )  # fmt: skip
     assert bad.status_code == 422
+
+
+def test_an_id_beyond_the_database_integer_is_a_clear_422(service: Service) -> None:
+    # Found by the fuzzer: such an id overflowed SQLite and PostgreSQL integers (a 500).
+    for path in ("/api/calls/29823074342036676608", "/api/calls/2147483648/assessment"):
+        response = service.client.get(path, headers=service.auth("operator"))
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"].endswith("call_id")

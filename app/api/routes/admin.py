@@ -54,7 +54,7 @@ def create_user(
 
 @router.post("/users/{user_id}/keys", status_code=status.HTTP_201_CREATED)
 def issue_key(
-    user_id: int,
+    user_id: s.RowId,
     principal: Admin,
     session: SessionDep,
     settings: SettingsDep,
@@ -70,7 +70,9 @@ def issue_key(
 
 
 @router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(key_id: int, principal: Admin, session: SessionDep, services: ServicesDep) -> None:
+def revoke_key(
+    key_id: s.RowId, principal: Admin, session: SessionDep, services: ServicesDep
+) -> None:
     """Revoke a key at once (other workers stop trusting it within the key cache time)."""
     users.revoke_key(session, key_id=key_id, actor_user_id=principal.user_id)
     session.commit()

@@ -101,7 +101,7 @@ def list_calls(
 
 @router.get("/calls/{call_id}")
 def get_call(
-    call_id: int, _principal: Operator, session: SessionDep, region: RegionDep
+    call_id: s.RowId, _principal: Operator, session: SessionDep, region: RegionDep
 ) -> s.CallOut:
     """One call with its verification, dispatch and referral."""
     return views.call_out(session, calls.get_call(session, call_id), region)
@@ -109,7 +109,7 @@ def get_call(
 
 @router.get("/calls/{call_id}/assessment")
 def assess_call(
-    call_id: int,
+    call_id: s.RowId,
     _principal: Operator,
     session: SessionDep,
     region: RegionDep,
@@ -124,7 +124,7 @@ def assess_call(
 
 @router.get("/calls/{call_id}/personal")
 def personal_data(
-    call_id: int, principal: Operator, session: SessionDep, vault: VaultDep
+    call_id: s.RowId, principal: Operator, session: SessionDep, vault: VaultDep
 ) -> s.CallPersonalOut:
     """The caller's NIK, name, phone and the address in clear, for the operator (audited)."""
     data = calls.reveal_personal_data(session, vault, call_id=call_id, principal=principal)
@@ -133,7 +133,7 @@ def personal_data(
 
 @router.post("/calls/{call_id}/dispatch")
 def dispatch_call(
-    call_id: int,
+    call_id: s.RowId,
     body: s.DispatchCreate,
     principal: Operator,
     session: SessionDep,
@@ -153,7 +153,7 @@ def dispatch_call(
 
 @router.post("/calls/{call_id}/referral")
 def refer_call(
-    call_id: int,
+    call_id: s.RowId,
     body: s.ReferralCreate,
     principal: Operator,
     session: SessionDep,
@@ -183,7 +183,7 @@ def refer_call(
 
 @router.post("/calls/{call_id}/status")
 def change_status(
-    call_id: int,
+    call_id: s.RowId,
     body: s.StatusChange,
     principal: OperatorOrCrew,
     session: SessionDep,

@@ -110,7 +110,7 @@ def incoming(
 
 @router.post("/referrals/{referral_id}/acknowledgement")
 def acknowledge(
-    referral_id: int, principal: HospitalUser, session: SessionDep, services: ServicesDep
+    referral_id: s.RowId, principal: HospitalUser, session: SessionDep, services: ServicesDep
 ) -> s.ReferralOut:
     """The hospital confirms it has seen an incoming patient and is getting ready."""
     r = dispatch.acknowledge(session, referral_id=referral_id, principal=principal)
