@@ -74,6 +74,7 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_config=log_config(settings.log_format),
+        ws_max_size=1 << 20,  # 1 MiB: a batch of 5,000 fixes fits; anything bigger is closed
     )
 
 

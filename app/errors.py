@@ -68,6 +68,17 @@ class ConflictError(SatriaError):
     title = "Conflict"
 
 
+class RateLimitedError(SatriaError):
+    """Too many requests for one key: slow down and try again after ``retry_after_s``."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class ServiceUnavailableError(SatriaError):
     """A part the request needs (the database) is down for now: nothing was stored, and the
     same request may be sent again."""
@@ -98,7 +109,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SatriaError)
     async def satria_error(_request: Request, exc: SatriaError) -> JSONResponse:
         extra = {"field": exc.field} if isinstance(exc, InputError) and exc.field else {}
-        return problem(exc.status, exc.title, str(exc), **extra)
+        response = problem(exc.status, exc.title, str(exc), **extra)
+        if isinstance(exc, RateLimitedError):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -27,6 +27,7 @@ from app.services import hospitals, ingest
 from app.services.events import EventPublisher, FeedLimits
 from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
+from app.services.rate_limits import KeyRateLimits
 from app.services.state import ServiceState
 from app.services.users import PrincipalCache
 from app.services.verification import (
@@ -131,6 +132,10 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             feed_limits=FeedLimits(settings.feed_queue_limit, settings.feed_send_timeout_s),
             road_layer=RoadLayer(served),
             metrics=metrics,
+            rate_limits=KeyRateLimits(
+                settings.rate_limit, on_refused=metrics.rate_limited.labels("rest").inc
+            ),
+            crew_messages_per_s=settings.crew_messages_per_s,
         )
         services = app.state.services
         services.fix_writer.start(functools.partial(ingest.publish_group, engine, served, services))

@@ -135,6 +135,7 @@ def run_backend(
         settings = {
             "SATRIA_DATABASE_URL": database_url.replace("{folder}", folder),
             "SATRIA_DATA_DIR": folder,
+            "SATRIA_RATE_LIMIT": "",  # measuring, not limiting
             "SATRIA_REGIONS_DIR": str(args.regions_dir),
         }
         log = Path(folder) / "serve.log"

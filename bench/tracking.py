@@ -134,6 +134,7 @@ def run_stage(
         settings = {
             "SATRIA_DATABASE_URL": database_url.format(folder=folder),
             "SATRIA_DATA_DIR": str(Path(folder) / "var"),
+            "SATRIA_RATE_LIMIT": "",  # measuring, not limiting
             "SATRIA_REGIONS_DIR": str(args.regions_dir),
             "SATRIA_BROKER_URL": args.redis if args.workers > 1 else "memory://",
         }

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.core.config import Settings
-from app.core.security import PersonalDataVault
+from app.core.security import PersonalDataVault, hash_api_key
 from app.errors import AuthenticationError, PermissionDeniedError
 from app.models import Role
 from app.services.state import ServiceState
@@ -146,8 +146,10 @@ async def current_principal(
     if not key:
         msg = "an API key is required (Authorization: Bearer <key> or X-API-Key)"
         raise AuthenticationError(msg)
-    cache: PrincipalCache = request.app.state.services.principals
+    services = request.app.state.services
+    cache: PrincipalCache = services.principals
     if (cached := cache.get(key)) is not None:
+        services.rate_limits.check(hash_api_key(key))
         return cached
     engine: Engine = request.app.state.engine
 
@@ -157,6 +159,7 @@ async def current_principal(
 
     principal, expires_at = await run_in_threadpool(check)
     cache.put(key, principal, expires_at)
+    services.rate_limits.check(hash_api_key(key))  # counted once the key is known good
     return principal
 
 

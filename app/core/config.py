@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     feed_send_timeout_s: float = Field(
         10.0, gt=0, description="A feed reader that takes one message longer is disconnected, s."
     )
+    rate_limit: str = Field(
+        "50/second;2000/minute",
+        description="Requests per API key and worker (limits syntax; empty: no limit).",
+    )
+    crew_messages_per_s: float = Field(
+        10.0, gt=0, description="Messages a crew websocket may send per second, sustained."
+    )
     log_format: Literal["json", "text"] = Field(
         "json", description="Logs of `satria serve`: JSON lines with a request id, or text."
     )

@@ -9,6 +9,7 @@ from app.services.events import EventPublisher, FeedLimits
 from app.services.hospitals import BoardCache
 from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
+from app.services.rate_limits import KeyRateLimits
 from app.services.users import PrincipalCache
 from app.services.verification_runner import VerificationRunner
 from tracking.broker import Broker
@@ -35,3 +36,5 @@ class ServiceState:
     feed_limits: FeedLimits
     road_layer: RoadLayer
     metrics: Metrics
+    rate_limits: KeyRateLimits
+    crew_messages_per_s: float

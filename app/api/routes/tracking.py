@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Body, WebSocket, WebSocketDisconnect
@@ -38,7 +40,32 @@ router = APIRouter(prefix="/api", tags=["tracking"], route_class=SessionReleasin
 ws_router = APIRouter(tags=["tracking"], route_class=SessionReleasingRoute)
 log = logging.getLogger("satria.tracking")
 MAX_MESSAGE_BYTES = 1_000_000
-CLOSE_POLICY = 1008  # RFC 6455 policy violation: bad or missing key
+CLOSE_POLICY = 1008  # RFC 6455 policy violation: bad or missing key, or a flood
+AUTH_WAIT_S = 10.0  # a connection that has not said who it is by then is dropped
+MAX_REFUSED = 100  # messages refused for the pace before the connection is closed
+
+
+class MessagePace:
+    """A token bucket per connection: ``per_s`` messages a second sustained, bursts of five
+    seconds' worth (a phone sending what it held during a short gap)."""
+
+    def __init__(self, per_s: float) -> None:
+        self.per_s = per_s
+        self.capacity = per_s * 5
+        self.tokens = self.capacity
+        self.refused = 0
+        self._at = time.monotonic()
+
+    def allow(self) -> bool:
+        """Take a token if there is one."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self._at) * self.per_s)
+        self._at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        self.refused += 1
+        return False
 
 
 class FixBatch(BaseModel):
@@ -112,12 +139,22 @@ async def crew_socket(websocket: WebSocket) -> None:
         return
     ambulance_id = principal.ambulance_id or ""
     continuing = False  # this connection's first fixes are checked against the database
+    pace = MessagePace(state.services.crew_messages_per_s)
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             text = await websocket.receive_text()
             if len(text) > MAX_MESSAGE_BYTES:
                 await websocket.close(1009, "message too big")
                 return
+            if not pace.allow():  # a flood: refused, not stored; the crew sends it again
+                state.services.metrics.rate_limited.labels("crew_websocket").inc()
+                if pace.refused > MAX_REFUSED:
+                    log.warning("crew socket of %s closed: flooding", ambulance_id)
+                    await websocket.close(CLOSE_POLICY, "too many messages")
+                    return
+                error = ErrorMessage(detail="too many messages: slow down, then send it again")
+                await websocket.send_text(error.model_dump_json())
+                continue
             try:
                 message = crew_message.validate_json(text)
             except ValidationError as exc:
@@ -149,7 +186,11 @@ async def _authenticate(websocket: WebSocket) -> Principal:
     """The crew principal of this connection (header, query string or first message)."""
     key = websocket_key(websocket)
     if not key:
-        first = await websocket.receive_text()
+        try:
+            first = await asyncio.wait_for(websocket.receive_text(), AUTH_WAIT_S)
+        except TimeoutError:
+            msg = f"no key within {AUTH_WAIT_S:.0f} s"
+            raise AuthenticationError(msg) from None
         try:
             message = crew_message.validate_json(first)
         except ValidationError:
