@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, select
 
 from app import models
@@ -73,4 +75,18 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
     assert "registryperson" in set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_the_audit_log_cannot_be_changed_or_deleted(database_url: str) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        session.add(models.AuditEvent(action="call.status", entity="call", entity_id="1"))
+        session.commit()
+    for statement in ("UPDATE auditevent SET action = 'forged'", "DELETE FROM auditevent"):
+        with engine.connect() as connection, pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text(statement))
+    with Session(engine) as session:
+        assert [e.action for e in session.exec(select(models.AuditEvent))] == ["call.status"]
     engine.dispose()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.security import PersonalDataVault, api_key_matches, master_secret, new_api_key
+from tests.app.conftest import Service
 
 NIK = "3302014107900001"
 
@@ -42,3 +43,21 @@ def test_api_keys_check_against_their_hash_only() -> None:
     assert api_key_matches(issued.key, issued.key_hash)
     assert not api_key_matches(issued.key + "x", issued.key_hash)
     assert not api_key_matches(new_api_key().key, issued.key_hash)
+
+
+def test_pages_send_security_headers_and_no_other_origin_is_allowed(service: Service) -> None:
+    page = service.client.get("/console")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    # No CORS: a page on another origin cannot read the API with a user's key.
+    preflight = service.client.options(
+        "/api/calls",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization"},
+    )  # fmt: skip
+    assert "access-control-allow-origin" not in preflight.headers
+    answer = service.client.get("/api/region", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in answer.headers
