@@ -26,6 +26,9 @@ from typing import Protocol
 
 log = logging.getLogger("satria.broker")
 DEFAULT_QUEUE_LIMIT = 256
+# What ``Subscription.get`` returns after a gap (the broker lost its connection, so messages
+# may be missing): the reader should start again from a fresh snapshot. Never valid JSON.
+RESYNC = "\x00resync"
 _SEPARATOR = "\x1f"  # between coalesce key and payload on the wire (never in JSON text)
 
 
@@ -58,6 +61,12 @@ class Subscription:
         if len(self._pending) > self.limit:
             self.overflowed = True
             self._overflow.set()
+        self._ready.set()
+
+    def mark_gap(self) -> None:
+        """Messages may have been lost: drop what is queued and tell the reader to resync."""
+        self._pending.clear()
+        self._pending[("n", 0)] = RESYNC
         self._ready.set()
 
     async def wait_overflow(self) -> None:
@@ -119,6 +128,10 @@ class _LocalHub:
         for channel in subscription.channels:
             self.by_channel.setdefault(channel, set()).add(subscription)
         return new
+
+    def subscriptions(self) -> set[Subscription]:
+        """Every subscription of this process."""
+        return set().union(*self.by_channel.values())
 
     def remove(self, subscription: Subscription) -> list[str]:
         """Unregister; returns the channels left with no local subscriber."""
@@ -235,6 +248,11 @@ class RedisBroker:
                     await self._pubsub.subscribe(*channels)
                 except Exception as exc:
                     log.warning("redis resubscribe failed (%s); retrying", type(exc).__name__)
+                    return
+            log.info("redis pub/sub back: %d channels; feeds start again from a snapshot",
+                     len(channels))  # fmt: skip
+            for subscription in self._hub.subscriptions():
+                subscription.mark_gap()
 
     async def ping(self) -> bool:
         """True when Redis answers."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
@@ -24,7 +25,7 @@ from app.services import dispatch, events
 from app.services.events import FeedLimits
 from app.services.live import Published
 from app.services.users import Principal
-from tracking.broker import Subscription
+from tracking.broker import RESYNC, Subscription
 from tracking.messages import ErrorMessage, acknowledge_message
 
 router = APIRouter(tags=["feeds"])
@@ -76,7 +77,7 @@ async def _serve_feed(
 
         try:
             await websocket.send_text(await run_in_threadpool(take_snapshot))
-            sender = _Sender(websocket, subscription)
+            sender = _Sender(websocket, subscription, resync=take_snapshot)
             tasks = {
                 asyncio.create_task(sender.run()),
                 asyncio.create_task(sender.watch(limits)),
@@ -107,9 +108,12 @@ class _Sender:
     longer than the timeout; the sends themselves need no timer each.
     """
 
-    def __init__(self, websocket: WebSocket, subscription: Subscription) -> None:
+    def __init__(
+        self, websocket: WebSocket, subscription: Subscription, *, resync: Callable[[], str]
+    ) -> None:
         self.websocket = websocket
         self.subscription = subscription
+        self.resync = resync  # a fresh snapshot, after the broker lost messages
         self.sending_since: float | None = None  # loop time the current send began
 
     async def run(self) -> None:
@@ -118,6 +122,8 @@ class _Sender:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             while True:
                 payload = await self.subscription.get()
+                if payload == RESYNC:
+                    payload = await run_in_threadpool(self.resync)
                 self.sending_since = loop.time()
                 await self.websocket.send_text(payload)
                 self.sending_since = None
