@@ -7,6 +7,7 @@ workers) at the end. Its output goes to a log file that the caller can read afte
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -38,6 +39,12 @@ class LiveServer:
     url: str
     env: dict[str, str]
     log_path: Path
+    pid: int = 0  # of the process group
+
+    def kill(self) -> None:
+        """Kill the service at once (SIGKILL, workers included), as a crash would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
 
     def create_user(self, name: str, role: str, *extra: str) -> str:
         """A new user's API key, made with the `satria users create` command."""
@@ -71,9 +78,10 @@ def live_server(
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(url, process, log_path, timeout_s)
-            yield LiveServer(url, env, log_path)
+            yield LiveServer(url, env, log_path, process.pid)
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):  # killed by the test already
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx2
 import pytest
+from sqlalchemy import create_engine, text
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from bench.server import LiveServer, live_server
@@ -105,3 +107,79 @@ def _drive_to_the_hospital(region: Region, worker_a: LiveServer, worker_b: LiveS
         assert etas == sorted(etas, reverse=True) and etas[0] > 300 and etas[-1] < 150
         call = api.get(f"/api/calls/{call_id}").json()
         assert call["status"] == "at_hospital"
+
+
+def test_a_killed_worker_loses_nothing_acknowledged_and_clients_resume_on_the_other(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    with fresh_database("postgresql", tmp_path) as url:
+        settings = {
+            "SATRIA_DATABASE_URL": url,
+            "SATRIA_BROKER_URL": REDIS_URL,
+            "SATRIA_DATA_DIR": str(tmp_path / "var"),
+            "SATRIA_REGIONS_DIR": str(demo_dir.parent),
+        }
+        with (
+            live_server(settings, tmp_path / "a.log") as worker_a,
+            live_server(settings, tmp_path / "b.log") as worker_b,
+        ):
+            _crash_and_resume(url, worker_a, worker_b)
+
+
+def _crash_and_resume(database_url: str, worker_a: LiveServer, worker_b: LiveServer) -> None:
+    operator = {"Authorization": f"Bearer {worker_a.create_user('Op', 'operator')}"}
+    hospital_key = worker_a.create_user("IGD", "hospital", "--hospital", HOSPITAL)
+    with httpx2.Client(base_url=worker_a.url, headers=operator, timeout=30) as api:
+        ambulance_id = api.get("/api/ambulances").json()[0]["id"]
+        crew_key = worker_a.create_user("Crew", "crew", "--ambulance", ambulance_id)
+        call_id = api.post("/api/calls", json={
+            "category": "stemi", "triage": "merah", "lon": INCIDENT.lon, "lat": INCIDENT.lat,
+        }).json()["call"]["id"]  # fmt: skip
+        api.post(f"/api/calls/{call_id}/dispatch", json={"ambulance_id": ambulance_id})
+        api.post(f"/api/calls/{call_id}/referral",
+                 json={"hospital_id": HOSPITAL, "override_reason": "test"})  # fmt: skip
+
+    start = datetime.now(UTC) - timedelta(seconds=60)
+    acked: list[datetime] = []
+    crew_headers = {"Authorization": f"Bearer {crew_key}"}
+
+    def send(crew: ClientConnection, step: int) -> None:
+        moment = start + timedelta(seconds=step)
+        fix = {"lon": INCIDENT.lon - 0.01 + step * 1e-4, "lat": INCIDENT.lat,
+               "fix_time": moment.isoformat()}  # fmt: skip
+        crew.send(json.dumps({"type": "fix", "seq": step, "fix": fix}))
+        assert json.loads(crew.recv(timeout=20))["type"] == "ack"
+        acked.append(moment)
+
+    ws_b = worker_b.url.replace("http", "ws")
+    with (
+        connect(f"{ws_b}/ws/feed?token={hospital_key}") as feed,
+        connect(f"{ws_b}/ws/crew", additional_headers=crew_headers) as crew,
+    ):
+        next_of(feed, "snapshot")
+        for step in range(5):
+            send(crew, step)
+        worker_b.kill()  # the worker dies with its sockets
+        with pytest.raises(ConnectionClosed):
+            for _ in range(100):
+                feed.recv(timeout=20)
+
+    ws_a = worker_a.url.replace("http", "ws")
+    with connect(f"{ws_a}/ws/feed?token={hospital_key}") as feed:
+        resumed = next_of(feed, "snapshot")["incoming"]
+        assert [i["call_id"] for i in resumed] == [call_id]
+        last = datetime.fromisoformat(resumed[0]["position"]["fix_time"])
+        assert last == acked[-1]  # the last acknowledged fix is where the board resumes
+        with connect(f"{ws_a}/ws/crew", additional_headers=crew_headers) as crew:
+            send(crew, 5)
+        assert next_of(feed, "position")["fix_time"].startswith(acked[-1].isoformat()[:19])
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        stored = {
+            row[0] for row in connection.execute(
+                text("SELECT fix_time FROM gpsfix WHERE ambulance_id = :a"), {"a": ambulance_id}
+            )
+        }  # fmt: skip
+    engine.dispose()
+    assert set(acked) <= stored  # nothing acknowledged by the killed worker is missing
