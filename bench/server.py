@@ -106,9 +106,9 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeou
 
 
 @contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
+def postgres_schema(url: str, prefix: str = "bench_") -> Iterator[str]:
     """A fresh schema on this PostgreSQL server, dropped afterwards: yields its database URL."""
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    schema = f"{prefix}{uuid.uuid4().hex[:12]}"
     admin = create_engine(url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))

@@ -8,7 +8,6 @@ is set and the server cannot be reached, the tests fail: CI asked for PostgreSQL
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,13 +17,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from app.core.config import Settings
 from app.main import create_app
 from app.models import Incident, Role
 from app.services import users
+from bench.server import postgres_schema
 from routing import LonLat, Region
 
 POSTGRES_URL = os.environ.get("SATRIA_TEST_POSTGRES_URL", "")
@@ -38,17 +37,8 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'satria.db'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(POSTGRES_URL, prefix="t_") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

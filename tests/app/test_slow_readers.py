@@ -21,6 +21,7 @@ import anyio
 from routing import Region
 from tests.app.conftest import Service, running_service
 from tests.app.test_feeds import receive
+from tests.waiting import wait_until
 
 CLOSE_TOO_SLOW = 1013
 
@@ -63,20 +64,11 @@ def stuck_feed(service: Service, key: str) -> Iterator[tuple[StuckReader, Future
     portal = service.client.portal
     assert portal is not None
     handler = portal.start_task_soon(service.app, scope, reader.receive, reader.send)  # type: ignore[arg-type, call-arg]
-    wait_for(lambda: len(reader.sent) >= 1, "the stuck reader's snapshot")
+    wait_until(lambda: len(reader.sent) >= 1, "the stuck reader's snapshot")
     try:
         yield reader, handler
     finally:
         handler.cancel()
-
-
-def wait_for(condition: Any, what: str, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            msg = f"waited {timeout_s} s for {what}"
-            raise AssertionError(msg)
-        time.sleep(0.01)
 
 
 def test_a_reader_whose_events_pile_up_is_cut_off_and_others_get_everything(
@@ -101,7 +93,7 @@ def pile_up(service: Service) -> None:
         told = [receive(healthy, "call")["call"]["call_id"] for _ in call_ids]
         assert told == call_ids  # the healthy feed got every one, in order
         # Closed by the overflow, long before its send would have timed out.
-        wait_for(handler.done, "the stuck feed to be closed", timeout_s=5.0)
+        wait_until(handler.done, "the stuck feed to be closed", timeout_s=5.0)
         assert stuck.close_code == CLOSE_TOO_SLOW
         assert len(stuck.sent) == 2  # the snapshot, and the one send that never finished
 
@@ -132,6 +124,6 @@ def test_a_reader_stuck_on_one_send_is_cut_off_after_the_send_timeout(
                                  "fix_time": moment}]},
                 headers=service.auth("crew"),
             )  # fmt: skip
-        wait_for(handler.done, "the stuck feed to be closed")
+        wait_until(handler.done, "the stuck feed to be closed")
         assert stuck.close_code == CLOSE_TOO_SLOW
         assert time.monotonic() - started >= 1.0  # it was given the send timeout

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,23 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@contextmanager
+def two_workers(demo_dir: Path, tmp_path: Path) -> Iterator[tuple[str, LiveServer, LiveServer]]:
+    """Two `satria serve` processes on one fresh PostgreSQL schema and Redis."""
+    with fresh_database("postgresql", tmp_path) as url:
+        settings = {
+            "SATRIA_DATABASE_URL": url,
+            "SATRIA_BROKER_URL": REDIS_URL,
+            "SATRIA_DATA_DIR": str(tmp_path / "var"),
+            "SATRIA_REGIONS_DIR": str(demo_dir.parent),
+        }
+        with (
+            live_server(settings, tmp_path / "a.log") as worker_a,
+            live_server(settings, tmp_path / "b.log") as worker_b,
+        ):
+            yield url, worker_a, worker_b
+
+
 def next_of(ws: ClientConnection, kind: str) -> dict[str, Any]:
     """The next feed message of this type (others may come between)."""
     for _ in range(100):
@@ -42,18 +61,8 @@ def next_of(ws: ClientConnection, kind: str) -> dict[str, Any]:
 def test_a_fix_on_one_worker_reaches_a_hospital_on_the_other(
     demo: Region, demo_dir: Path, tmp_path: Path
 ) -> None:
-    with fresh_database("postgresql", tmp_path) as url:
-        settings = {
-            "SATRIA_DATABASE_URL": url,
-            "SATRIA_BROKER_URL": REDIS_URL,
-            "SATRIA_DATA_DIR": str(tmp_path / "var"),
-            "SATRIA_REGIONS_DIR": str(demo_dir.parent),
-        }
-        with (
-            live_server(settings, tmp_path / "a.log") as worker_a,
-            live_server(settings, tmp_path / "b.log") as worker_b,
-        ):
-            _drive_to_the_hospital(demo, worker_a, worker_b)
+    with two_workers(demo_dir, tmp_path) as (_url, worker_a, worker_b):
+        _drive_to_the_hospital(demo, worker_a, worker_b)
 
 
 def _drive_to_the_hospital(region: Region, worker_a: LiveServer, worker_b: LiveServer) -> None:
@@ -112,18 +121,8 @@ def _drive_to_the_hospital(region: Region, worker_a: LiveServer, worker_b: LiveS
 def test_a_killed_worker_loses_nothing_acknowledged_and_clients_resume_on_the_other(
     demo_dir: Path, tmp_path: Path
 ) -> None:
-    with fresh_database("postgresql", tmp_path) as url:
-        settings = {
-            "SATRIA_DATABASE_URL": url,
-            "SATRIA_BROKER_URL": REDIS_URL,
-            "SATRIA_DATA_DIR": str(tmp_path / "var"),
-            "SATRIA_REGIONS_DIR": str(demo_dir.parent),
-        }
-        with (
-            live_server(settings, tmp_path / "a.log") as worker_a,
-            live_server(settings, tmp_path / "b.log") as worker_b,
-        ):
-            _crash_and_resume(url, worker_a, worker_b)
+    with two_workers(demo_dir, tmp_path) as (url, worker_a, worker_b):
+        _crash_and_resume(url, worker_a, worker_b)
 
 
 def _crash_and_resume(database_url: str, worker_a: LiveServer, worker_b: LiveServer) -> None:

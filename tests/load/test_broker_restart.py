@@ -22,6 +22,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from bench.server import free_port, live_server
 from routing.region import DEFAULT_REGIONS_DIR
+from tests.waiting import wait_until
 
 HOSPITAL = "rsud-purwa"
 AMBULANCE = "psc119-purwa-1"
@@ -42,7 +43,7 @@ def start_redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
          "--dir", str(folder)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    wait(lambda: subprocess.run(
+    wait_until(lambda: subprocess.run(
         ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, check=False
     ).stdout.strip() == "PONG", "redis to start")  # fmt: skip
     return process
@@ -52,15 +53,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
         process.wait(timeout=10)
-
-
-def wait(check: Any, what: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            msg = f"waited {timeout_s} s for {what}"
-            raise AssertionError(msg)
-        time.sleep(0.2)
 
 
 def next_of(feed: ClientConnection, kind: str, timeout_s: float = 30.0) -> dict[str, Any]:
@@ -99,7 +91,9 @@ def test_feeds_recover_from_a_redis_restart_with_a_fresh_snapshot(tmp_path: Path
                 assert [i["status"] for i in first["incoming"]] == ["dispatched"]
 
                 stop(redis)  # Redis goes away
-                wait(lambda: http.get("/readyz").status_code == 503, "readyz to say not ready")
+                wait_until(
+                    lambda: http.get("/readyz").status_code == 503, "readyz to say not ready"
+                )
                 # Meanwhile the call moves on; the event cannot reach the feed now.
                 moved = http.post(f"/api/calls/{call_id}/status", json={"status": "en_route"})
                 assert moved.status_code == 200
@@ -107,7 +101,7 @@ def test_feeds_recover_from_a_redis_restart_with_a_fresh_snapshot(tmp_path: Path
                 redis = start_redis(port, tmp_path)  # Redis is back
                 fresh = next_of(feed, "snapshot")
                 assert [i["status"] for i in fresh["incoming"]] == ["en_route"]
-                wait(lambda: http.get("/readyz").status_code == 200, "readyz to be ready")
+                wait_until(lambda: http.get("/readyz").status_code == 200, "readyz to be ready")
 
                 # And live events flow again, on the same socket.
                 fix = {"lon": 109.23, "lat": -7.384, "fix_time": datetime.now(UTC).isoformat()}

@@ -12,17 +12,8 @@ from playwright.sync_api import Page
 
 from bench.server import live_server
 from routing.region import DEFAULT_REGIONS_DIR
+from tests.waiting import wait_until
 from tests.web.conftest import screenshot
-
-
-def wait_until(check, what: str, timeout_s: float = 60.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.5)
-    msg = f"waited {timeout_s} s for {what}"
-    raise AssertionError(msg)
 
 
 def test_the_demo_comes_alive(page: Page, tmp_path: Path) -> None:
@@ -32,8 +23,11 @@ def test_the_demo_comes_alive(page: Page, tmp_path: Path) -> None:
     }  # the embedded defaults otherwise: SQLite in the data folder, in-memory broker
     log = tmp_path / "demo.log"
     with live_server(settings, log, command=("demo", "--ambulances", "12")) as demo:
-        printed = wait_until(lambda: "hospital board" in log.read_text() and log.read_text(),
-                             "the demo's keys")  # fmt: skip
+        printed = wait_until(
+            lambda: "hospital board" in log.read_text() and log.read_text(),
+            "the demo's keys",
+            timeout_s=60,
+        )
         keys = re.findall(r"key\s+(sat_\S+)", printed)
         assert len(keys) == 2, printed
         operator = {"Authorization": f"Bearer {keys[0]}"}
@@ -44,7 +38,7 @@ def test_the_demo_comes_alive(page: Page, tmp_path: Path) -> None:
             placed = [a for a in ambulances if a["position_at"]]
             return len(calls) >= 3 and len(placed) >= 12 and any(c["referral"] for c in calls)
 
-        wait_until(moving, "calls, referrals and moving ambulances")
+        wait_until(moving, "calls, referrals and moving ambulances", timeout_s=60, step_s=0.5)
         page.goto(f"{demo.url}/login")
         page.fill("#key", keys[0])
         page.click("#login-button")
