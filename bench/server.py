@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -119,3 +120,39 @@ def postgres_schema(url: str, prefix: str = "bench_") -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def start_redis(port: int, folder: Path, timeout_s: float = 30.0) -> subprocess.Popen[bytes]:
+    """A private redis-server on this port (nothing kept on disk), for fault injection."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        msg = "redis-server is not installed"
+        raise RuntimeError(msg)
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + timeout_s
+    while not _redis_answers(port):
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            msg = f"redis-server did not start on port {port}"
+            raise RuntimeError(msg)
+        time.sleep(0.1)
+    return process
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stop a helper process (if it still runs)."""
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)

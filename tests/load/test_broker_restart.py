@@ -20,7 +20,8 @@ import httpx2
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from bench.server import free_port, live_server
+from bench.server import free_port, live_server, stop_process
+from bench.server import start_redis as bench_start_redis
 from routing.region import DEFAULT_REGIONS_DIR
 from tests.waiting import wait_until
 
@@ -28,31 +29,12 @@ HOSPITAL = "rsud-purwa"
 AMBULANCE = "psc119-purwa-1"
 
 
-def redis_binary() -> str:
-    found = shutil.which("redis-server")
-    if found is None:
+def start_redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
+    if shutil.which("redis-server") is None:
         if os.environ.get("SATRIA_TEST_REDIS_URL"):
             pytest.fail("CI asked for Redis, but there is no redis-server to start and stop")
         pytest.skip("no redis-server")
-    return found
-
-
-def start_redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [redis_binary(), "--port", str(port), "--save", "", "--appendonly", "no",
-         "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    wait_until(lambda: subprocess.run(
-        ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, check=False
-    ).stdout.strip() == "PONG", "redis to start")  # fmt: skip
-    return process
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=10)
+    return bench_start_redis(port, folder)
 
 
 def next_of(feed: ClientConnection, kind: str, timeout_s: float = 30.0) -> dict[str, Any]:
@@ -90,7 +72,7 @@ def test_feeds_recover_from_a_redis_restart_with_a_fresh_snapshot(tmp_path: Path
                 first = next_of(feed, "snapshot")
                 assert [i["status"] for i in first["incoming"]] == ["dispatched"]
 
-                stop(redis)  # Redis goes away
+                stop_process(redis)  # Redis goes away
                 wait_until(
                     lambda: http.get("/readyz").status_code == 503, "readyz to say not ready"
                 )
@@ -115,4 +97,4 @@ def test_feeds_recover_from_a_redis_restart_with_a_fresh_snapshot(tmp_path: Path
                 assert position["ambulance_id"] == AMBULANCE and position["eta_s"] is not None
             http.close()
     finally:
-        stop(redis)
+        stop_process(redis)

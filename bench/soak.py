@@ -1,0 +1,236 @@
+"""Soak: two workers on PostgreSQL and Redis under the simulator for minutes, with faults.
+
+    python -m bench.soak [--seconds 600] [--ambulances 300] [--hospital-feeds 50]
+                         [--postgres URL]
+
+The simulator (crews taking calls, dispatched, referred, driving; GPS noise, tunnels with
+backfill, bad fixes) talks to worker A; 50 hospital feeds watch on worker B and fail over to
+A when B is gone. Faults, one of each kind, at 20/40/60% of the run:
+
+- Redis (a private redis-server) stopped for 5 s and started again;
+- every database connection of the service dropped (``pg_terminate_backend``: what a
+  PostgreSQL restart does to the clients; the server itself is shared, so it stays up);
+- worker B killed (SIGKILL): its feeds reconnect to A and start from a snapshot.
+
+The civil registry is the local one here (it cannot go down); registry outages are covered
+by tests/app/test_verification.py. At the end it prints calls taken, fixes acknowledged and
+stored (lost = acknowledged but not in the table: must be 0), errors by kind, the p99 of the
+hospital push latency, feed reconnections, and the workers' memory at start and end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from websockets.asyncio.client import connect
+
+from bench.server import (
+    LiveServer,
+    free_port,
+    live_server,
+    postgres_schema,
+    start_redis,
+    stop_process,
+)
+from bench.tracking import environment, feed_keys, percentile
+from routing.demo import generate_demo
+from routing.region import DEFAULT_REGIONS_DIR, Region
+
+APPLICATION = "satria-soak"  # the service's connections, as PostgreSQL names them
+
+
+@dataclass
+class Feed:
+    """One hospital's board: what it saw, and how often it had to reconnect."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    snapshots: int = 0
+    reconnects: int = 0
+
+
+async def watch(urls: list[str], key: str, feed: Feed, until: float) -> None:
+    """Follow a hospital feed on the first worker that answers, failing over to the next."""
+    attempt = 0
+    while time.time() < until:
+        url = urls[min(attempt, len(urls) - 1)]
+        try:
+            async with connect(f"{url}/ws/feed?token={key}", open_timeout=10) as socket:
+                while time.time() < until:
+                    raw = await asyncio.wait_for(socket.recv(), until - time.time())
+                    now = time.time()
+                    if '"type":"snapshot"' in raw[:30]:
+                        feed.snapshots += 1
+                    elif '"type":"position"' in raw[:30]:
+                        fix_time = datetime.fromisoformat(json.loads(raw)["fix_time"])
+                        feed.latencies_ms.append((now - fix_time.timestamp()) * 1000)
+        except TimeoutError:
+            return
+        except Exception:  # the worker went away: try again, then the other one
+            feed.reconnects += 1
+            attempt += 1
+            await asyncio.sleep(0.5)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, MB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def count(database_url: str, sql: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text(sql)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def drop_database_connections(admin_url: str) -> int:
+    """Terminate every connection of the service (as a database restart would)."""
+    engine = create_engine(admin_url)
+    try:
+        with engine.begin() as connection:
+            rows = connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE application_name = :name"), {"name": APPLICATION},
+            )  # fmt: skip
+            return len(rows.fetchall())
+    finally:
+        engine.dispose()
+
+
+async def inject_faults(
+    args: argparse.Namespace, redis_port: int, folder: Path, worker_b: LiveServer, state: dict
+) -> None:
+    """One fault of each kind, at 20, 40 and 60% of the run."""
+    started = time.time()
+
+    async def at(share: float) -> None:
+        await asyncio.sleep(max(0.0, started + share * args.seconds - time.time()))
+
+    await at(0.2)
+    stop_process(state["redis"])
+    print(f"  {time.time() - started:5.0f} s  fault: Redis stopped", flush=True)
+    await asyncio.sleep(5)
+    state["redis"] = start_redis(redis_port, folder)
+    print(f"  {time.time() - started:5.0f} s  Redis started again", flush=True)
+    await at(0.4)
+    dropped = drop_database_connections(args.postgres)
+    print(f"  {time.time() - started:5.0f} s  fault: {dropped} database connections dropped",
+          flush=True)  # fmt: skip
+    await at(0.6)
+    state["rss_b_end"] = rss_mb(worker_b.pid)
+    worker_b.kill()
+    print(f"  {time.time() - started:5.0f} s  fault: worker B killed", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=600.0)
+    parser.add_argument("--ambulances", type=int, default=300)
+    parser.add_argument("--hospital-feeds", type=int, default=50)
+    parser.add_argument("--postgres", default=os.environ.get("SATRIA_TEST_POSTGRES_URL", ""))
+    parser.add_argument("--regions-dir", type=Path, default=DEFAULT_REGIONS_DIR)
+    args = parser.parse_args()
+    if not args.postgres:
+        parser.error("the soak needs --postgres URL (or SATRIA_TEST_POSTGRES_URL)")
+    if not (args.regions_dir / "demo" / "roads.npz").is_file():
+        generate_demo(args.regions_dir / "demo")
+    region = Region.load(args.regions_dir / "demo")
+    with tempfile.TemporaryDirectory() as temporary, postgres_schema(args.postgres) as url:
+        folder = Path(temporary)
+        redis_port = free_port()
+        state: dict = {"redis": start_redis(redis_port, folder)}
+        settings = {
+            "SATRIA_DATABASE_URL": f"{url}&application_name={APPLICATION}",
+            "SATRIA_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "SATRIA_DATA_DIR": str(folder / "var"),
+            "SATRIA_REGIONS_DIR": str(args.regions_dir),
+            "SATRIA_RATE_LIMIT": "",  # the simulator's one operator key takes every call
+            "SATRIA_LOG_FORMAT": "json",
+        }
+        try:
+            with (
+                live_server(settings, folder / "a.log") as worker_a,
+                live_server(settings, folder / "b.log") as worker_b,
+                environment(settings),
+                (folder / "simulate.log").open("w") as simulator_out,
+            ):
+                run(args, region, worker_a, worker_b, state, folder, redis_port, simulator_out,
+                    settings["SATRIA_DATABASE_URL"])  # fmt: skip
+        finally:
+            stop_process(state["redis"])
+
+
+def run(
+    args: argparse.Namespace,
+    region: Region,
+    worker_a: LiveServer,
+    worker_b: LiveServer,
+    state: dict,
+    folder: Path,
+    redis_port: int,
+    simulator_out: object,
+    database_url: str,
+) -> None:
+    rss_start = (rss_mb(worker_a.pid), rss_mb(worker_b.pid))
+    keys = feed_keys(worker_a, region, args.hospital_feeds)
+    print(f"soak: {args.ambulances} ambulances, {len(keys)} hospital feeds, "
+          f"{args.seconds:.0f} s, 2 workers on PostgreSQL and Redis", flush=True)  # fmt: skip
+    simulator = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "simulate", "--ambulances", str(args.ambulances),
+         "--rate", "1", "--duration", str(args.seconds), "--url", worker_a.url],
+        env=worker_a.env, stdout=simulator_out, stderr=subprocess.STDOUT,  # type: ignore[arg-type]
+    )  # fmt: skip
+    until = time.time() + args.seconds + 5
+    feeds = [Feed() for _ in keys]
+    urls = [worker_b.url.replace("http", "ws", 1), worker_a.url.replace("http", "ws", 1)]
+
+    async def everything() -> None:
+        await asyncio.gather(
+            inject_faults(args, redis_port, folder, worker_b, state),
+            *(watch(urls, key, feed, until) for key, feed in zip(keys, feeds, strict=True)),
+        )
+
+    asyncio.run(everything())
+    try:
+        simulator.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        simulator.kill()
+        simulator.wait()
+    output = (folder / "simulate.log").read_text()
+    stats = json.loads(output[output.index("{") :]) if "{" in output else {"output": output[-500:]}
+    stored = count(database_url, "SELECT count(*) FROM gpsfix")
+    calls = count(database_url, "SELECT count(*) FROM call")
+    acknowledged = int(stats.get("fixes_stored", 0))
+    latencies = [v for f in feeds for v in f.latencies_ms]
+    print(
+        f"  calls taken {calls}; fixes acknowledged as stored {acknowledged}, in the table "
+        f"{stored}, lost {max(0, acknowledged - stored)}; duplicates {stats.get('duplicates')}; "
+        f"rejected {stats.get('rejected')}\n"
+        f"  simulator errors by kind {stats.get('errors')}; missions {stats.get('missions_started')}"
+        f" started, {stats.get('missions_done')} done; tunnels {stats.get('tunnels')}\n"
+        f"  hospital push p50 {percentile(latencies, 0.5):.0f} ms, p99 "
+        f"{percentile(latencies, 0.99):.0f} ms (n={len(latencies)}); feed reconnections "
+        f"{sum(f.reconnects for f in feeds)}, snapshots {sum(f.snapshots for f in feeds)}\n"
+        f"  memory: worker A {rss_start[0]:.0f} -> {rss_mb(worker_a.pid):.0f} MB; worker B "
+        f"{rss_start[1]:.0f} -> {state.get('rss_b_end', float('nan')):.0f} MB (when killed)"
+    )
+
+
+if __name__ == "__main__":
+    main()
