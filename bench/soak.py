@@ -8,8 +8,10 @@ backfill, bad fixes) talks to worker A; 50 hospital feeds watch on worker B and 
 A when B is gone. Faults, one of each kind, at 20/40/60% of the run:
 
 - Redis (a private redis-server) stopped for 5 s and started again;
-- every database connection of the service dropped (``pg_terminate_backend``: what a
-  PostgreSQL restart does to the clients; the server itself is shared, so it stays up);
+- PostgreSQL restarted, with ``--restart-postgres "pg_ctlcluster 15 main restart"`` (the
+  server is restarted for real: only where nothing else uses it); without it, every database
+  connection of the service is dropped (``pg_terminate_backend``), which is what a restart
+  does to the clients;
 - worker B killed (SIGKILL): its feeds reconnect to A and start from a snapshot.
 
 The civil registry is the local one here (it cannot go down); registry outages are covered
@@ -129,9 +131,17 @@ async def inject_faults(
     state["redis"] = start_redis(redis_port, folder)
     print(f"  {time.time() - started:5.0f} s  Redis started again", flush=True)
     await at(0.4)
-    dropped = drop_database_connections(args.postgres)
-    print(f"  {time.time() - started:5.0f} s  fault: {dropped} database connections dropped",
-          flush=True)  # fmt: skip
+    if args.restart_postgres:
+        restart = await asyncio.to_thread(
+            subprocess.run, args.restart_postgres, shell=True, capture_output=True, text=True,
+            check=False,
+        )  # fmt: skip
+        print(f"  {time.time() - started:5.0f} s  fault: PostgreSQL restarted "
+              f"(exit {restart.returncode})", flush=True)  # fmt: skip
+    else:
+        dropped = drop_database_connections(args.postgres)
+        print(f"  {time.time() - started:5.0f} s  fault: {dropped} database connections dropped",
+              flush=True)  # fmt: skip
     await at(0.6)
     state["rss_b_end"] = rss_mb(worker_b.pid)
     worker_b.kill()
@@ -145,6 +155,9 @@ def main() -> None:
     parser.add_argument("--hospital-feeds", type=int, default=50)
     parser.add_argument("--postgres", default=os.environ.get("SATRIA_TEST_POSTGRES_URL", ""))
     parser.add_argument("--regions-dir", type=Path, default=DEFAULT_REGIONS_DIR)
+    parser.add_argument(
+        "--restart-postgres", default="", help="a command that restarts PostgreSQL for real"
+    )
     args = parser.parse_args()
     if not args.postgres:
         parser.error("the soak needs --postgres URL (or SATRIA_TEST_POSTGRES_URL)")
