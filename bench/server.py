@@ -110,7 +110,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeou
 def postgres_schema(url: str, prefix: str = "bench_") -> Iterator[str]:
     """A fresh schema on this PostgreSQL server, dropped afterwards: yields its database URL."""
     schema = f"{prefix}{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
+    admin = create_engine(url, pool_pre_ping=True)  # the server may restart meanwhile
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in url else "?"
