@@ -1,6 +1,6 @@
 """Schemathesis against the service's own OpenAPI schema: every operation, with a valid key
-of each role, on a real `satria serve`. No answer may be a 5xx, and every 4xx must be a
-problem+json body that names the fault.
+of each role, on a real `satria serve`, on SQLite and on PostgreSQL. No answer may be a 5xx,
+and every 4xx must be a problem+json body that names the fault.
 
 ``DELETE /api/keys/{key_id}`` is left out: with small integer ids the fuzzer would revoke the
 keys it is using (revocation is tested in tests/app/test_permissions.py).
@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 
 from bench.server import LiveServer, live_server
 from routing.region import DEFAULT_REGIONS_DIR
+from tests.app.conftest import BACKENDS, fresh_database
 
 ROLES = {
     "operator": ("operator",),
@@ -30,13 +31,18 @@ ROLES = {
 EXAMPLES = 12  # per operation, each sent with every role's key and none
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def fuzz_server(
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("fuzz")
+    with fresh_database(request.param, folder) as database_url:
+        yield from _serve(folder, database_url)
+
+
+def _serve(folder: Path, database_url: str) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     config = {
-        "SATRIA_DATABASE_URL": f"sqlite:///{folder / 'satria.db'}",
+        "SATRIA_DATABASE_URL": database_url,
         "SATRIA_DATA_DIR": str(folder / "var"),
         "SATRIA_RATE_LIMIT": "",  # every example reaches its route
         "SATRIA_REGIONS_DIR": str(DEFAULT_REGIONS_DIR),
