@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,3 +50,19 @@ def test_tracking_bench_runs_the_simulator_against_a_real_server(demo_dir: Path)
     assert "feeds lost 0; simulator errors {}; missions 6" in line, line
     stored = float(line.split("stored ")[1].split(" fixes/s")[0])
     assert stored > 0, line
+
+
+def test_soak_runs_with_every_fault_and_loses_nothing(demo_dir: Path) -> None:
+    if not os.environ.get("SATRIA_TEST_POSTGRES_URL"):
+        pytest.skip("the soak needs SATRIA_TEST_POSTGRES_URL (.ci/run sets it)")
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.soak", "--seconds", "30", "--ambulances", "12",
+         "--hospital-feeds", "4", "--regions-dir", str(demo_dir.parent)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    for fault in ("fault: Redis stopped", "database connections dropped", "worker B killed"):
+        assert fault in result.stdout, result.stdout
+    (line,) = [line for line in result.stdout.splitlines() if "fixes acknowledged" in line]
+    acknowledged = int(line.split("stored ")[1].split(",")[0])
+    assert acknowledged > 0 and ", lost 0;" in line, line
