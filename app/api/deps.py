@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, WebSocket
+from fastapi import Depends, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -108,6 +108,24 @@ def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                     value.close()
 
     return run
+
+
+CLOSE_POLICY = 1008  # RFC 6455 policy violation: a bad or missing key, or a flood
+
+
+async def accept_principal(
+    websocket: WebSocket, authenticate: Callable[[WebSocket], Awaitable[Principal]]
+) -> Principal | None:
+    """Accept a websocket and find who it is; None (after closing it with 1008 and the
+    reason) when the key is wrong or the role may not use this socket."""
+    await websocket.accept()
+    try:
+        return await authenticate(websocket)
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        await websocket.close(CLOSE_POLICY, str(exc)[:120])
+    except WebSocketDisconnect:
+        pass
+    return None
 
 
 def websocket_key(websocket: WebSocket) -> str:

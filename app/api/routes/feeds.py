@@ -19,7 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.api.deps import websocket_key, websocket_principal
+from app.api.deps import accept_principal, websocket_key, websocket_principal
 from app.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from app.services import dispatch, events
 from app.services.events import FeedLimits
@@ -30,7 +30,6 @@ from tracking.messages import ErrorMessage, acknowledge_message
 
 router = APIRouter(tags=["feeds"])
 log = logging.getLogger("satria.feeds")
-CLOSE_POLICY = 1008
 CLOSE_TOO_SLOW = 1013  # try again later: this reader fell too far behind
 CLOSE_WAIT_S = 5.0  # a reader that stopped reading may not take our close frame either
 
@@ -39,13 +38,8 @@ CLOSE_WAIT_S = 5.0  # a reader that stopped reading may not take our close frame
 async def feed(websocket: WebSocket) -> None:
     """A hospital's incoming ambulances, every call for operators, an agency's incident kinds:
     snapshot, then events."""
-    await websocket.accept()
-    try:
-        principal = await _authenticate(websocket)
-    except (AuthenticationError, PermissionDeniedError) as exc:
-        await websocket.close(CLOSE_POLICY, str(exc)[:120])
-        return
-    except WebSocketDisconnect:
+    principal = await accept_principal(websocket, _authenticate)
+    if principal is None:
         return
     services = websocket.app.state.services
     channels = events.feed_channels(principal)

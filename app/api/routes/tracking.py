@@ -12,12 +12,14 @@ from fastapi import APIRouter, Body, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError
 
 from app.api.deps import (
+    CLOSE_POLICY,
     EngineDep,
     OperatorOrCrew,
     RegionDep,
     ServicesDep,
     SessionDep,
     SessionReleasingRoute,
+    accept_principal,
     websocket_key,
     websocket_principal,
 )
@@ -40,7 +42,6 @@ router = APIRouter(prefix="/api", tags=["tracking"], route_class=SessionReleasin
 ws_router = APIRouter(tags=["tracking"], route_class=SessionReleasingRoute)
 log = logging.getLogger("satria.tracking")
 MAX_MESSAGE_BYTES = 1_000_000
-CLOSE_POLICY = 1008  # RFC 6455 policy violation: bad or missing key, or a flood
 AUTH_WAIT_S = 10.0  # a connection that has not said who it is by then is dropped
 MAX_REFUSED = 100  # messages refused for the pace before the connection is closed
 
@@ -129,13 +130,8 @@ async def crew_socket(websocket: WebSocket) -> None:
     message ``{"type": "auth", "key": ...}``.
     """
     state = websocket.app.state
-    await websocket.accept()
-    try:
-        principal = await _authenticate(websocket)
-    except (AuthenticationError, PermissionDeniedError) as exc:
-        await websocket.close(CLOSE_POLICY, str(exc)[:120])
-        return
-    except WebSocketDisconnect:
+    principal = await accept_principal(websocket, _authenticate)
+    if principal is None:
         return
     ambulance_id = principal.ambulance_id or ""
     continuing = False  # this connection's first fixes are checked against the database
