@@ -287,6 +287,9 @@ class Call(SQLModel, table=True):
         default=None, foreign_key="ambulance.id", max_length=40
     )
     transfer_from_user: int | None = Field(default=None, foreign_key="user.id")
+    # The operator handling the call: the only one who reads its personal data in clear.
+    # Whoever took the call; another operator takes it over explicitly (audited).
+    handled_by: int | None = Field(default=None, foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 

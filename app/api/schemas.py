@@ -224,6 +224,10 @@ class CallOut(BaseModel):
     incident: Incident
     triage: Triage
     transfer: bool
+    handled_by: int | None = Field(
+        description="user id of the operator handling the call, the only one who reads its "
+        "personal data in clear"
+    )
     location: LocationOut
     patient_count: int
     patients: list[PatientOut]

@@ -38,6 +38,7 @@ def call_out(session: Session, call: Call, region: Region, *, new: bool = False)
         incident=call.incident,
         triage=call.triage,
         transfer=call.transfer_from_user is not None,
+        handled_by=call.handled_by,
         location=s.LocationOut(
             source=call.location_source,
             lon=call.lon,

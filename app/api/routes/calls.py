@@ -122,11 +122,22 @@ def assess_call(
     )
 
 
+@router.post("/calls/{call_id}/take-over")
+def take_over_call(
+    call_id: s.RowId, principal: Operator, session: SessionDep, region: RegionDep
+) -> s.CallOut:
+    """Become the operator handling the call (shift change, a transfer request picked up);
+    only the handling operator reads the call's personal data. Audited."""
+    call = calls.take_over(session, call_id=call_id, principal=principal)
+    return views.call_out(session, call, region)
+
+
 @router.get("/calls/{call_id}/personal")
 def personal_data(
     call_id: s.RowId, principal: Operator, session: SessionDep, vault: VaultDep
 ) -> s.CallPersonalOut:
-    """The caller's NIK, name, phone and the address in clear, for the operator (audited)."""
+    """The caller's NIK, name, phone and the address in clear, for the operator handling the
+    call (audited); anyone else gets 403 and must take the call over first."""
     data = calls.reveal_personal_data(session, vault, call_id=call_id, principal=principal)
     return s.CallPersonalOut(call_id=call_id, **data.__dict__)
 
