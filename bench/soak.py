@@ -5,19 +5,23 @@
 
 The simulator (crews taking calls, dispatched, referred, driving; GPS noise, tunnels with
 backfill, bad fixes) talks to worker A; 50 hospital feeds watch on worker B and fail over to
-A when B is gone. Faults, one of each kind, at 20/40/60% of the run:
+A when B is gone. An operator takes a call every few seconds (a synthetic NIK each, checked
+against a Dukcapil-style registry over HTTP), on B and then on A. Faults, one of each kind,
+at 20/40/60/70/80% of the run:
 
 - Redis (a private redis-server) stopped for 5 s and started again;
 - PostgreSQL restarted, with ``--restart-postgres "pg_ctlcluster 15 main restart"`` (the
   server is restarted for real: only where nothing else uses it); without it, every database
   connection of the service is dropped (``pg_terminate_backend``), which is what a restart
   does to the clients;
-- worker B killed (SIGKILL): its feeds reconnect to A and start from a snapshot.
+- worker B killed (SIGKILL): its feeds reconnect to A and start from a snapshot;
+- the registry slow (every answer after the timeout) for 10% of the run, then down (its port
+  closed) for 10%, then back.
 
-The civil registry is the local one here (it cannot go down); registry outages are covered
-by tests/app/test_verification.py. At the end it prints calls taken, fixes acknowledged and
-stored (lost = acknowledged but not in the table: must be 0), errors by kind, the p99 of the
-hospital push latency, feed reconnections, and the workers' memory at start and end.
+At the end it prints calls acknowledged and stored, fixes acknowledged and stored (lost =
+acknowledged but not in the table: must be 0 for both), verification outcomes (none left
+pending), errors by kind, the p99 of the hospital push latency, feed reconnections, and the
+workers' memory at start and end.
 """
 
 from __future__ import annotations
@@ -26,17 +30,25 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+import httpx2
+from sqlalchemy import bindparam, create_engine, text
+from sqlmodel import Session
 from websockets.asyncio.client import connect
 
+from app.core.config import Settings
+from app.models import Role
+from app.services import users
+from bench.registry import PASSWORD, USER, RegistryServer
 from bench.server import (
     LiveServer,
     free_port,
@@ -84,6 +96,75 @@ async def watch(urls: list[str], key: str, feed: Feed, until: float) -> None:
             await asyncio.sleep(0.5)
 
 
+@dataclass
+class Calls:
+    """The soak operator's calls: the ids acknowledged (201) and the refusals by kind."""
+
+    acknowledged: list[int] = field(default_factory=list)
+    refused: Counter[str] = field(default_factory=Counter)
+
+
+def synthetic_nik(region: Region, rng: random.Random) -> str:
+    """A well-formed NIK of a district of the region, for a SYNTHETIC resident."""
+    district = rng.choice(sorted(region.districts))
+    day = rng.randint(1, 28) + rng.choice((0, 40))  # women: day + 40
+    born = f"{day:02d}{rng.randint(1, 12):02d}{rng.randint(50, 99):02d}"
+    return f"{district}{born}{rng.randint(1, 9999):04d}"
+
+
+async def take_calls(
+    urls: list[str],
+    key: str,
+    region: Region,
+    calls: Calls,
+    residents: dict[str, str],
+    until: float,
+    interval_s: float,
+) -> None:
+    """A call every ``interval_s`` with a caller NIK, on the first worker that answers.
+
+    Half of the callers are residents the registry knows (SYNTHETIC); a call counts as taken
+    only when the service answered 201, which it does once the call is stored.
+    """
+    rng = random.Random(119)
+    headers = {"Authorization": f"Bearer {key}"}
+    west, south, east, north = region.meta.bbox
+    async with httpx2.AsyncClient(timeout=10) as http:
+        while time.time() < until:
+            nik = synthetic_nik(region, rng)
+            if rng.random() < 0.5:
+                residents[nik] = "SOAK RESIDENT"
+            body = {
+                "category": "stemi", "triage": "merah",
+                "lon": rng.uniform(west, east), "lat": rng.uniform(south, north),
+                "caller": {"nik": nik, "name": "SOAK RESIDENT", "phone": "0812-0000-0119"},
+            }  # fmt: skip
+            for url in urls:
+                try:
+                    response = await http.post(f"{url}/api/calls", json=body, headers=headers)
+                except httpx2.HTTPError as exc:
+                    calls.refused[type(exc).__name__] += 1
+                    continue
+                if response.status_code == 201:
+                    calls.acknowledged.append(response.json()["call"]["id"])
+                    break
+                calls.refused[f"HTTP {response.status_code}"] += 1
+            await asyncio.sleep(interval_s)
+
+
+def operator_key() -> str:
+    """An operator's key for the soak's calls (the server's settings are in the environment)."""
+    engine = create_engine(Settings().database)
+    try:
+        with Session(engine) as session:
+            user = users.create_user(session, name="soak operator", role=Role.OPERATOR)
+            key = users.issue_key(session, user_id=user.id or 0, days=1).key
+            session.commit()
+            return key
+    finally:
+        engine.dispose()
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process, MB (from /proc)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -97,6 +178,35 @@ def count(database_url: str, sql: str) -> int:
     try:
         with engine.connect() as connection:
             return int(connection.execute(text(sql)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def stored_calls(database_url: str) -> set[int]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(text("SELECT id FROM call")).scalars())
+    finally:
+        engine.dispose()
+
+
+def verification_outcomes(database_url: str, call_ids: list[int]) -> dict[str, int]:
+    """Verification outcomes of these calls, once none is pending (30 s at most)."""
+    if not call_ids:
+        return {}
+    engine = create_engine(database_url)
+    query = text("SELECT verification, count(*) FROM call WHERE id IN :ids GROUP BY 1").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    try:
+        deadline = time.time() + 30
+        while True:
+            with engine.connect() as connection:
+                outcomes = dict(connection.execute(query, {"ids": call_ids}).all())
+            if "pending" not in outcomes or time.time() > deadline:
+                return {str(k): int(v) for k, v in sorted(outcomes.items())}
+            time.sleep(0.5)
     finally:
         engine.dispose()
 
@@ -118,7 +228,7 @@ def drop_database_connections(admin_url: str) -> int:
 async def inject_faults(
     args: argparse.Namespace, redis_port: int, folder: Path, worker_b: LiveServer, state: dict
 ) -> None:
-    """One fault of each kind, at 20, 40 and 60% of the run."""
+    """One fault of each kind, at 20, 40, 60, 70 and 80% of the run."""
     started = time.time()
 
     async def at(share: float) -> None:
@@ -146,6 +256,16 @@ async def inject_faults(
     state["rss_b_end"] = rss_mb(worker_b.pid)
     worker_b.kill()
     print(f"  {time.time() - started:5.0f} s  fault: worker B killed", flush=True)
+    registry: RegistryServer = state["registry"]
+    await at(0.7)
+    registry.mode, registry.delay_s = "slow", 5.0  # the service gives up after 1 s
+    print(f"  {time.time() - started:5.0f} s  fault: registry slow", flush=True)
+    await at(0.8)
+    registry.stop()
+    print(f"  {time.time() - started:5.0f} s  fault: registry down", flush=True)
+    await at(0.9)
+    state["registry"] = RegistryServer(registry.residents, port=registry.port)
+    print(f"  {time.time() - started:5.0f} s  registry back", flush=True)
 
 
 def main() -> None:
@@ -153,6 +273,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--ambulances", type=int, default=300)
     parser.add_argument("--hospital-feeds", type=int, default=50)
+    parser.add_argument("--call-every", type=float, default=3.0, help="s between the calls")
     parser.add_argument("--postgres", default=os.environ.get("SATRIA_TEST_POSTGRES_URL", ""))
     parser.add_argument("--regions-dir", type=Path, default=DEFAULT_REGIONS_DIR)
     parser.add_argument(
@@ -167,7 +288,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary, postgres_schema(args.postgres) as url:
         folder = Path(temporary)
         redis_port = free_port()
-        state: dict = {"redis": start_redis(redis_port, folder)}
+        registry = RegistryServer({})
+        state: dict = {"redis": start_redis(redis_port, folder), "registry": registry}
         settings = {
             "SATRIA_DATABASE_URL": f"{url}&application_name={APPLICATION}",
             "SATRIA_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
@@ -175,6 +297,11 @@ def main() -> None:
             "SATRIA_REGIONS_DIR": str(args.regions_dir),
             "SATRIA_RATE_LIMIT": "",  # the simulator's one operator key takes every call
             "SATRIA_LOG_FORMAT": "json",
+            "SATRIA_REGISTRY_URL": registry.url,
+            "SATRIA_REGISTRY_USER": USER,
+            "SATRIA_REGISTRY_PASSWORD": PASSWORD,
+            "SATRIA_REGISTRY_TIMEOUT_S": "1",
+            "SATRIA_REGISTRY_ATTEMPTS": "1",
         }
         try:
             with (
@@ -187,6 +314,7 @@ def main() -> None:
                     settings["SATRIA_DATABASE_URL"])  # fmt: skip
         finally:
             stop_process(state["redis"])
+            state["registry"].stop()
 
 
 def run(
@@ -202,6 +330,8 @@ def run(
 ) -> None:
     rss_start = (rss_mb(worker_a.pid), rss_mb(worker_b.pid))
     keys = feed_keys(worker_a, region, args.hospital_feeds)
+    calls = Calls()
+    caller_key = operator_key()
     print(f"soak: {args.ambulances} ambulances, {len(keys)} hospital feeds, "
           f"{args.seconds:.0f} s, 2 workers on PostgreSQL and Redis", flush=True)  # fmt: skip
     simulator = subprocess.Popen(
@@ -216,6 +346,15 @@ def run(
     async def everything() -> None:
         await asyncio.gather(
             inject_faults(args, redis_port, folder, worker_b, state),
+            take_calls(
+                [worker_b.url, worker_a.url],
+                caller_key,
+                region,
+                calls,
+                state["registry"].residents,
+                until - 10,
+                args.call_every,
+            ),
             *(watch(urls, key, feed, until) for key, feed in zip(keys, feeds, strict=True)),
         )
 
@@ -228,11 +367,18 @@ def run(
     output = (folder / "simulate.log").read_text()
     stats = json.loads(output[output.index("{") :]) if "{" in output else {"output": output[-500:]}
     stored = count(database_url, "SELECT count(*) FROM gpsfix")
-    calls = count(database_url, "SELECT count(*) FROM call")
     acknowledged = int(stats.get("fixes_stored", 0))
     latencies = [v for f in feeds for v in f.latencies_ms]
+    in_table = stored_calls(database_url)
+    missing = [i for i in calls.acknowledged if i not in in_table]
+    calls_acknowledged = len(calls.acknowledged) + int(stats.get("calls_taken", 0))
+    outcomes = verification_outcomes(database_url, calls.acknowledged)
     print(
-        f"  calls taken {calls}; fixes acknowledged as stored {acknowledged}, in the table "
+        f"  calls acknowledged {calls_acknowledged} (soak operator {len(calls.acknowledged)}, "
+        f"simulator {stats.get('calls_taken')}), in the table {len(in_table)}, lost "
+        f"{max(len(missing), calls_acknowledged - len(in_table))}; refused {dict(calls.refused)}\n"
+        f"  verification of the soak operator's calls {outcomes}\n"
+        f"  fixes acknowledged as stored {acknowledged}, in the table "
         f"{stored}, lost {max(0, acknowledged - stored)}; duplicates {stats.get('duplicates')}; "
         f"rejected {stats.get('rejected')}\n"
         f"  simulator errors by kind {stats.get('errors')}; missions {stats.get('missions_started')}"

@@ -57,12 +57,20 @@ def test_soak_runs_with_every_fault_and_loses_nothing(demo_dir: Path) -> None:
         pytest.skip("the soak needs SATRIA_TEST_POSTGRES_URL (.ci/run sets it)")
     result = subprocess.run(
         [sys.executable, "-m", "bench.soak", "--seconds", "30", "--ambulances", "12",
-         "--hospital-feeds", "4", "--regions-dir", str(demo_dir.parent)],
+         "--hospital-feeds", "4", "--call-every", "1", "--regions-dir", str(demo_dir.parent)],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    for fault in ("fault: Redis stopped", "database connections dropped", "worker B killed"):
+    faults = ("fault: Redis stopped", "database connections dropped", "worker B killed",
+              "fault: registry slow", "fault: registry down", "registry back")  # fmt: skip
+    for fault in faults:
         assert fault in result.stdout, result.stdout
+    (calls,) = [line for line in result.stdout.splitlines() if "calls acknowledged" in line]
+    assert int(calls.split("soak operator ")[1].split(",")[0]) >= 5, calls
+    assert calls.split("lost ")[1].startswith("0;"), calls
+    (verification,) = [line for line in result.stdout.splitlines() if "verification of" in line]
+    # Calls flowed on through the registry outage; none was left waiting for it.
+    assert "registry_unavailable" in verification and "pending" not in verification, verification
     (line,) = [line for line in result.stdout.splitlines() if "fixes acknowledged" in line]
     acknowledged = int(line.split("stored ")[1].split(",")[0])
     assert acknowledged > 0 and ", lost 0;" in line, line

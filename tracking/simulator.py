@@ -76,6 +76,7 @@ class SimulationSettings:
 class SimulationStats:
     """What the crews sent and what Satria answered."""
 
+    calls_taken: int = 0  # answered 201: stored
     fixes_sent: int = 0
     fixes_stored: int = 0
     duplicates: int = 0
@@ -91,6 +92,7 @@ class SimulationStats:
     def as_dict(self) -> dict[str, Any]:
         """For printing."""
         return {
+            "calls_taken": self.calls_taken,
             "fixes_sent": self.fixes_sent,
             "fixes_stored": self.fixes_stored,
             "duplicates": self.duplicates,
@@ -242,6 +244,7 @@ class _CrewRun:
         if call is None:
             await asyncio.sleep(10.0)
             return
+        self.stats.calls_taken += 1
         call_id = call["call"]["id"]
         dispatched = await self._operator(
             "POST", f"/api/calls/{call_id}/dispatch", {"ambulance_id": self.crew.ambulance_id}

@@ -363,9 +363,8 @@ def reveal_personal_data(
     """
     call = get_call(session, call_id)
     if call.handled_by != principal.user_id:
-        msg = f"call {call_id} is handled by another operator: take it over to read its personal data"
-        if call.handled_by is None:
-            msg = f"call {call_id} is not handled by anyone yet: take it over to read its personal data"
+        who = "another operator" if call.handled_by is not None else "no one yet"
+        msg = f"call {call_id} is handled by {who}: take it over to read its personal data"
         raise PermissionDeniedError(msg)
     caller = session.get(Caller, call.caller_id) if call.caller_id else None
 

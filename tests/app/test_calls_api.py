@@ -342,9 +342,10 @@ def test_only_the_handling_operator_reads_personal_data_until_another_takes_over
     taken = service.client.post(
         f"/api/calls/{call_id}/take-over", headers=service.auth("operator_other")
     )
-    assert taken.status_code == 200 and taken.json()["handled_by"] == service.user_ids[
-        "operator_other"
-    ]
+    assert (
+        taken.status_code == 200
+        and taken.json()["handled_by"] == service.user_ids["operator_other"]
+    )
     assert taken.json()["caller"]["nik_masked"] == "330226********03"
     assert personal("operator_other").json()["address"] == "Jl. Gatot Subroto 12"
     assert personal("operator").status_code == 403  # the previous handler lost access
@@ -371,7 +372,7 @@ def test_a_transfer_request_is_handled_by_whoever_takes_it_over(service: Service
     refused = service.client.get(
         f"/api/calls/{call['id']}/personal", headers=service.auth("operator")
     )
-    assert refused.status_code == 403 and "not handled by anyone" in refused.json()["detail"]
+    assert refused.status_code == 403 and "handled by no one yet" in refused.json()["detail"]
     service.client.post(f"/api/calls/{call['id']}/take-over", headers=service.auth("operator"))
     readable = service.client.get(
         f"/api/calls/{call['id']}/personal", headers=service.auth("operator")

@@ -16,9 +16,9 @@ from app.core.security import PersonalDataVault
 from app.models import Verification
 from app.services.registry import import_csv
 from app.services.verification import BreakerState, CircuitBreaker, HttpRegistryVerifier
+from bench.registry import PASSWORD, USER, RegistryServer
 from routing import Region
 from tests.app.conftest import SECRET, Service, running_service
-from tests.app.registry_server import PASSWORD, USER, RegistryServer
 
 KNOWN = "3302264107900001"  # registered as SITI AMINAH
 OTHER = "3302190101850003"  # not registered

@@ -1,9 +1,10 @@
-"""A real Dukcapil-style registry over HTTP for the tests, on a free local port.
+"""A real Dukcapil-style registry over HTTP for the tests and the soak, on a local port.
 
 ``POST /v1/nik/verify`` with HTTP Basic credentials and ``{"nik", "name"}``; answers 200
 ``{"found": true, "name_match": ...}``, 404, or what ``mode`` asks for: ``slow`` (waits
 ``delay_s`` first), ``hold`` (waits until ``released`` is set), ``error`` (HTTP 503).
-``stop()`` closes the port: the registry is down.
+``stop()`` closes the port: the registry is down; a new one on the same ``port`` is the
+registry back.
 """
 
 from __future__ import annotations
@@ -21,16 +22,21 @@ USER, PASSWORD = "psc119", "registry-password"
 class RegistryServer:
     """The registry; residents by NIK; counts the requests it receives."""
 
-    def __init__(self, residents: dict[str, str]) -> None:
+    def __init__(self, residents: dict[str, str], port: int = 0) -> None:
         self.residents = residents
         self.mode = "normal"
         self.delay_s = 0.0
         self.requests = 0
         self.released = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:
