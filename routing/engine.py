@@ -208,9 +208,12 @@ class PointTable:
     destination: Snap
     to_destination_s: npt.NDArray[np.float32]  # per node; inf beyond the limit
     limit_s: float
+    version: int = 0  # of the routing view it was built on
 
     @classmethod
-    def build(cls, network: RoadNetwork, destination: Snap, *, limit_s: float) -> PointTable:
+    def build(
+        cls, network: RoadNetwork, destination: Snap, *, limit_s: float, version: int = 0
+    ) -> PointTable:
         """One reverse Dijkstra from the destination, stopped at ``limit_s``."""
         n = network.node_count
         entries = [
@@ -220,7 +223,7 @@ class PointTable:
         graph = _with_extra_node(network.reverse_graph, *map(list, zip(*entries, strict=True)))
         # float32: a table per live incident is kept in memory; 0.001 s precision suffices.
         seconds = dijkstra(graph, indices=n, limit=limit_s)[:n].astype(np.float32)
-        return cls(destination, seconds, limit_s)
+        return cls(destination, seconds, limit_s, version)
 
     def time_from(self, network: RoadNetwork, origin: Snap) -> float:
         """Seconds from a snapped point to the destination (inf beyond the limit)."""

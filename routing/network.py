@@ -8,7 +8,7 @@ its road class, and optional intermediate points (the first and last points are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +58,9 @@ class RoadNetwork:
     geom_lon: FloatArray
     geom_lat: FloatArray
     road_classes: tuple[str, ...]
+    # Edges that cannot be driven through (a closure); their travel time stays finite so that
+    # a point on a closed segment is still reached from its own end, but no path crosses them.
+    closed: npt.NDArray[np.bool_] | None = None
 
     @property
     def node_count(self) -> int:
@@ -97,9 +100,33 @@ class RoadNetwork:
 
     @cached_property
     def graph(self) -> sp.csr_matrix:
-        """Adjacency weighted by travel seconds, for scipy.sparse.csgraph."""
+        """Adjacency weighted by travel seconds, for scipy.sparse.csgraph (closed edges left
+        out)."""
         n = self.node_count
-        return sp.csr_matrix((self.travel_time_s, self.head, self.indptr), shape=(n, n))
+        if self.closed is None or not self.closed.any():
+            return sp.csr_matrix((self.travel_time_s, self.head, self.indptr), shape=(n, n))
+        keep = ~self.closed
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(np.bincount(self.tail[keep], minlength=n))
+        return sp.csr_matrix((self.travel_time_s[keep], self.head[keep], indptr), shape=(n, n))
+
+    def reweighted(
+        self, travel_time_s: FloatArray, closed: npt.NDArray[np.bool_] | None = None
+    ) -> RoadNetwork:
+        """The same roads with other travel times (a time of day, slowdowns) and closed edges.
+
+        Geometry and indexes are shared, not copied; the graphs are built on first use.
+        """
+        if travel_time_s.shape != self.travel_time_s.shape or not np.all(
+            np.isfinite(travel_time_s) & (travel_time_s > 0)
+        ):
+            msg = "travel times must be finite, positive and one per edge"
+            raise ValueError(msg)
+        network = replace(self, travel_time_s=travel_time_s, closed=closed)
+        for shared in ("tail", "_edge_keys", "reverse_edge"):  # cached, independent of weights
+            if shared in self.__dict__:
+                network.__dict__[shared] = self.__dict__[shared]
+        return network
 
     @cached_property
     def reverse_graph(self) -> sp.csr_matrix:

@@ -6,19 +6,30 @@ ranking = region.rank_hospitals(LonLat(109.24, -7.42), "stemi")
 
 from __future__ import annotations
 
+import itertools
 import json
+import threading
 import time
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from shapely.geometry.base import BaseGeometry
 
 from routing import engine
 from routing.capabilities import Category, Taxonomy
+from routing.conditions import (
+    Conditions,
+    Restriction,
+    RoutingView,
+    SpeedProfile,
+    build_view,
+    select_edges,
+)
 from routing.engine import PointTable, Route, SourceTables, TargetTables
 from routing.errors import (
     RegionNotFoundError,
@@ -26,7 +37,7 @@ from routing.errors import (
     RegionPackError,
 )
 from routing.geo import LonLat, haversine_m
-from routing.network import FloatArray, RoadNetwork
+from routing.network import FloatArray, IntArray, RoadNetwork
 from routing.pack import (
     FEATURES_FILE,
     REGION_FILE,
@@ -97,6 +108,7 @@ class Region:
         directory: Path | None = None,
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         districts: Sequence[District] = (),
+        profile: SpeedProfile | None = None,
     ) -> None:
         started = time.perf_counter()
         self.meta = meta
@@ -110,9 +122,16 @@ class Region:
         self.hospitals = self._place_hospitals(hospital_rows)
         self._hospital_index = {h.id: i for i, h in enumerate(self.hospitals)}
         self._capabilities_only = ReadinessBoard(self.hospitals, self.taxonomy, None)
-        self.tables = TargetTables.build(network, [h.node for h in self.hospitals])
         self.post_nodes = self._place_posts()
-        self.post_tables = SourceTables.build(network, self.post_nodes)
+        # Without a profile the roads run at their typical speeds at every hour.
+        self.profile = profile
+        self._versions = itertools.count(1)
+        self._swap_lock = threading.Lock()
+        self._views_at: OrderedDict[tuple[str, int], RoutingView] = OrderedDict()
+        self.view = build_view(
+            network, Conditions.make(network), hospital_nodes=[h.node for h in self.hospitals],
+            post_nodes=self.post_nodes, version=0,
+        )  # fmt: skip
         done = time.perf_counter()
         self.timings = LoadTimings(0.0, snapped - started, done - snapped)
 
@@ -124,8 +143,13 @@ class Region:
         regions_dir: Path | None = None,
         taxonomy: Taxonomy | None = None,
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        profile: SpeedProfile | None = None,
     ) -> Region:
-        """Load and check a region pack by name (under data/regions) or by path."""
+        """Load and check a region pack by name (under data/regions) or by path.
+
+        ``profile``: time-of-day speeds (default data/taxonomy/speed_profiles.toml); the
+        region starts at typical speeds until :meth:`update` applies a time of day.
+        """
         started = time.perf_counter()
         directory = resolve_region_dir(name_or_path, regions_dir)
         meta = read_meta(directory)
@@ -155,6 +179,7 @@ class Region:
             directory=directory,
             max_snap_m=max_snap_m,
             districts=districts,
+            profile=profile or SpeedProfile.load(),
         )
         region.timings = LoadTimings(files_s, region.timings.snapper_s, region.timings.tables_s)
         return region
@@ -202,6 +227,81 @@ class Region:
                 raise RegionPackError(msg)
         return [int(n) for n in nodes]
 
+    # --- conditions -----------------------------------------------------------------------
+
+    @property
+    def tables(self) -> TargetTables:
+        """Hospital tables of the current view."""
+        return self.view.tables
+
+    @property
+    def post_tables(self) -> SourceTables:
+        """Ambulance post tables of the current view."""
+        return self.view.post_tables
+
+    def conditions(
+        self, when: datetime | None = None, restrictions: Iterable[Restriction] | None = None
+    ) -> Conditions:
+        """Conditions at ``when`` (default now) with ``restrictions`` (default: the current
+        view's)."""
+        kept = self.view.conditions.restrictions if restrictions is None else tuple(restrictions)
+        if self.profile is None:
+            return Conditions.make(self.network, restrictions=kept)
+        period, factors = self.profile.factors(self.network.road_classes, when or datetime.now(UTC))
+        return Conditions.make(
+            self.network, period=period, speed_factors=factors, restrictions=kept
+        )
+
+    def edges_in(self, geometry: BaseGeometry) -> IntArray:
+        """Directed edges a restriction drawn as this point, line or polygon covers."""
+        return select_edges(self.network, self.snapper, geometry)
+
+    def prepare(self, conditions: Conditions) -> RoutingView:
+        """A view for these conditions, built from the current one (only the affected tables
+        are recomputed); it is not in use until :meth:`swap`. Safe from any thread."""
+        return build_view(
+            self.network, conditions, hospital_nodes=[h.node for h in self.hospitals],
+            post_nodes=self.post_nodes, version=next(self._versions), previous=self.view,
+        )  # fmt: skip
+
+    def swap(self, view: RoutingView) -> bool:
+        """Put ``view`` in use, unless a newer one already is; queries that started before
+        keep the view they read. Returns whether it was put in use."""
+        with self._swap_lock:
+            if view.version <= self.view.version:
+                return False
+            self.view = view  # one reference: readers see the old view or the new, whole
+            return True
+
+    def update(
+        self, when: datetime | None = None, restrictions: Iterable[Restriction] | None = None
+    ) -> RoutingView:
+        """Prepare and swap in one step; returns the view in use afterwards."""
+        self.swap(self.prepare(self.conditions(when, restrictions)))
+        return self.view
+
+    def view_at(self, when: datetime) -> RoutingView:
+        """A view for another time of day with the current restrictions (for a planned
+        departure); the current view when the period is the same. A few are kept."""
+        current = self.view
+        conditions = self.conditions(when)
+        if conditions.period == current.period:
+            return current
+        key = (conditions.period, current.version)
+        with self._swap_lock:
+            cached = self._views_at.get(key)
+        if cached is not None:
+            return cached
+        view = build_view(
+            self.network, conditions, hospital_nodes=[h.node for h in self.hospitals],
+            post_nodes=self.post_nodes, version=current.version,
+        )  # fmt: skip
+        with self._swap_lock:
+            self._views_at[key] = view
+            while len(self._views_at) > 4:
+                self._views_at.popitem(last=False)
+        return view
+
     # --- queries --------------------------------------------------------------------------
 
     def hospital(self, hospital_id: str) -> Hospital:
@@ -219,10 +319,13 @@ class Region:
         """Place a point on the nearest road edge (see EdgeSnapper.snap)."""
         return self.snapper.snap(point)
 
-    def travel_to_hospitals(self, point: LonLat | Snap) -> tuple[FloatArray, FloatArray]:
+    def travel_to_hospitals(
+        self, point: LonLat | Snap, *, view: RoutingView | None = None
+    ) -> tuple[FloatArray, FloatArray]:
         """Seconds and metres from a point to every hospital, in ``self.hospitals`` order."""
+        view = view or self.view
         snap = point if isinstance(point, Snap) else self.snapper.snap(point)
-        return self.tables.from_snap(self.network, snap)
+        return view.tables.from_snap(view.network, snap)
 
     def readiness_board(self, readiness: Mapping[str, Readiness] | None) -> ReadinessBoard:
         """Digest readiness once for many rankings (rebuild it when readiness changes)."""
@@ -236,12 +339,14 @@ class Region:
         *,
         now: datetime | None = None,
         stale_after_s: float = DEFAULT_STALE_AFTER_S,
+        view: RoutingView | None = None,
     ) -> Ranking:
         """Every hospital for this emergency: eligible ones by ETA, the others with reasons.
 
         ``readiness`` is a board from :meth:`readiness_board` (fast), a mapping of hospital id
         to Readiness (digested on each call), or None to judge capabilities alone. ``now``
-        (UTC) enables the staleness check.
+        (UTC) enables the staleness check. ``view``: the roads to rank on (default: the
+        current view, read once).
         """
         category = category if isinstance(category, Category) else self.taxonomy.category(category)
         if readiness is None:
@@ -250,7 +355,7 @@ class Region:
             board = readiness
         else:
             board = self.readiness_board(readiness)
-        eta_s, distance_m = self.travel_to_hospitals(point)
+        eta_s, distance_m = self.travel_to_hospitals(point, view=view or self.view)
         return rank(
             point=point,
             category=category,
@@ -262,10 +367,13 @@ class Region:
             stale_after_s=stale_after_s,
         )
 
-    def travel_from_posts(self, destination: LonLat | Snap) -> FloatArray:
+    def travel_from_posts(
+        self, destination: LonLat | Snap, *, view: RoutingView | None = None
+    ) -> FloatArray:
         """Seconds from every ambulance post (``self.posts`` order) to a point: table reads."""
+        view = view or self.view
         snap = destination if isinstance(destination, Snap) else self.snapper.snap(destination)
-        return self.post_tables.to_snap(self.network, snap)
+        return view.post_tables.to_snap(view.network, snap)
 
     def travel_times_to(
         self,
@@ -275,18 +383,22 @@ class Region:
         limit_s: float = 3600.0,
     ) -> FloatArray:
         """Seconds from each origin (an ambulance) to the destination; inf beyond ``limit_s``."""
+        network = self.view.network
         target = destination if isinstance(destination, Snap) else self.snapper.snap(destination)
         snaps = [o if isinstance(o, Snap) else self.snapper.snap(o) for o in origins]
-        return engine.travel_times_to(self.network, target, snaps, limit_s=limit_s)
+        return engine.travel_times_to(network, target, snaps, limit_s=limit_s)
 
     def table_to(self, destination: LonLat, *, limit_s: float = np.inf) -> PointTable:
-        """Seconds from every node to a point (one search), for many later ETAs to it."""
-        return PointTable.build(self.network, self.snapper.snap(destination), limit_s=limit_s)
+        """Seconds from every node to a point (one search), for many later ETAs to it; it
+        carries the version of the view it was built on."""
+        view = self.view
+        snap = self.snapper.snap(destination)
+        return PointTable.build(view.network, snap, limit_s=limit_s, version=view.version)
 
     def eta_to_point(self, origin: LonLat | Snap, table: PointTable) -> float:
         """Seconds from a point to the destination of ``table``: a snap and a read."""
         snap = origin if isinstance(origin, Snap) else self.snapper.snap(origin)
-        return table.time_from(self.network, snap)
+        return table.time_from(self.view.network, snap)
 
     def eta_to_hospital(self, origin: LonLat | Snap, hospital_id: str) -> float:
         """Seconds from a point to a hospital: a snap and a read of its table."""
@@ -294,16 +406,18 @@ class Region:
 
     def route(self, origin: LonLat, destination: LonLat) -> Route:
         """The fastest route between two points, with geometry, seconds and metres."""
-        return engine.route(self.network, self.snapper.snap(origin), self.snapper.snap(destination))
+        network = self.view.network
+        return engine.route(network, self.snapper.snap(origin), self.snapper.snap(destination))
 
     def route_to_hospital(self, origin: LonLat, hospital_id: str) -> Route:
         """The fastest route to a hospital, read from its table (no search)."""
+        view = self.view
         snap = self.snapper.snap(origin)
         target = self._hospital_index[hospital_id]
-        edges = self.tables.route_edges(self.network, snap, target)
+        edges = view.tables.route_edges(view.network, snap, target)
         first = next(p for p in snap.placements if p.edge == edges[0])
-        time_s = float(self.tables.from_snap(self.network, snap)[0][target])
-        return engine.route_from_edges(self.network, edges, first.fraction, 1.0, time_s)
+        time_s = float(view.tables.from_snap(view.network, snap)[0][target])
+        return engine.route_from_edges(view.network, edges, first.fraction, 1.0, time_s)
 
     # --- description ----------------------------------------------------------------------
 
