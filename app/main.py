@@ -16,8 +16,20 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import errors
-from app.api.routes import account, admin, ambulances, calls, feeds, health, routing, tracking
+from app.api.routes import (
+    account,
+    admin,
+    ambulances,
+    calls,
+    feeds,
+    health,
+    routing,
+    tracking,
+)
 from app.api.routes import hospitals as hospitals_routes
+from app.api.routes import (
+    roads as roads_routes,
+)
 from app.core.config import Settings
 from app.core.db import make_engine, startup_lock, upgrade
 from app.core.logging import RequestIds, install_redaction
@@ -28,6 +40,7 @@ from app.services.events import EventPublisher, FeedLimits
 from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
 from app.services.rate_limits import KeyRateLimits
+from app.services.roads import RoadConditionsKeeper
 from app.services.state import ServiceState
 from app.services.users import PrincipalCache
 from app.services.verification import (
@@ -39,6 +52,7 @@ from app.services.verification import (
 from app.services.verification_runner import VerificationRunner, pending_jobs
 from app.web import pages
 from routing import Region
+from routing.conditions import SpeedProfile
 from routing.demo import GENERATOR_VERSION, generate_demo
 from routing.errors import RegionError
 from routing.pack import read_meta
@@ -83,6 +97,11 @@ def build_verifier(settings: Settings, engine: Engine, vault: PersonalDataVault)
     )
 
 
+def speed_profile(settings: Settings) -> SpeedProfile | None:
+    """The time-of-day profile in force, or None for typical speeds at every hour."""
+    return SpeedProfile.load(Path(settings.speed_profile)) if settings.speed_profile else None
+
+
 def verification_deadline_s(settings: Settings) -> float:
     """How long one verification may take in all: every attempt, with backoff between."""
     return settings.registry_timeout_s * settings.registry_attempts + 2.0
@@ -115,6 +134,11 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         runner = VerificationRunner(verifier, engine, deadline_s=verification_deadline_s(settings))
         await runner.start(pending)
         broker = make_broker(settings.broker_url)
+        roads = RoadConditionsKeeper(
+            engine, served, broker, profile=speed_profile(settings),
+            refresh_s=settings.roads_refresh_s, on_swap=metrics.road_view_swapped,
+        )  # fmt: skip
+        await roads.start()  # closures in force apply before the first request
         rules = FilterRules()
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
         app.state.session_closer = ThreadPoolExecutor(4, thread_name_prefix="session-close")
@@ -136,6 +160,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
                 settings.rate_limit, on_refused=metrics.rate_limited.labels("rest").inc
             ),
             crew_messages_per_s=settings.crew_messages_per_s,
+            roads=roads,
         )
         services = app.state.services
         services.fix_writer.start(functools.partial(ingest.publish_group, engine, served, services))
@@ -145,6 +170,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             yield
         finally:
             await services.fix_writer.stop()
+            await roads.stop()
             await runner.stop()
             await broker.close()
             app.state.session_closer.shutdown(wait=True)
@@ -159,7 +185,16 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (calls, hospitals_routes, ambulances, tracking, admin, routing, account, health):
+    _mount(app)
+    return app
+
+
+def _mount(app: FastAPI) -> None:
+    """Routers, pages and middleware."""
+    for module in (
+        calls, hospitals_routes, ambulances, tracking, admin, routing, account, health,
+        roads_routes,
+    ):  # fmt: skip
         app.include_router(module.router)
     app.include_router(tracking.ws_router)
     app.include_router(feeds.router)
@@ -168,5 +203,3 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
     app.add_middleware(pages.SecurityHeaders)
     app.add_middleware(RequestTimer)
     app.add_middleware(RequestIds)  # outermost: every log line of a request carries its id
-
-    return app

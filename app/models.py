@@ -370,3 +370,29 @@ class FixRejections(SQLModel, table=True):
     reason: str = Field(primary_key=True, max_length=24)
     count: int = 0
     last_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class RestrictionKind(StrEnum):
+    """A road closed to traffic, or slowed (a travel-time factor)."""
+
+    CLOSURE = "closure"
+    SLOWDOWN = "slowdown"
+
+
+class RoadRestriction(SQLModel, table=True):
+    """A closure or slowdown drawn by an operator: a point, line or polygon (GeoJSON), with a
+    reason and an expiry; lifted early by hand, or over when it expires."""
+
+    __table_args__ = (Index("ix_roadrestriction_active", "lifted_at", "expires_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: RestrictionKind = Field(sa_type=EnumText(RestrictionKind))
+    factor: float | None = None  # travel time multiplier of a slowdown (> 1)
+    reason: str = Field(max_length=200)
+    geometry: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    edge_count: int = Field(ge=0)  # directed road segments covered when it was drawn
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    created_by: int = Field(foreign_key="user.id")
+    expires_at: datetime = Field(sa_type=TZ)
+    lifted_at: datetime | None = Field(default=None, sa_type=TZ)
+    lifted_by: int | None = Field(default=None, foreign_key="user.id")

@@ -17,6 +17,7 @@ from app.models import (
     CallStatus,
     Incident,
     LocationSource,
+    RestrictionKind,
     Role,
     Triage,
     Verification,
@@ -458,3 +459,50 @@ class AuditOut(BaseModel):
     entity: str
     entity_id: str
     detail: dict[str, Any]
+
+
+# --- roads -----------------------------------------------------------------------------------
+
+
+class RestrictionCreate(BaseModel):
+    """Close a road (or an area) or slow it down, with a reason and an expiry."""
+
+    kind: RestrictionKind
+    geometry: dict[str, Any] = Field(
+        description="GeoJSON geometry (lon, lat): a Point (the road nearest to it), a "
+        "LineString (the roads along it) or a Polygon (every road entering it).",
+        examples=[{"type": "Point", "coordinates": [109.24, -7.42]}],
+    )
+    factor: float | None = Field(
+        default=None, gt=1, le=20, description="Slowdowns only: travel time multiplier."
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    expires_at: datetime = Field(description="When it ends by itself (within 30 days).")
+
+
+class RestrictionOut(BaseModel):
+    """A closure or slowdown as stored."""
+
+    id: int
+    kind: RestrictionKind
+    factor: float | None
+    reason: str
+    geometry: dict[str, Any]
+    edge_count: int = Field(description="Directed road segments it covers.")
+    created_at: datetime
+    created_by: int
+    expires_at: datetime
+    lifted_at: datetime | None
+    active: bool
+
+
+class RoadConditionsOut(BaseModel):
+    """The roads routing uses now."""
+
+    period: str = Field(description="Time-of-day period in force ('free flow' outside them).")
+    version: int = Field(description="Routing view version; it grows with every change.")
+    restrictions_in_force: int
+    closed_edges: int
+    tables_recomputed: int = Field(description="Tables recomputed to make the current view.")
+    build_s: float = Field(description="Seconds the current view took to build.")
+    profile: list[dict[str, Any]] = Field(description="The time-of-day periods.")

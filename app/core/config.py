@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from routing.conditions import DEFAULT_PROFILE_PATH
 from routing.region import DEFAULT_REGIONS_DIR
 
 
@@ -66,6 +67,13 @@ class Settings(BaseSettings):
     )
     crew_messages_per_s: float = Field(
         10.0, gt=0, description="Messages a crew websocket may send per second, sustained."
+    )
+    speed_profile: str = Field(
+        str(DEFAULT_PROFILE_PATH),
+        description="Time-of-day speed profile (TOML); empty: typical speeds at every hour.",
+    )
+    roads_refresh_s: float = Field(
+        5.0, gt=0, description="Longest wait before closures made on another worker apply, s."
     )
     log_format: Literal["json", "text"] = Field(
         "json", description="Logs of `satria serve`: JSON lines with a request id, or text."

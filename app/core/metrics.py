@@ -13,6 +13,8 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from routing.conditions import RoutingView
+
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -64,6 +66,24 @@ class Metrics:
             "satria_rate_limited_total", "Requests and messages refused by a rate limit",
             ["what"], registry=r,
         )  # fmt: skip
+        self.road_views = Counter(
+            "satria_road_views_total", "Routing views put in use (closures, time of day)",
+            registry=r,
+        )  # fmt: skip
+        self.road_view_seconds = Histogram(
+            "satria_road_view_seconds", "From a road change noticed to its view in use",
+            registry=r, buckets=LATENCY_BUCKETS_S,
+        )  # fmt: skip
+        self.road_tables_recomputed = Counter(
+            "satria_road_tables_recomputed_total", "Hospital and post tables recomputed for "
+            "road changes", registry=r,
+        )  # fmt: skip
+
+    def road_view_swapped(self, view: RoutingView, seconds: float) -> None:
+        """A new routing view is in use."""
+        self.road_views.inc()
+        self.road_view_seconds.observe(seconds)
+        self.road_tables_recomputed.inc(view.tables_recomputed)
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""

@@ -10,6 +10,7 @@ from app.services.hospitals import BoardCache
 from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
 from app.services.rate_limits import KeyRateLimits
+from app.services.roads import RoadConditionsKeeper
 from app.services.users import PrincipalCache
 from app.services.verification_runner import VerificationRunner
 from tracking.broker import Broker
@@ -21,7 +22,7 @@ from tracking.fixes import FilterRules
 class ServiceState:
     """Shared by requests: the readiness board cache, recently checked keys, the background
     verification, the broker, incident point tables, the GPS filter rules, the feeds'
-    limits, the road drawing and the metrics."""
+    limits, the road drawing, the road conditions keeper and the metrics."""
 
     boards: BoardCache
     verification: VerificationRunner
@@ -38,3 +39,4 @@ class ServiceState:
     metrics: Metrics
     rate_limits: KeyRateLimits
     crew_messages_per_s: float
+    roads: RoadConditionsKeeper

@@ -49,6 +49,10 @@ POLICY: dict[str, set[str]] = {
     "DELETE /api/keys/{key_id}": {"admin"},
     "GET /api/audit": {"admin"},
     "POST /api/callers": OPERATORS,
+    "POST /api/road-restrictions": OPERATORS,
+    "GET /api/road-restrictions": OPERATORS,
+    "DELETE /api/road-restrictions/{restriction_id}": OPERATORS,
+    "GET /api/region/conditions": OPERATORS,
 }
 ROLES = sorted({who for who in USERS if not who.endswith("_other")})
 
@@ -70,6 +74,7 @@ def concrete(path: str) -> str:
         .replace("{ambulance_id}", "pkm-ajibarang-1")
         .replace("{user_id}", "1")
         .replace("{key_id}", "999999")
+        .replace("{restriction_id}", "1")
     )
 
 
