@@ -75,9 +75,10 @@ def test_a_closure_reaches_rankings_within_seconds_and_ends_at_its_expiry(
         assert conditions["restrictions_in_force"] == 1 and conditions["closed_edges"] >= 2
         # At its expiry the bridge opens again by itself.
         wait_until(lambda: best(service) == open_best, "the expiry", timeout_s=12)
-        assert service.client.get(
-            "/api/road-restrictions", headers=service.auth("operator")
-        ).json() == []
+        assert (
+            service.client.get("/api/road-restrictions", headers=service.auth("operator")).json()
+            == []
+        )
         past = service.client.get(
             "/api/road-restrictions", params={"include_past": True},
             headers=service.auth("operator"),
