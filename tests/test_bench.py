@@ -74,3 +74,17 @@ def test_soak_runs_with_every_fault_and_loses_nothing(demo_dir: Path) -> None:
     (line,) = [line for line in result.stdout.splitlines() if "fixes acknowledged" in line]
     acknowledged = int(line.split("stored ")[1].split(",")[0])
     assert acknowledged > 0 and ", lost 0;" in line, line
+
+
+def test_closures_bench_measures_post_to_ranking(demo_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.closures", "--repeat", "1",
+         "--regions-dir", str(demo_dir.parent)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "naive full rebuild" in result.stdout and "ratio" in result.stdout
+    (line,) = [line for line in result.stdout.splitlines() if "closure posted" in line]
+    worst = float(line.split("max ")[1].split(" s")[0])
+    assert worst < 30, line  # every closure reached the rankings (inf if one never did)
+    assert result.stdout.count("tables recomputed; lifted") >= 3
