@@ -1,5 +1,5 @@
 """Region pack files: region.toml, roads.npz, hospitals.csv, ambulance_posts.csv and the
-optional districts.csv.
+optional districts.csv and population.csv.
 
 Reading validates every field and names the file and the row of the first problem it meets;
 writing produces files that reading accepts.
@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import tomli_w
 
 from routing.capabilities import Taxonomy
@@ -27,6 +29,7 @@ HOSPITALS_FILE = "hospitals.csv"
 POSTS_FILE = "ambulance_posts.csv"
 FEATURES_FILE = "features.geojson"
 DISTRICTS_FILE = "districts.csv"  # optional: kecamatan centres for calls without a point
+POPULATION_FILE = "population.csv"  # optional: people per grid cell centre, for coverage
 
 BED_COLUMNS = ("beds_igd", "beds_icu", "beds_nicu", "beds_picu", "beds_ward")
 HOSPITAL_COLUMNS = (
@@ -273,6 +276,54 @@ def read_districts(directory: Path, bbox: BBox) -> list[District]:
         seen.add(code)
         districts.append(District(code, (row["name"] or "").strip(), _location(row, bbox, where)))
     return districts
+
+
+@dataclass(frozen=True)
+class PopulationGrid:
+    """People counted at points (grid cell centres), for coverage shares."""
+
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    people: npt.NDArray[np.float64]
+
+    @property
+    def total(self) -> float:
+        """Everyone counted."""
+        return float(self.people.sum())
+
+
+POPULATION_COLUMNS = ("lon", "lat", "people")
+
+
+def read_population(directory: Path, bbox: BBox) -> PopulationGrid | None:
+    """Read and check population.csv (lon, lat, people); no file means no population."""
+    path = directory / POPULATION_FILE
+    if not path.is_file():
+        return None
+    lon, lat, people = [], [], []
+    for line, row in _rows(path, POPULATION_COLUMNS):
+        where = f"{path}, line {line}"
+        point = _location(row, bbox, where)
+        try:
+            count = float(row["people"] or "")
+        except ValueError:
+            count = -1.0
+        if not count >= 0:
+            msg = f"{where}: people must be a number, 0 or more"
+            raise RegionPackError(msg)
+        lon.append(point.lon)
+        lat.append(point.lat)
+        people.append(count)
+    return PopulationGrid(np.array(lon), np.array(lat), np.array(people))
+
+
+def write_population(directory: Path, grid: PopulationGrid) -> None:
+    """Write population.csv."""
+    with (directory / POPULATION_FILE).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(POPULATION_COLUMNS)
+        for lon, lat, people in zip(grid.lon, grid.lat, grid.people, strict=True):
+            writer.writerow([_deg(float(lon)), _deg(float(lat)), f"{people:.0f}"])
 
 
 def write_districts(directory: Path, districts: Iterable[District]) -> None:

@@ -30,11 +30,13 @@ from routing.conditions import (
     build_view,
     select_edges,
 )
+from routing.coverage import DEFAULT_LIMITS_S, Coverage, CoverageCells, compute_coverage
 from routing.engine import PointTable, Route, SourceTables, TargetTables
 from routing.errors import (
     RegionNotFoundError,
     RegionNotImportedError,
     RegionPackError,
+    TaxonomyError,
 )
 from routing.geo import LonLat, haversine_m
 from routing.network import FloatArray, IntArray, RoadNetwork
@@ -44,10 +46,12 @@ from routing.pack import (
     ROADS_FILE,
     AmbulancePost,
     District,
+    PopulationGrid,
     RegionMeta,
     read_districts,
     read_hospitals,
     read_meta,
+    read_population,
     read_posts,
 )
 from routing.ranking import (
@@ -109,6 +113,7 @@ class Region:
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         districts: Sequence[District] = (),
         profile: SpeedProfile | None = None,
+        population: PopulationGrid | None = None,
     ) -> None:
         started = time.perf_counter()
         self.meta = meta
@@ -116,6 +121,9 @@ class Region:
         self.taxonomy = taxonomy
         self.posts = tuple(posts)
         self.districts = {d.code: d for d in districts}
+        self.population = population
+        self._coverage_cells: CoverageCells | None = None
+        self._cells_lock = threading.Lock()
         self.directory = directory
         self.snapper = EdgeSnapper(network, bbox=meta.bbox, max_snap_m=max_snap_m)
         snapped = time.perf_counter()
@@ -169,6 +177,7 @@ class Region:
         hospitals = read_hospitals(directory, meta.bbox, taxonomy)
         posts = read_posts(directory, meta.bbox)
         districts = read_districts(directory, meta.bbox)
+        population = read_population(directory, meta.bbox)
         files_s = time.perf_counter() - started
         region = cls(
             meta=meta,
@@ -180,6 +189,7 @@ class Region:
             max_snap_m=max_snap_m,
             districts=districts,
             profile=profile or SpeedProfile.load(),
+            population=population,
         )
         region.timings = LoadTimings(files_s, region.timings.snapper_s, region.timings.tables_s)
         return region
@@ -418,6 +428,34 @@ class Region:
         first = next(p for p in snap.placements if p.edge == edges[0])
         time_s = float(view.tables.from_snap(view.network, snap)[0][target])
         return engine.route_from_edges(view.network, edges, first.fraction, 1.0, time_s)
+
+    # --- coverage -------------------------------------------------------------------------
+
+    def coverage(
+        self,
+        capability: str,
+        readiness: Mapping[str, Readiness] | None = None,
+        *,
+        limits_s: Sequence[float] = DEFAULT_LIMITS_S,
+        view: RoutingView | None = None,
+    ) -> Coverage:
+        """Where a hospital with ``capability`` is within each time limit, on the roads in force
+        (closures, time of day) and with current readiness (diversion, capability down)."""
+        if capability not in self.taxonomy.capabilities:
+            msg = (
+                f"unknown capability {capability!r}; known: {', '.join(self.taxonomy.capabilities)}"
+            )
+            raise TaxonomyError(msg)
+        with self._cells_lock:  # built once, on first use (about a second)
+            if self._coverage_cells is None:
+                self._coverage_cells = CoverageCells(
+                    self.network, self.snapper.projection, self.snapper.max_snap_m
+                )
+            cells = self._coverage_cells
+        return compute_coverage(
+            view or self.view, self.hospitals, capability, readiness, cells,
+            limits_s=limits_s, population=self.population,
+        )  # fmt: skip
 
     # --- description ----------------------------------------------------------------------
 

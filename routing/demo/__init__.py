@@ -21,12 +21,13 @@ from routing.pack import (
     write_districts,
     write_hospitals,
     write_meta,
+    write_population,
     write_posts,
 )
 from routing.speeds import SpeedTable
 
 DEFAULT_SEED = 119
-GENERATOR_VERSION = 2  # 2: districts.csv
+GENERATOR_VERSION = 3  # 2: districts.csv; 3: population.csv
 
 Progress = Callable[[str], None]
 
@@ -70,6 +71,7 @@ def generate_demo(
     write_hospitals(out_dir, facilities.hospitals(network))
     write_posts(out_dir, facilities.posts(network))
     write_districts(out_dir, facilities.districts(network))
+    write_population(out_dir, facilities.population(network))
     network.save(out_dir / ROADS_FILE)
     (out_dir / FEATURES_FILE).write_text(json.dumps(features()), encoding="utf-8")
     write_meta(out_dir, demo_meta(seed))
