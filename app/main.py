@@ -21,6 +21,7 @@ from app.api.routes import (
     admin,
     ambulances,
     calls,
+    coverage,
     feeds,
     health,
     routing,
@@ -36,6 +37,7 @@ from app.core.logging import RequestIds, install_redaction
 from app.core.metrics import Metrics, RequestTimer
 from app.core.security import PersonalDataVault, master_secret
 from app.services import hospitals, ingest
+from app.services.coverage import CoverageCache
 from app.services.events import EventPublisher, FeedLimits
 from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
@@ -140,10 +142,11 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         )  # fmt: skip
         await roads.start()  # closures in force apply before the first request
         rules = FilterRules()
+        boards = hospitals.BoardCache(served)
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
         app.state.session_closer = ThreadPoolExecutor(4, thread_name_prefix="session-close")
         app.state.services = ServiceState(
-            boards=hospitals.BoardCache(served),
+            boards=boards,
             verification=runner,
             readiness_stale_after_s=settings.readiness_stale_after_s,
             principals=PrincipalCache(settings.key_cache_s),
@@ -161,6 +164,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             ),
             crew_messages_per_s=settings.crew_messages_per_s,
             roads=roads,
+            coverage=CoverageCache(served, boards),
         )
         services = app.state.services
         services.fix_writer.start(functools.partial(ingest.publish_group, engine, served, services))
@@ -193,7 +197,7 @@ def _mount(app: FastAPI) -> None:
     """Routers, pages and middleware."""
     for module in (
         calls, hospitals_routes, ambulances, tracking, admin, routing, account, health,
-        roads_routes,
+        roads_routes, coverage,
     ):  # fmt: skip
         app.include_router(module.router)
     app.include_router(tracking.ws_router)

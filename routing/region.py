@@ -438,9 +438,11 @@ class Region:
         *,
         limits_s: Sequence[float] = DEFAULT_LIMITS_S,
         view: RoutingView | None = None,
+        hospitals: Sequence[Hospital] | None = None,
     ) -> Coverage:
         """Where a hospital with ``capability`` is within each time limit, on the roads in force
-        (closures, time of day) and with current readiness (diversion, capability down)."""
+        (closures, time of day) and with current readiness (diversion, capability down).
+        ``hospitals``: the same hospitals with today's capabilities (a readiness board's)."""
         if capability not in self.taxonomy.capabilities:
             msg = (
                 f"unknown capability {capability!r}; known: {', '.join(self.taxonomy.capabilities)}"
@@ -453,7 +455,7 @@ class Region:
                 )
             cells = self._coverage_cells
         return compute_coverage(
-            view or self.view, self.hospitals, capability, readiness, cells,
+            view or self.view, hospitals or self.hospitals, capability, readiness, cells,
             limits_s=limits_s, population=self.population,
         )  # fmt: skip
 

@@ -506,3 +506,34 @@ class RoadConditionsOut(BaseModel):
     tables_recomputed: int = Field(description="Tables recomputed to make the current view.")
     build_s: float = Field(description="Seconds the current view took to build.")
     profile: list[dict[str, Any]] = Field(description="The time-of-day periods.")
+
+
+# --- coverage --------------------------------------------------------------------------------
+
+
+class CoverageBandOut(BaseModel):
+    """What lies within one time limit of a hospital that counts."""
+
+    limit_min: int
+    area_km2: float
+    area_share: float = Field(description="Of the area where a call can be placed.")
+    road_km: float
+    road_share: float = Field(description="Of the region's road length.")
+    population: float | None = Field(description="People within reach (if a grid is given).")
+    population_share: float | None
+    geometry: dict[str, Any] = Field(description="Isochrone polygon, GeoJSON (simplified).")
+
+
+class CoverageOut(BaseModel):
+    """Coverage of one capability, nearest limit first."""
+
+    capability: str
+    synthetic_region: bool
+    period: str = Field(description="Time-of-day period of the roads used.")
+    view_version: int
+    hospital_ids: list[str] = Field(description="The hospitals that count now.")
+    excluded: dict[str, str] = Field(description="Capable hospitals that do not count, why.")
+    total_area_km2: float
+    total_road_km: float
+    total_population: float | None
+    bands: list[CoverageBandOut]

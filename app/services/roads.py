@@ -156,6 +156,19 @@ def listing(session: Session, *, include_past: bool, limit: int) -> list[RoadRes
     return list(session.exec(query))
 
 
+def to_restriction(
+    region: Region, row: RoadRestriction, known: dict[int, np.ndarray] | None = None
+) -> Restriction:
+    """The routing restriction of a stored one (edges found from its shape, or ``known``)."""
+    edges = known.get(row.id or 0) if known is not None else None
+    if edges is None:
+        edges = region.edges_in(shape(row.geometry))
+        if known is not None:
+            known[row.id or 0] = edges
+    factor = math.inf if row.kind is RestrictionKind.CLOSURE else float(row.factor or 1)
+    return Restriction(edges, factor)
+
+
 def is_active(row: RoadRestriction, at: datetime | None = None) -> bool:
     """In force at ``at`` (default now)."""
     return row.lifted_at is None and row.expires_at > (at or utcnow())
@@ -272,14 +285,7 @@ class RoadConditionsKeeper:
     def _target(
         self, rows: list[RoadRestriction], now: datetime
     ) -> tuple[_Target, list[Restriction]]:
-        restrictions = []
-        for row in rows:
-            edges = self._edges.get(row.id or 0)
-            if edges is None:
-                edges = self._region.edges_in(shape(row.geometry))
-                self._edges[row.id or 0] = edges
-            factor = math.inf if row.kind is RestrictionKind.CLOSURE else float(row.factor or 1)
-            restrictions.append(Restriction(edges, factor))
+        restrictions = [to_restriction(self._region, row, self._edges) for row in rows]
         period = self._period(now)
         key = tuple((row.id or 0, r.factor) for row, r in zip(rows, restrictions, strict=True))
         return _Target(period, key), restrictions

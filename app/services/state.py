@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.metrics import Metrics
+from app.services.coverage import CoverageCache
 from app.services.events import EventPublisher, FeedLimits
 from app.services.hospitals import BoardCache
 from app.services.ingest import FixWriter
@@ -22,7 +23,7 @@ from tracking.fixes import FilterRules
 class ServiceState:
     """Shared by requests: the readiness board cache, recently checked keys, the background
     verification, the broker, incident point tables, the GPS filter rules, the feeds'
-    limits, the road drawing, the road conditions keeper and the metrics."""
+    limits, the road drawing, the road conditions keeper, coverage results and the metrics."""
 
     boards: BoardCache
     verification: VerificationRunner
@@ -40,3 +41,4 @@ class ServiceState:
     rate_limits: KeyRateLimits
     crew_messages_per_s: float
     roads: RoadConditionsKeeper
+    coverage: CoverageCache

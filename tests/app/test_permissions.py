@@ -53,6 +53,7 @@ POLICY: dict[str, set[str]] = {
     "GET /api/road-restrictions": OPERATORS,
     "DELETE /api/road-restrictions/{restriction_id}": OPERATORS,
     "GET /api/region/conditions": OPERATORS,
+    "GET /api/coverage": OPERATORS,
 }
 ROLES = sorted({who for who in USERS if not who.endswith("_other")})
 
