@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -273,6 +274,74 @@ def demo(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
+
+
+@app.command()
+def coverage(
+    capability: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--capability",
+            "-c",
+            help="Capability code (repeat; default: cath_lab, ponek, nicu, neurosurgery).",
+        ),
+    ] = None,
+    limits: Annotated[
+        list[int] | None, typer.Option("--limit", help="Minutes (repeat; default 15, 30, 60).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option(help="Where the PNG maps are written.")] = Path(),
+    at: Annotated[
+        datetime | None, typer.Option(help="Time of day of the roads, UTC (default: now).")
+    ] = None,
+) -> None:
+    """Coverage report for the health office: per capability, the area, road length and
+    people within each time limit of a hospital that can treat the patient, with the
+    readiness and road closures in force; one PNG map per capability."""
+    from sqlmodel import Session  # noqa: PLC0415
+
+    from app.main import load_region, speed_profile  # noqa: PLC0415
+    from app.services import roads  # noqa: PLC0415
+    from app.services.coverage import DEFAULT_CAPABILITIES  # noqa: PLC0415
+    from app.services.coverage_map import render  # noqa: PLC0415
+    from app.services.hospitals import BoardCache  # noqa: PLC0415
+
+    settings, engine, _vault = _prepared_database()
+    region = load_region(settings)
+    when = at or datetime.now(UTC)
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    with Session(engine) as session:
+        board = BoardCache(region).board(session)
+        restrictions = [roads.to_restriction(region, row) for row in roads.active(session, when)]
+    engine.dispose()
+    region.profile = speed_profile(settings)
+    region.update(when, restrictions)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    limits_s = [m * 60.0 for m in (limits or [15, 30, 60])]
+    for code in capability or DEFAULT_CAPABILITIES:
+        try:
+            found = region.coverage(code, board.readiness, limits_s=limits_s,
+                                    hospitals=board.hospitals)  # fmt: skip
+        except RoutingError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        table = Table(title=f"{region.taxonomy.capabilities[code].label} "
+                      f"({len(found.hospital_ids)} hospitals count"
+                      f"{', SYNTHETIC region' if region.meta.synthetic else ''})")  # fmt: skip
+        for column in ("within", "area km2", "area", "road km", "roads", "people", "people %"):
+            table.add_column(column, justify="right")
+        for band in found.bands:
+            table.add_row(
+                f"{band.limit_s / 60:.0f} min", f"{band.area_km2:,.0f}", f"{band.area_share:.0%}",
+                f"{band.road_km:,.0f}", f"{band.road_share:.0%}",
+                "-" if band.population is None else f"{band.population:,.0f}",
+                "-" if band.population_share is None else f"{band.population_share:.0%}",
+            )  # fmt: skip
+        console.print(table)
+        for hospital_id, why in found.excluded.items():
+            console.print(f"  not counted: {hospital_id} ({why})")
+        path = render(region, found, board.hospitals, out_dir / f"coverage-{code}.png",
+                      when=when, restrictions=len(restrictions))  # fmt: skip
+        console.print(f"  map: {path}")
 
 
 @registry_app.command("import")

@@ -84,3 +84,21 @@ def test_users_and_registry_commands(demo_dir: Path, tmp_path: Path) -> None:
     assert "added 1, updated 0, rejected 1" in imported.stdout
     assert "line 3: zero_serial" in imported.stdout
     assert "3302264107900000" not in imported.stdout
+
+
+def test_coverage_report_prints_figures_and_draws_a_map(demo_dir: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "coverage", "-c", "neurosurgery", "--limit", "15",
+         "--limit", "30", "--at", "2026-11-22T19:00:00", "--out-dir", str(tmp_path / "maps")],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={"SATRIA_REGIONS_DIR": str(demo_dir.parent), "SATRIA_DATA_DIR": str(tmp_path),
+             "COLUMNS": "120", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "neurosurgery" in result.stdout.lower() and "SYNTHETIC" in result.stdout
+    assert "15 min" in result.stdout and "30 min" in result.stdout
+    picture = tmp_path / "maps" / "coverage-neurosurgery.png"
+    header = picture.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert (width, height) == (1650, 1275) and picture.stat().st_size > 100_000

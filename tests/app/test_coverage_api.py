@@ -24,7 +24,7 @@ def test_coverage_has_nested_bands_with_polygons(service: Service) -> None:
     assert [b["limit_min"] for b in body["bands"]] == [15, 30, 60]
     for key in ("area_km2", "road_share", "population_share"):
         values = [b[key] for b in body["bands"]]
-        assert values == sorted(values) and 0 < values[0], key
+        assert values == sorted(values) and values[0] > 0, key
     assert all(b["road_share"] <= 1 and b["population_share"] <= 1 for b in body["bands"])
     polygon = shapely.geometry.shape(body["bands"][0]["geometry"])
     assert polygon.geom_type in {"Polygon", "MultiPolygon"} and polygon.is_valid

@@ -48,9 +48,7 @@ def test_road_share_agrees_with_points_sampled_along_the_roads(region: Region) -
     # From a point on a two-way road the ambulance may leave either way.
     ahead = (1 - fraction) * w + to_hospital[network.head[edges]]
     reverse = network.reverse_edge[edges]
-    back = np.where(
-        reverse >= 0, fraction * w + to_hospital[network.tail[edges]], np.inf
-    )
+    back = np.where(reverse >= 0, fraction * w + to_hospital[network.tail[edges]], np.inf)
     best = np.minimum(ahead, back)
     total_m = covered_road_m(network, np.zeros(network.node_count), 1e12)
     for limit_s in (900.0, 1800.0):
