@@ -170,3 +170,31 @@ def test_a_hospital_cannot_open_another_hospitals_board(page: Page, site: Site) 
     )
     assert response.status_code in (403, 404)  # refused, without saying what is there
     assert "referral_id" not in response.text
+
+
+def test_an_operator_closes_a_road_sees_it_drawn_then_reopens_it_and_shows_coverage(
+    page: Page, site: Site
+) -> None:
+    log_in(page, site, "operator")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    expect(page.locator("#period")).not_to_be_empty()  # the traffic period in force
+    expect(page.locator("#restrictions li.empty")).to_be_visible()
+    bridge = LonLat(109.30616, -7.43664)  # the eastern bridge over the river
+    point = page.evaluate(
+        "([lat, lon]) => satria.map.latLngToContainerPoint([lat, lon])", [bridge.lat, bridge.lon]
+    )
+    page.locator("#map").click(position={"x": point["x"], "y": point["y"]})
+    page.select_option("#restriction-kind", "closure")
+    page.fill("#restriction-reason", "banjir di jembatan")
+    page.click("#restrict")
+    row = page.locator("#restrictions li.closure")
+    expect(row).to_contain_text("banjir di jembatan")
+    page.wait_for_selector("path.restriction.closure", timeout=10_000)  # drawn on the map
+    page.select_option("#coverage-capability", "cath_lab")
+    page.wait_for_selector("path.coverage-band", timeout=60_000)
+    expect(page.locator("#coverage-legend li")).to_have_count(3)
+    expect(page.locator("#coverage-legend li").first).to_contain_text("15")
+    screenshot(page, "console-closure-and-coverage")
+    row.locator("button").click()  # reopen: the other tests' roads are whole again
+    expect(page.locator("#restrictions li.empty")).to_be_visible()
+    expect(page.locator("path.restriction")).to_have_count(0)

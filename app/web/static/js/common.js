@@ -31,6 +31,11 @@ const Satria = (() => {
       not_your_board: "Papan ini milik rumah sakit lain.", live: "langsung", offline: "terputus",
       arrived: "tiba", patients: "pasien", no_calls: "Tidak ada panggilan aktif.", language: "English",
       dispatched: "Ambulans dikirim dan pasien dirujuk.", none_eligible: "Tidak ada rumah sakit yang sesuai.",
+      roads: "Jalan & cakupan", traffic: "Lalu lintas", restriction_hint: "Klik jalan di peta, lalu tutup atau perlambat.",
+      restriction_kind: "Tindakan", closure: "tutup jalan", slowdown: "perlambat (x2)", hours: "Berlaku (jam)",
+      restrict: "Terapkan pada titik di peta", lift: "Buka", until: "sampai", no_restrictions: "Tidak ada penutupan jalan.",
+      coverage: "Cakupan layanan", coverage_none: "— tidak ditampilkan —", neurosurgery: "bedah saraf",
+      within: "dalam", of_roads: "jalan", of_people: "penduduk",
     },
     en: {
       title_console: "PSC 119 Operator Console", title_board: "Emergency Department Board", title_login: "Log in",
@@ -55,6 +60,11 @@ const Satria = (() => {
       not_your_board: "This board belongs to another hospital.", live: "live", offline: "offline",
       arrived: "arrived", patients: "patients", no_calls: "No active calls.", language: "Bahasa Indonesia",
       dispatched: "Ambulance dispatched and patient referred.", none_eligible: "No suitable hospital.",
+      roads: "Roads & coverage", traffic: "Traffic", restriction_hint: "Click a road on the map, then close or slow it.",
+      restriction_kind: "Action", closure: "close road", slowdown: "slow down (x2)", hours: "For (hours)",
+      restrict: "Apply at the point on the map", lift: "Reopen", until: "until", no_restrictions: "No road closures.",
+      coverage: "Service coverage", coverage_none: "— not shown —", neurosurgery: "neurosurgery",
+      within: "within", of_roads: "of roads", of_people: "of people",
     },
   };
 

@@ -258,6 +258,85 @@ Satria.start(async () => {
   }
   await loadCalls();
 
+  // --- roads: closures and slowdowns, the traffic period, coverage -------------------------
+  const restrictionLayer = L.layerGroup().addTo(view);
+  async function loadRestrictions() {
+    const [conditions, restrictions] = await Promise.all([
+      api("/api/region/conditions"), api("/api/road-restrictions"),
+    ]);
+    document.getElementById("period").textContent = conditions.period;
+    restrictionLayer.clearLayers();
+    const list = document.getElementById("restrictions");
+    list.replaceChildren(...restrictions.map((r) => {
+      const closed = r.kind === "closure";
+      L.geoJSON(r.geometry, {
+        renderer: lines,
+        style: { color: closed ? "#b71c1c" : "#e67e22", weight: 6, dashArray: closed ? null : "8 6", fillOpacity: 0.25, className: `restriction ${r.kind}` },
+        pointToLayer: (_feature, latlng) => L.circleMarker(latlng, { radius: 9, renderer: lines }),
+      }).bindTooltip(`${t(closed ? "closure" : "slowdown")}: ${r.reason} (${t("until")} ${clock(r.expires_at)})`)
+        .addTo(restrictionLayer);
+      const lift = el("button", { type: "button", class: "link", text: t("lift") });
+      lift.addEventListener("click", async () => {
+        await api(`/api/road-restrictions/${r.id}`, { method: "DELETE" });
+        loadRestrictions();
+      });
+      return el("li", { "data-restriction-id": r.id, class: r.kind },
+        el("strong", { text: t(closed ? "closure" : "slowdown") }), ` — ${r.reason} · ${t("until")} ${clock(r.expires_at)} `, lift);
+    }));
+    if (!restrictions.length) list.append(el("li", { class: "empty", text: t("no_restrictions") }));
+  }
+  const restrictionForm = document.getElementById("restriction-form");
+  restrictionForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = document.getElementById("restriction-error");
+    error.hidden = true;
+    if (!incident) { error.textContent = t("restriction_hint"); error.hidden = false; return; }
+    const slowdown = restrictionForm.kind.value === "slowdown";
+    try {
+      await api("/api/road-restrictions", {
+        method: "POST",
+        body: {
+          kind: restrictionForm.kind.value, factor: slowdown ? 2 : null,
+          geometry: { type: "Point", coordinates: [incident.lon, incident.lat] },
+          reason: restrictionForm.reason.value.trim(),
+          expires_at: new Date(Date.now() + Number(restrictionForm.hours.value) * 3600000).toISOString(),
+        },
+      });
+      restrictionForm.reason.value = "";
+      loadRestrictions();
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    }
+  });
+  await loadRestrictions();
+  setInterval(loadRestrictions, 15000); // expiries, and closures made by colleagues
+
+  const coverageLayer = L.layerGroup().addTo(view);
+  const BAND_COLOURS = ["#c0392b", "#e67e22", "#f6c85f"];
+  const coverageSelect = document.getElementById("coverage-capability");
+  async function loadCoverage() {
+    coverageLayer.clearLayers();
+    const legend = document.getElementById("coverage-legend");
+    legend.replaceChildren();
+    if (!coverageSelect.value) return;
+    const coverage = await api(`/api/coverage?capability=${encodeURIComponent(coverageSelect.value)}`);
+    if (coverageSelect.value !== coverage.capability) return; // changed meanwhile
+    [...coverage.bands].reverse().forEach((band, i) => {
+      const colour = BAND_COLOURS[coverage.bands.length - 1 - i] || "#f6c85f";
+      L.geoJSON(band.geometry, {
+        interactive: false, renderer: lines,
+        style: { color: colour, weight: 1, fillColor: colour, fillOpacity: 0.18, className: "coverage-band" },
+      }).addTo(coverageLayer);
+    });
+    const percent = (share) => (share === null ? "–" : `${Math.round(share * 100)}%`);
+    legend.replaceChildren(...coverage.bands.map((band, i) =>
+      el("li", { class: `band-${Math.min(i, 2)}` },
+        `${t("within")} ${band.limit_min} ${t("minutes")}: ${percent(band.road_share)} ${t("of_roads")}, `
+        + `${percent(band.population_share)} ${t("of_people")}`)));
+  }
+  coverageSelect.addEventListener("change", loadCoverage);
+
   // --- the feed: positions move markers; other events refresh the list ---------------------
   const state = document.getElementById("feed-state");
   feed((message) => {
@@ -279,6 +358,8 @@ Satria.start(async () => {
   languageSwitch(document.getElementById("language"), () => {
     fillSelects();
     loadCalls();
+    loadRestrictions();
+    loadCoverage();
     if (current) showAssessment(current.call, current.assessment);
   });
   window.satria.readyMs = performance.now(); // page load, for the tests' report
