@@ -14,13 +14,16 @@ from typing import Any
 
 import httpx2
 import pytest
+import shapely
 from sqlalchemy import create_engine, text
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from bench.server import LiveServer, live_server
 from routing import LonLat, Region
+from routing.demo import geography as geo
 from tests.app.conftest import POSTGRES_URL, fresh_database
+from tests.waiting import wait_until
 
 REDIS_URL = os.environ.get("SATRIA_TEST_REDIS_URL", "")
 INCIDENT = LonLat(109.27, -7.40)  # about 6.6 km by road from RSUD Purwa
@@ -32,7 +35,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @contextmanager
-def two_workers(demo_dir: Path, tmp_path: Path) -> Iterator[tuple[str, LiveServer, LiveServer]]:
+def two_workers(
+    demo_dir: Path, tmp_path: Path, **extra: str
+) -> Iterator[tuple[str, LiveServer, LiveServer]]:
     """Two `satria serve` processes on one fresh PostgreSQL schema and Redis."""
     with fresh_database("postgresql", tmp_path) as url:
         settings = {
@@ -40,6 +45,7 @@ def two_workers(demo_dir: Path, tmp_path: Path) -> Iterator[tuple[str, LiveServe
             "SATRIA_BROKER_URL": REDIS_URL,
             "SATRIA_DATA_DIR": str(tmp_path / "var"),
             "SATRIA_REGIONS_DIR": str(demo_dir.parent),
+            **extra,
         }
         with (
             live_server(settings, tmp_path / "a.log") as worker_a,
@@ -182,3 +188,30 @@ def _crash_and_resume(database_url: str, worker_a: LiveServer, worker_b: LiveSer
         }  # fmt: skip
     engine.dispose()
     assert set(acked) <= stored  # nothing acknowledged by the killed worker is missing
+
+
+def test_a_closure_posted_on_one_worker_reaches_the_rankings_of_the_other(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    bridge = geo.projection().point_to_lonlat(9_500.0, float(geo.river_y(9_500.0)))
+    north = geo.projection().point_to_lonlat(9_500.0, float(geo.river_y(9_500.0)) + 800)
+    area = shapely.geometry.mapping(shapely.Point(bridge.lon, bridge.lat).buffer(0.004))
+    # No periodic refresh during the test: only the message through Redis can tell worker B.
+    with two_workers(demo_dir, tmp_path, SATRIA_ROADS_REFRESH_S="600") as (_, worker_a, worker_b):
+        operator = {"Authorization": f"Bearer {worker_a.create_user('Op', 'operator')}"}
+
+        def best_on_b() -> str:
+            ranking = httpx2.post(
+                f"{worker_b.url}/api/rankings", headers=operator, timeout=30,
+                json={"lon": north.lon, "lat": north.lat, "category": "general"},
+            ).json()  # fmt: skip
+            return str(ranking["eligible"][0]["hospital_id"])
+
+        before = best_on_b()
+        posted = httpx2.post(
+            f"{worker_a.url}/api/road-restrictions", headers=operator, timeout=30,
+            json={"kind": "closure", "geometry": area, "reason": "bridge closed",
+                  "expires_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()},
+        )  # fmt: skip
+        assert posted.status_code == 201, posted.text
+        wait_until(lambda: best_on_b() != before, "the closure on worker B", timeout_s=4)
