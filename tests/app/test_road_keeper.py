@@ -68,7 +68,8 @@ def test_a_restriction_leaves_the_view_at_its_expiry(
             user = users.create_user(session, name="op", role=Role.OPERATOR)
             shape = shapely.geometry.mapping(area)
             session.add(RoadRestriction(
-                kind=RestrictionKind.CLOSURE, reason="flood", geometry=shape, edge_count=2, created_by=user.id or 0, expires_at=now + timedelta(minutes=10),
+                kind=RestrictionKind.CLOSURE, reason="flood", geometry=shape, edge_count=2,
+                created_by=user.id or 0, expires_at=now + timedelta(minutes=10),
             ))  # fmt: skip
             session.commit()
         keeper = RoadConditionsKeeper(engine, region, MemoryBroker(), profile=None)
