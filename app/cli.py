@@ -26,6 +26,8 @@ users_app = typer.Typer(help="Users and their API keys.")
 app.add_typer(users_app, name="users")
 registry_app = typer.Typer(help="The local civil registry for offline NIK verification.")
 app.add_typer(registry_app, name="registry")
+speeds_app = typer.Typer(help="Time-of-day speed profiles.")
+app.add_typer(speeds_app, name="speeds")
 console = Console()
 
 RegionsDir = Annotated[
@@ -342,6 +344,40 @@ def coverage(
         path = render(region, found, board.hospitals, out_dir / f"coverage-{code}.png",
                       when=when, restrictions=len(restrictions))  # fmt: skip
         console.print(f"  map: {path}")
+
+
+@speeds_app.command("fit")
+def speeds_fit(
+    trips: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: departed_at, from_lon, from_lat, to_lon, "
+            "to_lat, duration_s (one observed trip a row)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="The fitted profile (TOML) to write.")] = Path(
+        "speed_profiles.fitted.toml"
+    ),
+    region_name: Annotated[str, typer.Option("--region", help="Region pack.")] = "demo",
+    regions_dir: RegionsDir = DEFAULT_REGIONS_DIR,
+    min_trips: Annotated[int, typer.Option(min=5, help="Fewest trips an hour bucket needs.")] = 20,
+) -> None:
+    """Fit time-of-day speed factors per road class to observed trips; use the result with
+    SATRIA_SPEED_PROFILE."""
+    from routing.speed_fit import fit_profile, read_trips, write_profile  # noqa: PLC0415
+
+    try:
+        region = Region.load(region_name, regions_dir=regions_dir)
+        observed, unreadable = read_trips(trips)
+        report = fit_profile(region, observed, min_trips=min_trips, skipped=unreadable)
+    except (RoutingError, OSError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    write_profile(report, out)
+    console.print(report.describe())
+    for period in report.periods:
+        console.print(f"  {period['name']}: {period['speed_factors']}")
+    console.print(f"written to {out}")
 
 
 @registry_app.command("import")
