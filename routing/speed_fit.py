@@ -110,10 +110,12 @@ def class_times(region: Region, trip: Trip) -> FloatArray:
         network.road_class[edges], weights=network.travel_time_s[edges],
         minlength=len(network.road_classes),
     )  # fmt: skip
-    seconds = np.asarray(seconds, dtype=np.float64)
-    total = float(seconds.sum())
+    by_class: FloatArray = np.asarray(seconds, dtype=np.float64)
+    total = float(by_class.sum())
     # The first and last edges are driven in part: scale to the route's own time.
-    return seconds * (route.travel_time_s / total) if total > 0 else seconds
+    if total > 0:
+        by_class = by_class * (route.travel_time_s / total)
+    return by_class
 
 
 def fit_profile(
