@@ -346,6 +346,53 @@ def coverage(
         console.print(f"  map: {path}")
 
 
+@app.command("eta-report")
+def eta_report(
+    days: Annotated[int, typer.Option(min=1, help="Dispatches of the last N days.")] = 30,
+    trips_out: Annotated[
+        Path | None, typer.Option(help="Also write the tracks as trips for `speeds fit`.")
+    ] = None,
+) -> None:
+    """How good were the ETAs: the ETA given at dispatch against the time the ambulance's own
+    stored track took to reach the scene, per time-of-day period."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from sqlmodel import Session  # noqa: PLC0415
+
+    from app.main import speed_profile  # noqa: PLC0415
+    from app.services.eta_report import errors_by_period, trips, write_trips  # noqa: PLC0415
+
+    settings, engine, _vault = _prepared_database()
+    until = datetime.now(UTC)
+    with Session(engine) as session:
+        records, unmatched = trips(session, since=until - timedelta(days=days), until=until)
+    engine.dispose()
+    console.print(
+        f"{len(records)} dispatches with a track to the scene in the last {days} days "
+        f"({unmatched} without one: no fixes, or never within 100 m of the scene)"
+    )
+    table = Table(title="ETA given at dispatch against the time taken (error: + is slower)")
+    for column in (
+        "period",
+        "trips",
+        "median ETA",
+        "median taken",
+        "median error",
+        "median |error|",
+    ):
+        table.add_column(column, justify="right")
+    for row in errors_by_period(records, speed_profile(settings)):
+        table.add_row(
+            row.period, str(row.trips), f"{row.median_given_s / 60:.1f} min",
+            f"{row.median_taken_s / 60:.1f} min", f"{row.median_error:+.0%}",
+            f"{row.median_abs_error:.0%}",
+        )  # fmt: skip
+    console.print(table)
+    if trips_out is not None:
+        write_trips(records, trips_out)
+        console.print(f"trips written to {trips_out} (for `satria speeds fit`)")
+
+
 @speeds_app.command("fit")
 def speeds_fit(
     trips: Annotated[
