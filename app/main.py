@@ -136,8 +136,9 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         runner = VerificationRunner(verifier, engine, deadline_s=verification_deadline_s(settings))
         await runner.start(pending)
         broker = make_broker(settings.broker_url)
+        served.profile = speed_profile(settings)  # also for rankings at another time of day
         roads = RoadConditionsKeeper(
-            engine, served, broker, profile=speed_profile(settings),
+            engine, served, broker, profile=served.profile,
             refresh_s=settings.roads_refresh_s, on_swap=metrics.road_view_swapped,
         )  # fmt: skip
         await roads.start()  # closures in force apply before the first request

@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from routing import Region
+from routing.conditions import DEFAULT_PROFILE_PATH
 from routing.demo import geography as geo
 from tests.app.conftest import Service, running_service
 from tests.waiting import wait_until
@@ -160,3 +161,29 @@ def test_bad_restrictions_are_refused_with_the_field_named(
         listed = service.client.get("/api/road-restrictions", headers=service.auth("operator"))
         assert listed.json() == []
         assert region.view.version == 0  # nothing reached the roads
+
+
+def test_rankings_for_a_departure_at_rush_hour_and_at_night_differ_as_the_profile_says(
+    database_url: str, region: Region, tmp_path: Path
+) -> None:
+    profile = str(DEFAULT_PROFILE_PATH)
+    with running_service(database_url, tmp_path, region, speed_profile=profile) as service:
+
+        def etas(departure: str) -> dict[str, float]:
+            ranking = service.client.post(
+                "/api/rankings", headers=service.auth("operator"),
+                json={**bank(3000), "category": "general", "departure_at": departure},
+            ).json()  # fmt: skip
+            return {h["hospital_id"]: h["eta_s"] for h in ranking["eligible"]}
+
+        rush = etas("2026-11-23T07:30:00+07:00")  # a Monday
+        night = etas("2026-11-23T02:00:00+07:00")
+        assert rush.keys() == night.keys()
+        for hospital, seconds in rush.items():
+            # Slower at rush hour, by at most the slowest rush factor (0.65) against the
+            # fastest night factor (1.15).
+            assert 1.0 < seconds / night[hospital] <= 1.15 / 0.65 + 1e-6
+        conditions = service.client.get(
+            "/api/region/conditions", headers=service.auth("operator")
+        ).json()
+        assert conditions["profile"][0]["name"] == "weekday morning rush"

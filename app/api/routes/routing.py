@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -22,6 +23,11 @@ class RankingRequest(BaseModel):
     lon: s.Lon
     lat: s.Lat
     category: str
+    departure_at: datetime | None = Field(
+        default=None,
+        description="Rank on the roads of another time of day (a planned transfer); the "
+        "closures in force now still apply. Default: now.",
+    )
 
 
 @router.get("/region")
@@ -49,12 +55,14 @@ def rank(
 ) -> s.RankingOut:
     """Rank every hospital for a point by road travel time, capability and readiness."""
     services.metrics.rankings.inc()
+    view = region.view_at(body.departure_at) if body.departure_at else region.view
     ranking = region.rank_hospitals(
         LonLat(body.lon, body.lat),
         body.category,
         services.boards.board(session),
         now=utcnow(),
         stale_after_s=services.readiness_stale_after_s,
+        view=view,
     )
     return s.ranking_out(ranking, synthetic=region.meta.synthetic)
 
