@@ -309,7 +309,7 @@ Satria.start(async () => {
       error.hidden = false;
     }
   });
-  await loadRestrictions();
+  loadRestrictions(); // not awaited: the map and the call form come first
   setInterval(loadRestrictions, 15000); // expiries, and closures made by colleagues
 
   const coverageLayer = L.layerGroup().addTo(view);
