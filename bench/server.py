@@ -20,9 +20,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx2
 from sqlalchemy import create_engine, text
+
+
+def column(database_url: str, sql: str) -> list[Any]:
+    """The first column of a query's rows, on a connection of its own."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql)).scalars())
+    finally:
+        engine.dispose()
 
 
 def free_port() -> int:

@@ -51,6 +51,7 @@ from app.services import users
 from bench.registry import PASSWORD, USER, RegistryServer
 from bench.server import (
     LiveServer,
+    column,
     free_port,
     live_server,
     postgres_schema,
@@ -171,24 +172,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def count(database_url: str, sql: str) -> int:
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(text(sql)).scalar_one())
-    finally:
-        engine.dispose()
-
-
-def stored_calls(database_url: str) -> set[int]:
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return set(connection.execute(text("SELECT id FROM call")).scalars())
-    finally:
-        engine.dispose()
 
 
 def verification_outcomes(database_url: str, call_ids: list[int]) -> dict[str, int]:
@@ -366,10 +349,10 @@ def run(
         simulator.wait()
     output = (folder / "simulate.log").read_text()
     stats = json.loads(output[output.index("{") :]) if "{" in output else {"output": output[-500:]}
-    stored = count(database_url, "SELECT count(*) FROM gpsfix")
+    stored = int(column(database_url, "SELECT count(*) FROM gpsfix")[0])
     acknowledged = int(stats.get("fixes_stored", 0))
     latencies = [v for f in feeds for v in f.latencies_ms]
-    in_table = stored_calls(database_url)
+    in_table = set(column(database_url, "SELECT id FROM call"))
     missing = [i for i in calls.acknowledged if i not in in_table]
     calls_acknowledged = len(calls.acknowledged) + int(stats.get("calls_taken", 0))
     outcomes = verification_outcomes(database_url, calls.acknowledged)

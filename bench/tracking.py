@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlmodel import Session
 from websockets.asyncio.client import connect
 
@@ -45,7 +45,7 @@ from app.core.config import Settings
 from app.main import load_region
 from app.models import Role
 from app.services import users
-from bench.server import LiveServer, live_server, postgres_schema
+from bench.server import LiveServer, column, live_server, postgres_schema
 from routing import LonLat, Region
 from routing.demo import generate_demo
 from routing.region import DEFAULT_REGIONS_DIR
@@ -87,12 +87,7 @@ async def listen(url: str, listener: Listener, window: tuple[float, float]) -> N
 
 def fixes_stored(database_url: str) -> int:
     """Rows in the fix table right now."""
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.execute(text("SELECT count(*) FROM gpsfix")).scalar_one())
-    finally:
-        engine.dispose()
+    return int(column(database_url, "SELECT count(*) FROM gpsfix")[0])
 
 
 def feed_keys(server: LiveServer, region: Region, count: int) -> list[str]:

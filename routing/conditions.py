@@ -327,24 +327,11 @@ def affected_columns(
     """
     times = np.atleast_2d(times.T).T  # a single column (a point table) as (nodes, 1)
     result = np.zeros(times.shape[1], dtype=bool)
-    with np.errstate(invalid="ignore"):  # inf - inf where a closure cut nodes off: not tight
-        return result | _tight_or_better(times, near, far, up, old_w, down, new_w)
-
-
-def _tight_or_better(
-    times: npt.NDArray[np.floating],
-    near: npt.NDArray[np.integer],
-    far: npt.NDArray[np.integer],
-    up: IntArray,
-    old_w: FloatArray,
-    down: IntArray,
-    new_w: FloatArray,
-) -> npt.NDArray[np.bool_]:
-    result = np.zeros(times.shape[1], dtype=bool)
     if len(up):
         via = times[near[up]] + old_w[up, None]
         there = times[far[up]]
-        tight = np.isfinite(there) & (np.abs(via - there) <= 1e-6 * np.maximum(1.0, there))
+        with np.errstate(invalid="ignore"):  # inf - inf where a closure cut nodes off
+            tight = np.isfinite(there) & (np.abs(via - there) <= 1e-6 * np.maximum(1.0, there))
         result |= tight.any(axis=0)
     if len(down):
         via = times[near[down]] + new_w[down, None]
