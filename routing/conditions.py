@@ -6,14 +6,19 @@ builds a new view next to the old one (recomputing only the tables the change ca
 the region swaps one reference. A query reads the reference once, so it sees the old roads or
 the new ones, never a mix.
 
-Which tables a change affects follows from the tables themselves. For a table of times *to*
-a target, an edge u->v whose time went up matters only if it was tight (T[u] = w + T[v]: a
-fastest path used it); an edge whose time went down (or reopened) matters only if it now
-improves T[u]. Tables of times *from* a source are the same with tail and head exchanged.
+Which tables a change affects follows from the tables themselves. An edge that got slower
+(or closed) changes a table only if the table's tree of fastest paths takes it; an edge
+that got faster (or reopened) only where it now improves a time (T[u] > w + T[v], for
+times to a target; tail and head exchanged for times from a source). Affected tables are
+searched again whole (one Dijkstra each, milliseconds): walking only the part of a tree
+below a closed road was tried and lost to the plain search on this machine, because
+closures of real interest (bridges, arterials) carry most of every tree. Roads that come
+back to a recent state (a closure lifted) take the view kept from then: nothing is searched.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 import tomllib
@@ -229,9 +234,17 @@ class Conditions:
                 multiplier[restriction.edges] *= restriction.factor
         return cls(period, multiplier, closed, restrictions)
 
-    def weights(self, network: RoadNetwork) -> FloatArray:
-        """Effective travel seconds per edge as searches see them (closed: inf)."""
-        times = network.travel_time_s * self.multiplier
+    def fingerprint(self) -> bytes:
+        """Equal for equal roads: the period, every edge's multiplier and closure."""
+        digest = hashlib.blake2b(self.period.encode(), digest_size=16)
+        digest.update(np.ascontiguousarray(self.multiplier).tobytes())
+        digest.update(np.packbits(self.closed).tobytes())
+        return digest.digest()
+
+    def weights(self, base: RoadNetwork) -> FloatArray:
+        """Effective travel seconds per edge of the ``base`` network (typical speeds) under
+        these conditions, as searches see them (closed: inf)."""
+        times = base.travel_time_s * self.multiplier
         return np.where(self.closed, np.inf, times)
 
 
@@ -257,8 +270,9 @@ class RoutingView:
 
     @property
     def weights(self) -> FloatArray:
-        """Effective travel seconds per edge (closed: inf)."""
-        return self.conditions.weights(self.network)
+        """Effective travel seconds per edge (closed: inf). The view's network is already
+        re-weighted: only the closures remain to apply."""
+        return np.where(self.conditions.closed, np.inf, self.network.travel_time_s)
 
 
 def build_view(
@@ -279,23 +293,21 @@ def build_view(
         recomputed = len(hospital_nodes) + len(post_nodes)
     else:
         old_w, new_w = previous.weights, conditions.weights(base)
-        up = np.flatnonzero(new_w > old_w)
-        down = np.flatnonzero(new_w < old_w)
-        everything = len(up) + len(down) > _REBUILD_ALL_SHARE * base.edge_count
-        to_redo = (
-            np.ones(len(hospital_nodes), dtype=bool)
-            if everything
-            else affected_columns(
-                previous.tables.time_s, network.head, network.tail, up, old_w, down, new_w
+        slower, faster = new_w > old_w, new_w < old_w
+        everything = slower.sum() + faster.sum() > _REBUILD_ALL_SHARE * base.edge_count
+        up, down = np.flatnonzero(slower), np.flatnonzero(faster)
+        to_redo = np.ones(len(hospital_nodes), dtype=bool)
+        posts_to_redo = np.ones(len(post_nodes), dtype=bool)
+        if not everything:
+            # A slower edge changes a table only where its tree takes that edge (exact, ties
+            # excluded); a faster one where it now improves a time.
+            to_redo = _uses(previous.tables.next_edge, up) | affected_columns(
+                previous.tables.time_s, network.head, network.tail, down[:0], old_w, down, new_w
             )
-        )
-        posts_to_redo = (
-            np.ones(len(post_nodes), dtype=bool)
-            if everything
-            else affected_columns(
-                previous.post_tables.time_s, network.tail, network.head, up, old_w, down, new_w
-            )
-        )
+            posts_to_redo = _uses(previous.post_tables.tree_edge, up) | affected_columns(
+                previous.post_tables.time_s, network.tail, network.head, down[:0], old_w, down,
+                new_w,
+            )  # fmt: skip
         tables = _rebuild_targets(network, previous.tables, to_redo)
         post_tables = _rebuild_sources(network, previous.post_tables, posts_to_redo)
         recomputed = int(to_redo.sum() + posts_to_redo.sum())
@@ -367,9 +379,17 @@ def _rebuild_sources(
         return previous
     columns = np.flatnonzero(redo)
     fresh = SourceTables.build(network, previous.source_nodes[columns].tolist())
-    time_s = previous.time_s.copy()
-    time_s[:, columns] = fresh.time_s
-    return SourceTables(previous.source_nodes, time_s)
+    time_s, tree_edge = previous.time_s.copy(), previous.tree_edge.copy()
+    time_s[:, columns], tree_edge[:, columns] = fresh.time_s, fresh.tree_edge
+    return SourceTables(previous.source_nodes, time_s, tree_edge)
+
+
+def _uses(tree_edge: npt.NDArray[np.integer], edges: IntArray) -> npt.NDArray[np.bool_]:
+    """Which columns' trees take one of ``edges``."""
+    if not len(edges):
+        return np.zeros(tree_edge.shape[1], dtype=bool)
+    used: npt.NDArray[np.bool_] = np.asarray(np.isin(tree_edge, edges).any(axis=0))
+    return used
 
 
 # --- where a restriction applies --------------------------------------------------------------

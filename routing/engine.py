@@ -122,20 +122,31 @@ class SourceTables:
 
     source_nodes: IntArray
     time_s: FloatArray  # (nodes, sources), row-major
+    tree_edge: Int32Array  # (nodes, sources): the edge by which the fastest path arrives
 
     @classmethod
     def build(cls, network: RoadNetwork, source_nodes: Sequence[int]) -> SourceTables:
         """One forward Dijkstra per source."""
         sources = np.asarray(source_nodes, dtype=np.int64)
+        n = network.node_count
         if len(sources) == 0:
-            return cls(sources, np.zeros((network.node_count, 0)))
-        time_s = dijkstra(network.graph, indices=sources)
-        return cls(sources, np.ascontiguousarray(np.atleast_2d(time_s).T))
+            return cls(sources, np.zeros((n, 0)), np.zeros((n, 0), dtype=np.int32))
+        time_s, pred = dijkstra(network.graph, indices=sources, return_predecessors=True)
+        time_s, pred = np.atleast_2d(time_s), np.atleast_2d(pred)
+        nodes = np.broadcast_to(np.arange(n), pred.shape)
+        arrived = pred >= 0
+        tree_edge = np.full(pred.shape, -1, dtype=np.int64)
+        tree_edge[arrived] = network.edge_ids(pred[arrived], nodes[arrived])
+        return cls(
+            sources,
+            np.ascontiguousarray(time_s.T),
+            np.ascontiguousarray(tree_edge.T).astype(np.int32),
+        )
 
     @property
     def nbytes(self) -> int:
         """Memory held by the table, bytes."""
-        return int(self.time_s.nbytes)
+        return int(self.time_s.nbytes + self.tree_edge.nbytes)
 
     def to_snap(self, network: RoadNetwork, snap: Snap) -> FloatArray:
         """Seconds from every source to a snapped point (inf: unreachable)."""

@@ -6,6 +6,7 @@ ranking = region.rank_hospitals(LonLat(109.24, -7.42), "stemi")
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import threading
@@ -66,6 +67,7 @@ from routing.snap import DEFAULT_MAX_SNAP_M, EdgeSnapper, Snap
 
 DEFAULT_REGIONS_DIR = Path(__file__).resolve().parent.parent / "data" / "regions"
 MAX_ACCESS_M = 1000.0  # a hospital farther than this from any road is an error in the pack
+RECENT_VIEWS = 3  # kept for roads that come back to an earlier state (about 30 MB each, demo)
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,12 @@ class Region:
         self._versions = itertools.count(1)
         self._swap_lock = threading.Lock()
         self._views_at: OrderedDict[tuple[str, int], RoutingView] = OrderedDict()
+        self._recent: OrderedDict[bytes, RoutingView] = OrderedDict()
         self.view = build_view(
             network, Conditions.make(network), hospital_nodes=[h.node for h in self.hospitals],
             post_nodes=self.post_nodes, version=0,
         )  # fmt: skip
+        self._recent[self.view.conditions.fingerprint()] = self.view
         done = time.perf_counter()
         self.timings = LoadTimings(0.0, snapped - started, done - snapped)
 
@@ -267,12 +271,29 @@ class Region:
         return select_edges(self.network, self.snapper, geometry)
 
     def prepare(self, conditions: Conditions) -> RoutingView:
-        """A view for these conditions, built from the current one (only the affected tables
-        are recomputed); it is not in use until :meth:`swap`. Safe from any thread."""
-        return build_view(
+        """A view for these conditions, built from the current one (only what the change can
+        affect is solved again), or taken from the few recent views when the roads are back
+        to what they were (a closure lifted). Not in use until :meth:`swap`; thread-safe."""
+        started = time.perf_counter()
+        key = conditions.fingerprint()
+        with self._swap_lock:
+            recent = self._recent.get(key)
+            if recent is not None:
+                self._recent.move_to_end(key)  # the roads as usual stay kept
+        if recent is not None:
+            return dataclasses.replace(
+                recent, version=next(self._versions), conditions=conditions,
+                tables_recomputed=0, build_s=time.perf_counter() - started,
+            )  # fmt: skip
+        view = build_view(
             self.network, conditions, hospital_nodes=[h.node for h in self.hospitals],
             post_nodes=self.post_nodes, version=next(self._versions), previous=self.view,
         )  # fmt: skip
+        with self._swap_lock:
+            self._recent[key] = view
+            while len(self._recent) > RECENT_VIEWS:
+                self._recent.popitem(last=False)
+        return view
 
     def swap(self, view: RoutingView) -> bool:
         """Put ``view`` in use, unless a newer one already is; queries that started before

@@ -503,7 +503,10 @@ class RoadConditionsOut(BaseModel):
     version: int = Field(description="Routing view version; it grows with every change.")
     restrictions_in_force: int
     closed_edges: int
-    tables_recomputed: int = Field(description="Tables recomputed to make the current view.")
+    tables_recomputed: int = Field(
+        description="Tables recomputed to make the current view (those whose fastest paths "
+        "the change can alter); 0 when the roads came back to a recent state."
+    )
     build_s: float = Field(description="Seconds the current view took to build.")
     profile: list[dict[str, Any]] = Field(description="The time-of-day periods.")
 

@@ -207,3 +207,58 @@ def test_a_point_names_its_road_and_a_line_the_roads_along_it(region: Region) ->
     along = region.edges_in(shapely.LineString([(centre.lon, centre.lat - 0.003),
                                                 (centre.lon, centre.lat + 0.003)]))  # fmt: skip
     assert set(edges) <= set(along.tolist())
+
+
+def assert_consistent_trees(region: Region) -> None:
+    """Every node's time and length follow from its tree edge, and the times equal a search."""
+    view = region.view
+    network, weights = view.network, view.weights
+    tables = view.tables
+    fresh = TargetTables.build(view.network, [h.node for h in region.hospitals])
+    np.testing.assert_allclose(tables.time_s, fresh.time_s)
+    edge = tables.next_edge.astype(np.int64)
+    moving = edge >= 0
+    safe = np.maximum(edge, 0)
+    after = tables.time_s[network.head[safe], np.arange(edge.shape[1])]
+    np.testing.assert_allclose(tables.time_s[moving], (weights[safe] + after)[moving], rtol=1e-9)
+    after_m = tables.length_m[network.head[safe], np.arange(edge.shape[1])]
+    np.testing.assert_allclose(
+        tables.length_m[moving], (network.length_m[safe] + after_m)[moving], rtol=1e-9
+    )
+    posts = SourceTables.build(view.network, region.post_nodes)
+    np.testing.assert_allclose(view.post_tables.time_s, posts.time_s)
+    arrive = view.post_tables.tree_edge.astype(np.int64)
+    came = arrive >= 0
+    safe = np.maximum(arrive, 0)
+    before = view.post_tables.time_s[network.tail[safe], np.arange(arrive.shape[1])]
+    np.testing.assert_allclose(
+        view.post_tables.time_s[came], (weights[safe] + before)[came], rtol=1e-9
+    )
+
+
+def test_only_tables_whose_fastest_paths_take_a_slower_road_are_rebuilt_and_match_a_search(
+    region: Region,
+) -> None:
+    network = region.network
+    rng = np.random.default_rng(5)
+    residential = np.flatnonzero(network.road_class == network.road_classes.index("residential"))
+    trees = np.column_stack((region.view.tables.next_edge, region.view.post_tables.tree_edge))
+    # How many tables' fastest paths take each edge; a residential street few of them take.
+    taken_by = np.zeros(network.edge_count, dtype=np.int64)
+    for column in trees.T:
+        taken_by[np.unique(column[column >= 0])] += 1
+    street = int(residential[np.argmin(np.where(taken_by[residential] > 0,
+                                                taken_by[residential], 99))])  # fmt: skip
+    one_street = np.array([street, network.reverse_edge[street]])
+    expected = int(np.isin(trees, one_street).any(axis=0).sum())
+    restrictions = [Restriction(one_street)]
+    local = region.update(restrictions=restrictions)
+    assert local.tables_recomputed == expected < len(region.hospitals) + len(region.posts)
+    assert_consistent_trees(region)
+    restrictions.append(Restriction(rng.choice(residential, 40, replace=False), factor=2.0))
+    region.update(restrictions=restrictions)
+    assert_consistent_trees(region)
+    restrictions.append(Restriction(region.edges_in(bridge_area())))
+    big = region.update(restrictions=restrictions)
+    assert big.tables_recomputed >= 1
+    assert_consistent_trees(region)
