@@ -13,12 +13,18 @@ Satria.start(async () => {
   };
   const STALE_AFTER_MS = 120000;
 
+  // Everything the page shows first is asked for at once, while the roads load.
+  const ACTIVE_QUERY = ACTIVE.map((s) => `status=${s}`).join("&");
+  const first = {
+    categories: api("/api/categories"), hospitals: api("/api/hospitals"),
+    ambulances: api("/api/ambulances"), calls: api(`/api/calls?${ACTIVE_QUERY}&limit=200`),
+  };
   const { view, region } = await map("map");
   window.satria = { map: view }; // for the browser tests and the curious
   document.getElementById("synthetic").hidden = !region.synthetic;
 
   // --- reference data ---------------------------------------------------------------------
-  const categories = await api("/api/categories");
+  const categories = await first.categories;
   const categorySelect = document.getElementById("category");
   const incidentSelect = document.getElementById("incident");
   function fillSelects() {
@@ -43,8 +49,8 @@ Satria.start(async () => {
     if (r.capabilities_down.length || (r.beds.igd && r.beds.igd.free === 0)) return "limited";
     return "ready";
   }
-  async function loadHospitals() {
-    for (const h of await api("/api/hospitals")) {
+  async function loadHospitals(prefetched) {
+    for (const h of await (prefetched || api("/api/hospitals"))) {
       const state = readiness(h);
       const known = hospitals.get(h.id);
       if (known) known.marker.remove();
@@ -55,7 +61,7 @@ Satria.start(async () => {
       hospitals.set(h.id, { ...h, marker });
     }
   }
-  await loadHospitals();
+  await loadHospitals(first.hospitals);
 
   // --- ambulances, moving live ---------------------------------------------------------------
   const ambulances = new Map();
@@ -80,7 +86,7 @@ Satria.start(async () => {
     });
     a.marker.setTooltipContent(`${a.id}${stale ? ` (${t("stale")})` : ""}`);
   }
-  for (const a of await api("/api/ambulances")) {
+  for (const a of await first.ambulances) {
     if (a.lon !== null) placeAmbulance(a.id, a.lon, a.lat, a.position_at, a.status);
   }
   setInterval(() => ambulances.forEach(styleAmbulance), 5000);
@@ -225,9 +231,8 @@ Satria.start(async () => {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(loadCalls, 300);
   }
-  async function loadCalls() {
-    const query = ACTIVE.map((s) => `status=${s}`).join("&");
-    const calls = await api(`/api/calls?${query}&limit=200`);
+  async function loadCalls(prefetched) {
+    const calls = await (prefetched || api(`/api/calls?${ACTIVE_QUERY}&limit=200`));
     const list = document.getElementById("calls");
     callMarkers.clearLayers();
     list.replaceChildren(...calls.map((c) => {
@@ -256,7 +261,7 @@ Satria.start(async () => {
     }));
     if (!calls.length) list.append(el("li", { class: "empty", text: t("no_calls") }));
   }
-  await loadCalls();
+  await loadCalls(first.calls);
 
   // --- roads: closures and slowdowns, the traffic period, coverage -------------------------
   const restrictionLayer = L.layerGroup().addTo(view);
