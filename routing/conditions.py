@@ -18,6 +18,7 @@ back to a recent state (a closure lifted) take the view kept from then: nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import time
@@ -26,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -248,6 +250,8 @@ class Conditions:
         return np.where(self.closed, np.inf, times)
 
 
+_Tables = TypeVar("_Tables", TargetTables, SourceTables)
+
 # --- views ------------------------------------------------------------------------------------
 
 
@@ -308,8 +312,10 @@ def build_view(
                 previous.post_tables.time_s, network.tail, network.head, down[:0], old_w, down,
                 new_w,
             )  # fmt: skip
-        tables = _rebuild_targets(network, previous.tables, to_redo)
-        post_tables = _rebuild_sources(network, previous.post_tables, posts_to_redo)
+        tables = _rebuild(previous.tables, previous.tables.target_nodes, to_redo, network)
+        post_tables = _rebuild(
+            previous.post_tables, previous.post_tables.source_nodes, posts_to_redo, network
+        )
         recomputed = int(to_redo.sum() + posts_to_redo.sum())
     return RoutingView(
         version=version,
@@ -351,37 +357,26 @@ def affected_columns(
     return result
 
 
-def _rebuild_targets(
-    network: RoadNetwork, previous: TargetTables, redo: npt.NDArray[np.bool_]
-) -> TargetTables:
+def _rebuild(
+    previous: _Tables, nodes: IntArray, redo: npt.NDArray[np.bool_], network: RoadNetwork
+) -> _Tables:
+    """The tables with the ``redo`` columns searched again (hospital or post tables: every
+    array field is (nodes, columns) but the column nodes themselves)."""
+    kind = type(previous)
     if redo.all():
-        return TargetTables.build(network, previous.target_nodes.tolist())
+        return kind.build(network, nodes.tolist())
     if not redo.any():
         return previous
     columns = np.flatnonzero(redo)
-    fresh = TargetTables.build(network, previous.target_nodes[columns].tolist())
-    time_s, length_m, next_edge = (
-        previous.time_s.copy(),
-        previous.length_m.copy(),
-        previous.next_edge.copy(),
-    )
-    time_s[:, columns], length_m[:, columns] = fresh.time_s, fresh.length_m
-    next_edge[:, columns] = fresh.next_edge
-    return TargetTables(previous.target_nodes, time_s, length_m, next_edge)
-
-
-def _rebuild_sources(
-    network: RoadNetwork, previous: SourceTables, redo: npt.NDArray[np.bool_]
-) -> SourceTables:
-    if redo.all():
-        return SourceTables.build(network, previous.source_nodes.tolist())
-    if not redo.any():
-        return previous
-    columns = np.flatnonzero(redo)
-    fresh = SourceTables.build(network, previous.source_nodes[columns].tolist())
-    time_s, tree_edge = previous.time_s.copy(), previous.tree_edge.copy()
-    time_s[:, columns], tree_edge[:, columns] = fresh.time_s, fresh.tree_edge
-    return SourceTables(previous.source_nodes, time_s, tree_edge)
+    fresh = kind.build(network, nodes[columns].tolist())
+    arrays = {}
+    for field in dataclasses.fields(previous):
+        value = getattr(previous, field.name)
+        if value is nodes:
+            continue
+        arrays[field.name] = value.copy()
+        arrays[field.name][:, columns] = getattr(fresh, field.name)
+    return dataclasses.replace(previous, **arrays)
 
 
 def _uses(tree_edge: npt.NDArray[np.integer], edges: IntArray) -> npt.NDArray[np.bool_]:
