@@ -480,6 +480,13 @@ def region_import(
         str | None, typer.Option(help="OSM place name (downloads; online only).")
     ] = None,
     osm_file: Annotated[Path | None, typer.Option(help="A local .osm file (offline).")] = None,
+    hospitals: Annotated[
+        Path | None,
+        typer.Option(help="The operator's hospital list (hospitals.csv columns), matched to OSM."),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(help="The region's title, as people read it.")
+    ] = None,
     regions_dir: RegionsDir = DEFAULT_REGIONS_DIR,
 ) -> None:
     """Import roads and hospitals from OpenStreetMap into data/regions/NAME."""
@@ -491,9 +498,12 @@ def region_import(
         with console.status("importing") as status:
             report = import_region(
                 directory,
+                imported_at=datetime.now(UTC),
                 place=place,
                 osm_file=osm_file,
                 name=name,
+                title=title,
+                hospitals_file=hospitals,
                 progress=lambda m: _progress(status, m),
             )
     except RoutingError as exc:
@@ -501,6 +511,8 @@ def region_import(
         raise typer.Exit(1) from exc
     _print_import(report)
     _show(Region.load(directory))
+    for warning in report.warnings:
+        console.print(f"[bold red]WARNING[/bold red]: {warning}")
 
 
 def _progress(status: Status, message: str) -> None:
@@ -509,10 +521,9 @@ def _progress(status: Status, message: str) -> None:
 
 
 def _print_import(report: ImportReport) -> None:
-    if report.edges_excluded:
-        excluded = ", ".join(f"{k}: {v}" for k, v in sorted(report.edges_excluded.items()))
-        console.print(f"edges excluded: {excluded}")
-    console.print(f"edges with a maxspeed tag: {report.edges_with_maxspeed:,}")
+    for line in report.lines():
+        if not line.startswith("WARNING"):
+            console.print(line)
     hospitals = report.hospitals
     if hospitals is None:
         return
@@ -521,7 +532,7 @@ def _print_import(report: ImportReport) -> None:
         ("added (fill in capabilities)", hospitals.added),
         ("ambiguous (not guessed)", hospitals.ambiguous),
         ("skipped", hospitals.skipped),
-        ("in hospitals.csv, not found in OSM", hospitals.not_in_osm),
+        ("in the operator's list, not found in OSM", hospitals.not_in_osm),
     ):
         if items:
             console.print(f"[bold]hospitals {title}[/bold]: {len(items)}")

@@ -213,6 +213,7 @@ class Conditions:
     multiplier: FloatArray
     closed: npt.NDArray[np.bool_]
     restrictions: tuple[Restriction, ...] = ()
+    speed_factors: FloatArray | None = None  # the period's, per road class (None: typical)
 
     @classmethod
     def make(
@@ -234,7 +235,8 @@ class Conditions:
                 closed[restriction.edges] = True
             else:
                 multiplier[restriction.edges] *= restriction.factor
-        return cls(period, multiplier, closed, restrictions)
+        factors = None if speed_factors is None else np.asarray(speed_factors, dtype=np.float64)
+        return cls(period, multiplier, closed, restrictions, factors)
 
     def fingerprint(self) -> bytes:
         """Equal for equal roads: the period, every edge's multiplier and closure."""

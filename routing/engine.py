@@ -9,15 +9,18 @@ Three questions, three tools:
   incident, bounded by a time limit.
 - point -> point with geometry: ``route`` runs one forward Dijkstra with predecessors.
 
-A point on an edge is reached through ``Placement``s: from placement (e, f) the vehicle exits
-at head(e) after (1 - f) of the edge's time; a destination placement (e, f) is entered from
-tail(e) after f of the edge's time; on the same edge, going forward, it is direct.
+A snapped point meets the graph through ``Access`` legs (see ``departures`` and
+``arrivals``): a point at a node is that node, with every edge that leaves or enters it; a
+point on an edge (e, f) leaves at head(e) after (1 - f) of the edge's time and is reached
+from tail(e) after f of it; on the same edge, going forward, it is direct. On a closed edge
+the point is joined only to the edge's nearer end, so no path ever drives through a closure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -80,36 +83,31 @@ class TargetTables:
         """Travel seconds and metres from a snapped point to every target (inf: unreachable)."""
         best_time: FloatArray | None = None
         best_length: FloatArray | None = None
-        for placement in snap.placements:
-            head, part_s, part_m = _exit(network, placement)
-            time_s = self.time_s[head] + part_s
-            length_m = self.length_m[head] + part_m
+        for leg in departures(network, snap):
+            time_s = self.time_s[leg.node] + leg.time_s
+            length_m = self.length_m[leg.node] + leg.length_m
             if best_time is None or best_length is None:
                 best_time, best_length = time_s, length_m
             else:
                 better = time_s < best_time
                 best_time = np.where(better, time_s, best_time)
                 best_length = np.where(better, length_m, best_length)
-        assert best_time is not None and best_length is not None  # a snap has a placement
+        assert best_time is not None and best_length is not None  # a snap has a departure
         return best_time, best_length
 
-    def route_edges(self, network: RoadNetwork, snap: Snap, target: int) -> list[int]:
-        """Edges of the fastest path from a snapped point to target ``target`` (table walk)."""
-        options = [
-            (self.time_s[network.head[p.edge], target] + _exit(network, p)[1], p)
-            for p in snap.placements
-        ]
-        _, placement = min(options, key=lambda option: option[0])
-        edges = [placement.edge]
-        node = int(network.head[placement.edge])
+    def route_pieces(self, network: RoadNetwork, snap: Snap, target: int) -> list[Piece]:
+        """The fastest path from a snapped point to target ``target`` (a table walk)."""
+        leg = min(departures(network, snap), key=lambda d: self.time_s[d.node, target] + d.time_s)
+        pieces = [leg.piece] if leg.edge >= 0 else []
+        node = leg.node
         while node != self.target_nodes[target]:
             edge = int(self.next_edge[node, target])
             if edge < 0:
                 msg = "the target cannot be reached from this point"
                 raise NoRouteError(msg)
-            edges.append(edge)
+            pieces.append(Piece(edge, 0.0, 1.0))
             node = int(network.head[edge])
-        return edges
+        return pieces
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,25 +149,76 @@ class SourceTables:
     def to_snap(self, network: RoadNetwork, snap: Snap) -> FloatArray:
         """Seconds from every source to a snapped point (inf: unreachable)."""
         best: FloatArray | None = None
-        for placement in snap.placements:
-            edge = placement.edge
-            # Reach the edge's tail, then drive the fraction of the edge up to the point.
-            time_s = self.time_s[network.tail[edge]] + placement.fraction * float(
-                network.travel_time_s[edge]
-            )
+        for leg in arrivals(network, snap):
+            time_s = self.time_s[leg.node] + leg.time_s
             best = time_s if best is None else np.minimum(best, time_s)
-        assert best is not None  # a snap has a placement
+        assert best is not None  # a snap has an arrival
         return best
 
 
-def _exit(network: RoadNetwork, placement: Placement) -> tuple[int, float, float]:
-    """Node reached by driving on from a placement, and the seconds and metres it takes."""
-    rest = 1.0 - placement.fraction
-    edge = placement.edge
-    return (
-        int(network.head[edge]),
-        rest * float(network.travel_time_s[edge]),
-        rest * float(network.length_m[edge]),
+class Piece(NamedTuple):
+    """A stretch of one directed edge, from fraction ``start`` to ``end`` of its length (end
+    below start: driven backwards, only ever on a closed road to leave or reach it)."""
+
+    edge: int
+    start: float
+    end: float
+
+
+class Access(NamedTuple):
+    """One way between a snapped point and a node: the seconds and metres driven between
+    them along the point's own road (``piece.edge`` -1: the point is the node)."""
+
+    node: int
+    time_s: float
+    length_m: float
+    piece: Piece
+
+    @property
+    def edge(self) -> int:
+        """The edge driven between the point and the node, or -1."""
+        return self.piece.edge
+
+
+def departures(network: RoadNetwork, snap: Snap) -> list[Access]:
+    """The ways to drive from a snapped point onto the graph."""
+    if snap.nodes:
+        return [Access(node, 0.0, 0.0, Piece(-1, 0.0, 0.0)) for node in snap.nodes]
+    return _cheapest_per_node(_access(network, p, leaving=True) for p in snap.placements)
+
+
+def arrivals(network: RoadNetwork, snap: Snap) -> list[Access]:
+    """The ways to drive from the graph to a snapped point."""
+    if snap.nodes:
+        return [Access(node, 0.0, 0.0, Piece(-1, 0.0, 0.0)) for node in snap.nodes]
+    return _cheapest_per_node(_access(network, p, leaving=False) for p in snap.placements)
+
+
+def _cheapest_per_node(legs: Iterable[Access]) -> list[Access]:
+    """One leg per node (both directions of a closed road lead to the same end): a search
+    graph must not hold two edges between the same pair of nodes."""
+    best: dict[int, Access] = {}
+    for leg in legs:
+        if leg.node not in best or leg.time_s < best[leg.node].time_s:
+            best[leg.node] = leg
+    return list(best.values())
+
+
+def _access(network: RoadNetwork, placement: Placement, *, leaving: bool) -> Access:
+    edge, f = placement.edge, placement.fraction
+    closed = network.closed is not None and bool(network.closed[edge])
+    # On a closed road only the nearer end is used, whatever the direction of travel: the
+    # point may lie before or behind the blockage, but no path goes through it.
+    at_head = f > 0.5 if closed else leaving
+    node = int(network.head[edge] if at_head else network.tail[edge])
+    end = 1.0 if at_head else 0.0
+    piece = Piece(edge, f, end) if leaving else Piece(edge, end, f)
+    share = abs(end - f)
+    return Access(
+        node,
+        share * float(network.travel_time_s[edge]),
+        share * float(network.length_m[edge]),
+        piece,
     )
 
 
@@ -198,14 +247,21 @@ def _with_extra_node(graph: sp.csr_matrix, heads: list[int], weights: list[float
     return sp.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
 
 
-def _direct_s(network: RoadNetwork, origin: Snap, destination: Snap) -> float:
-    """Seconds when both points lie on the same directed edge, origin before destination."""
-    best = np.inf
+def _direct(network: RoadNetwork, origin: Snap, destination: Snap) -> tuple[float, Piece | None]:
+    """Seconds, and the stretch driven, when both points lie on the same open edge, the
+    origin before the destination (inf and None otherwise)."""
+    best: tuple[float, Piece | None] = (np.inf, None)
+    if origin.nodes or destination.nodes:
+        return best  # a node meets the graph exactly: no shortcut needed
     for p in origin.placements:
+        if network.closed is not None and network.closed[p.edge]:
+            continue
         for q in destination.placements:
             if p.edge == q.edge and p.fraction <= q.fraction:
-                best = min(best, (q.fraction - p.fraction) * float(network.travel_time_s[p.edge]))
-    return float(best)
+                time_s = (q.fraction - p.fraction) * float(network.travel_time_s[p.edge])
+                if time_s < best[0]:
+                    best = (time_s, Piece(p.edge, p.fraction, q.fraction))
+    return best
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,21 +283,22 @@ class PointTable:
     ) -> PointTable:
         """One reverse Dijkstra from the destination, stopped at ``limit_s``."""
         n = network.node_count
-        entries = [
-            (int(network.tail[q.edge]), q.fraction * float(network.travel_time_s[q.edge]))
-            for q in destination.placements
-        ]
-        graph = _with_extra_node(network.reverse_graph, *map(list, zip(*entries, strict=True)))
+        legs = arrivals(network, destination)
+        if len(legs) == 1 and legs[0].edge < 0:  # a node: search from it
+            seconds = dijkstra(network.reverse_graph, indices=legs[0].node, limit=limit_s)
+        else:
+            graph = _with_extra_node(
+                network.reverse_graph, [leg.node for leg in legs], [leg.time_s for leg in legs]
+            )
+            seconds = dijkstra(graph, indices=n, limit=limit_s)[:n]
         # float32: a table per live incident is kept in memory; 0.001 s precision suffices.
-        seconds = dijkstra(graph, indices=n, limit=limit_s)[:n].astype(np.float32)
-        return cls(destination, seconds, limit_s, version)
+        return cls(destination, seconds.astype(np.float32), limit_s, version)
 
     def time_from(self, network: RoadNetwork, origin: Snap) -> float:
         """Seconds from a snapped point to the destination (inf beyond the limit)."""
-        best = _direct_s(network, origin, self.destination)
-        for p in origin.placements:
-            head, part_s, _ = _exit(network, p)
-            best = min(best, part_s + float(self.to_destination_s[head]))
+        best = _direct(network, origin, self.destination)[0]
+        for leg in departures(network, origin):
+            best = min(best, leg.time_s + float(self.to_destination_s[leg.node]))
         return best if best <= self.limit_s else float(np.inf)
 
 
@@ -270,56 +327,52 @@ class Route:
 def route(network: RoadNetwork, origin: Snap, destination: Snap) -> Route:
     """The fastest path between two snapped points, with its geometry."""
     n = network.node_count
-    starts = [_exit(network, p) for p in origin.placements]
-    graph = _with_extra_node(network.graph, [s[0] for s in starts], [s[1] for s in starts])
+    leaving = departures(network, origin)
+    graph = _with_extra_node(network.graph, [d.node for d in leaving], [d.time_s for d in leaving])
     from_origin, pred = dijkstra(graph, indices=n, return_predecessors=True)
-    direct_s = _direct_s(network, origin, destination)
-    best_s, best_q = direct_s, None
-    for q in destination.placements:
-        time_s = from_origin[network.tail[q.edge]] + q.fraction * network.travel_time_s[q.edge]
+    best_s, direct = _direct(network, origin, destination)
+    best_arrival = None
+    for arrival in arrivals(network, destination):
+        time_s = float(from_origin[arrival.node]) + arrival.time_s
         if time_s < best_s:
-            best_s, best_q = float(time_s), q
+            best_s, best_arrival = time_s, arrival
     if not np.isfinite(best_s):
         msg = "no road path joins these two points"
         raise NoRouteError(msg)
-    if best_q is None:  # same edge, straight ahead
-        p = next(
-            p for p in origin.placements if any(q.edge == p.edge for q in destination.placements)
-        )
-        q = next(q for q in destination.placements if q.edge == p.edge)
-        return route_from_edges(network, [p.edge], p.fraction, q.fraction, best_s)
-    nodes = [int(network.tail[best_q.edge])]
+    if best_arrival is None:  # same edge, straight ahead
+        assert direct is not None
+        return route_from_pieces(network, [direct], best_s)
+    nodes = [best_arrival.node]
     while pred[nodes[-1]] != n:
         nodes.append(int(pred[nodes[-1]]))
     nodes.reverse()
-    first = next(p for p in origin.placements if network.head[p.edge] == nodes[0])
+    first = min((d for d in leaving if d.node == nodes[0]), key=lambda d: d.time_s)
     middle = network.edge_ids(nodes[:-1], nodes[1:]).tolist() if len(nodes) > 1 else []
-    edges = [first.edge, *middle, best_q.edge]
-    return route_from_edges(network, edges, first.fraction, best_q.fraction, best_s)
+    pieces = [first.piece, *(Piece(e, 0.0, 1.0) for e in middle), best_arrival.piece]
+    return route_from_pieces(network, [p for p in pieces if p.edge >= 0], best_s, at=origin)
 
 
-def route_from_edges(
-    network: RoadNetwork,
-    edges: Sequence[int],
-    start_fraction: float,
-    end_fraction: float,
-    travel_time_s: float,
+def route_from_pieces(
+    network: RoadNetwork, pieces: Sequence[Piece], travel_time_s: float, *, at: Snap | None = None
 ) -> Route:
-    """A Route over consecutive edges, starting and ending part-way along the first and last."""
-    pieces: list[np.ndarray] = []
+    """A Route over consecutive stretches of edges; no pieces (a point at its destination
+    node) is a route of no length at ``at``."""
+    chunks: list[np.ndarray] = []
     length_m = 0.0
-    for i, edge in enumerate(edges):
-        lon, lat = network.edge_points(edge)
+    for piece in pieces:
+        lon, lat = network.edge_points(piece.edge)
         full = LineString(np.column_stack((lon, lat)))
-        start = start_fraction if i == 0 else 0.0
-        end = end_fraction if i == len(edges) - 1 else 1.0
         line: BaseGeometry = full
-        if (start, end) != (0.0, 1.0):
-            line = substring(full, start, end, normalized=True)
-        length_m += (end - start) * float(network.length_m[edge])
+        if (piece.start, piece.end) != (0.0, 1.0):
+            line = substring(full, piece.start, piece.end, normalized=True)
+        length_m += abs(piece.end - piece.start) * float(network.length_m[piece.edge])
         coords = shapely.get_coordinates(line)
-        pieces.append(coords if not pieces else coords[1:])
-    coords = np.vstack(pieces)
+        chunks.append(coords if not chunks else coords[1:])
+    if chunks:
+        coords = np.vstack(chunks)
+    else:
+        where = at.on_road if at is not None else (0.0, 0.0)
+        coords = np.array([where])
     if len(coords) < 2:
         coords = np.vstack((coords, coords))
-    return Route(LineString(coords), travel_time_s, length_m, tuple(int(e) for e in edges))
+    return Route(LineString(coords), travel_time_s, length_m, tuple(int(p.edge) for p in pieces))

@@ -22,7 +22,7 @@ import numpy as np
 from routing.capabilities import Taxonomy
 from routing.geo import BBox, LocalProjection, LonLat, haversine_m
 from routing.network import RoadNetwork
-from routing.pack import HOSPITALS_FILE, HospitalRow, read_hospitals
+from routing.pack import HospitalRow, read_hospitals
 
 NAME_SIMILARITY = 0.85
 MATCH_RADIUS_M = 2000.0
@@ -60,15 +60,23 @@ def _unique_id(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def match_hospitals(
-    *, directory: Path, features: list[dict[str, Any]], network: RoadNetwork, bbox: BBox
-) -> MatchReport:
-    """Merge OSM hospital features into the operator's list (see the module docstring)."""
-    from routing.osm_import import slug  # noqa: PLC0415 - the two modules share the rule
+def slug(text: str) -> str:
+    """A lowercase id made of letters, digits and hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "hospital"
 
+
+def match_hospitals(
+    *,
+    operator_file: Path | None,
+    features: list[dict[str, Any]],
+    network: RoadNetwork,
+    bbox: BBox,
+) -> MatchReport:
+    """Merge OSM hospital features into the operator's list, read from ``operator_file``
+    (the columns of hospitals.csv; None: no list), as the module docstring says."""
     existing = (
-        read_hospitals(directory, bbox, Taxonomy.load())
-        if (directory / HOSPITALS_FILE).is_file()
+        read_hospitals(operator_file.parent, bbox, Taxonomy.load(), file_name=operator_file.name)
+        if operator_file is not None
         else []
     )
     report = MatchReport()

@@ -1,17 +1,20 @@
 """Import a region's roads and hospitals from OpenStreetMap through osmnx.
 
 Online, from a place name (``graph_from_place``, Overpass); offline, from a local ``.osm``
-file (``graph_from_xml``). Either way: the drive network only, speeds per highway class from
-the shared table unless ``maxspeed`` is tagged, travel time = length / speed, one-way streets
-as tagged (osmnx reverses ``oneway=-1``), and only the largest strongly connected component.
+file (``graph_from_xml``). Either way: the drive network only; on every OSM segment a speed
+(``maxspeed`` where it reads as a number, else the typical speed of its highway class) and a
+travel time = length / speed, summed along merged edges (see ``osm_graph``); one-way streets
+as tagged (``oneway=yes``, ``-1`` reversed, ``junction=roundabout``; ``oneway=reversible``
+is driven both ways, as an ambulance may); no road lost to a self-loop or a parallel edge;
+and only the largest strongly connected component. The same file gives the same pack, byte
+for byte, whatever the process's hash seed.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,16 @@ from routing.errors import OsmImportError
 from routing.geo import BBox
 from routing.hospital_match import MatchReport, match_hospitals
 from routing.network import ComponentReport, RoadNetwork
+from routing.osm_graph import (
+    CLASS_M,
+    MIN_SPLIT_M,
+    Cleanup,
+    EdgeTally,
+    add_segment_times,
+    road_class,
+    simplify,
+    split_loops_and_parallels,
+)
 from routing.pack import (
     HOSPITALS_FILE,
     POSTS_FILE,
@@ -30,6 +43,7 @@ from routing.pack import (
     ROADS_FILE,
     RegionMeta,
     read_meta,
+    read_posts,
     write_hospitals,
     write_meta,
     write_posts,
@@ -43,15 +57,39 @@ _BLOCKED_ACCESS = {"no", "private"}
 
 @dataclass
 class ImportReport:
-    """What an import did, for a person to read."""
+    """What an import did, for a person to read (:meth:`lines`)."""
 
     directory: Path
     network_nodes: int = 0
     network_edges: int = 0
     components: ComponentReport | None = None
-    edges_with_maxspeed: int = 0
-    edges_excluded: dict[str, int] = field(default_factory=dict)
+    segments_with_maxspeed: int = 0
+    maxspeed_unread: dict[str, int] = field(default_factory=dict)
+    edges_excluded: dict[str, EdgeTally] = field(default_factory=dict)
+    cleanup: Cleanup | None = None
     hospitals: MatchReport | None = None
+    posts: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The report as lines of text: every edge left out, with its kilometres."""
+        out = [f"road network: {self.network_nodes:,} nodes, {self.network_edges:,} edges"]
+        for reason, tally in sorted(self.edges_excluded.items()):
+            out.append(f"left out, {reason}: {tally}")
+        if self.cleanup is not None:
+            c = self.cleanup
+            out += [
+                f"self-loops split in three (kept): {c.loops_split}; "
+                f"dropped (under {MIN_SPLIT_M:.0f} m): {c.loops_dropped}",
+                f"parallel edges split in two (kept): {c.parallels_split}; "
+                f"dropped (under {MIN_SPLIT_M:.0f} m): {c.parallels_dropped}",
+            ]
+        if self.components is not None:
+            out.append(self.components.describe())
+        out.append(f"OSM segments with a maxspeed tag: {self.segments_with_maxspeed:,}")
+        for value, count in sorted(self.maxspeed_unread.items()):
+            out.append(f"maxspeed={value!r} gives no speed ({count} segments): class speed used")
+        return out + [f"WARNING: {w}" for w in self.warnings]
 
 
 def load_graph(*, place: str | None = None, osm_file: Path | None = None) -> nx.MultiDiGraph[Any]:
@@ -74,44 +112,36 @@ def load_graph(*, place: str | None = None, osm_file: Path | None = None) -> nx.
         raise OsmImportError(msg) from exc
 
 
-def drive_only(graph: nx.MultiDiGraph[Any], speeds: SpeedTable) -> dict[str, int]:
-    """Remove edges an ambulance cannot drive (in place); count the removed per reason.
+def drive_only(graph: nx.MultiDiGraph[Any], speeds: SpeedTable) -> dict[str, EdgeTally]:
+    """Remove edges an ambulance cannot drive (in place); tally the removed per reason.
 
     graph_from_place already asks Overpass for the drive network; a local file holds
     everything (footways, cycleways, private roads), so the same rule applies to both.
     """
-    removed: dict[str, int] = {}
+    removed: dict[str, EdgeTally] = {}
     drop = []
     for u, v, k, data in graph.edges(keys=True, data=True):
-        highway = _first(data.get("highway"))
+        highway = data.get("highway")
         if highway is None:
             reason = "not a road (no highway tag)"
         elif highway not in speeds.drivable:
             reason = f"highway={highway}"
-        elif _first(data.get("access")) in _BLOCKED_ACCESS:
-            reason = f"access={_first(data.get('access'))}"
-        elif _first(data.get("area")) == "yes":
+        elif data.get("access") in _BLOCKED_ACCESS:
+            reason = f"access={data.get('access')}"
+        elif data.get("area") == "yes":
             reason = "area=yes"
         else:
             continue
         drop.append((u, v, k))
-        removed[reason] = removed.get(reason, 0) + 1
+        removed.setdefault(reason, EdgeTally()).add(float(data.get("length", 0.0)))
     graph.remove_edges_from(drop)
     graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
     return removed
 
 
-def add_travel_times(graph: nx.MultiDiGraph[Any], speeds: SpeedTable) -> int:
-    """Speeds (km/h) and travel times (s) on every edge; returns edges that had a maxspeed."""
-    with_maxspeed = sum(1 for *_, d in graph.edges(data=True) if d.get("maxspeed"))
-    ox.add_edge_speeds(graph, hwy_speeds=speeds.speeds_kmh, fallback=speeds.fallback_kmh)
-    ox.add_edge_travel_times(graph)
-    return with_maxspeed
-
-
 def to_network(graph: nx.MultiDiGraph[Any], speeds: SpeedTable) -> RoadNetwork:
-    """An osmnx graph as a RoadNetwork, keeping edge geometry and the highway class."""
-    nodes = list(graph.nodes)
+    """A cleaned osmnx graph as a RoadNetwork, keeping edge geometry and the road class."""
+    nodes = sorted(graph.nodes)
     index = {n: i for i, n in enumerate(nodes)}
     classes = tuple(sorted(speeds.drivable))
     tails, heads, times, lengths, klass, geometry = [], [], [], [], [], []
@@ -120,7 +150,7 @@ def to_network(graph: nx.MultiDiGraph[Any], speeds: SpeedTable) -> RoadNetwork:
         heads.append(index[v])
         times.append(float(data["travel_time"]))
         lengths.append(float(data["length"]))
-        klass.append(classes.index(_first(data["highway"])))
+        klass.append(classes.index(road_class(data[CLASS_M], speeds)))
         line = data.get("geometry")
         coords = np.asarray(line.coords)[1:-1] if line is not None else np.zeros((0, 2))
         geometry.append((coords[:, 0].copy(), coords[:, 1].copy()))
@@ -171,16 +201,21 @@ def load_hospital_features(
 def import_region(
     directory: Path,
     *,
+    imported_at: datetime,
     place: str | None = None,
     osm_file: Path | None = None,
     name: str | None = None,
+    title: str | None = None,
+    hospitals_file: Path | None = None,
     speeds: SpeedTable | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import roads and hospitals into a region pack directory (created if needed).
 
-    An existing region.toml keeps its name, title and place; an existing hospitals.csv is the
-    operator's list, matched against OSM (see hospital_match); ambulance_posts.csv is kept.
+    An existing region.toml keeps its name, title and place (``title`` replaces the title).
+    The operator's hospital list (``hospitals_file``, else the pack's hospitals.csv) is
+    matched against OSM (see hospital_match); ambulance_posts.csv is kept. ``imported_at``
+    is recorded in region.toml.
     """
     say = progress or (lambda _message: None)
     speeds = speeds or SpeedTable.load()
@@ -192,18 +227,21 @@ def import_region(
     graph = load_graph(place=place, osm_file=osm_file)
     say(f"{len(graph):,} nodes, {graph.number_of_edges():,} edges; keeping the drive network")
     report.edges_excluded = drive_only(graph, speeds)
+    say("speeds and travel times of every OSM segment")
+    report.segments_with_maxspeed = sum(1 for *_, d in graph.edges(data=True) if d.get("maxspeed"))
+    report.maxspeed_unread = add_segment_times(graph, speeds)
     say("simplifying (merging nodes between intersections)")
-    graph = ox.simplify_graph(graph)
-    say("speeds and travel times")
-    report.edges_with_maxspeed = add_travel_times(graph, speeds)
+    graph = simplify(graph)
+    report.cleanup = split_loops_and_parallels(graph)
     say("keeping the largest strongly connected component")
     network, report.components = to_network(graph, speeds).largest_strong_component()
     say(report.components.describe())
     report.network_nodes, report.network_edges = network.node_count, network.edge_count
     bbox = _bbox(network)
     say("matching hospitals")
+    operator_file = hospitals_file or directory / HOSPITALS_FILE
     report.hospitals = match_hospitals(
-        directory=directory,
+        operator_file=operator_file if operator_file.is_file() else None,
         features=load_hospital_features(place=place, osm_file=osm_file),
         network=network,
         bbox=bbox,
@@ -213,41 +251,61 @@ def import_region(
     write_hospitals(directory, report.hospitals.rows)
     if not (directory / POSTS_FILE).is_file():
         write_posts(directory, [])
-    write_meta(directory, _meta(existing, name or directory.name, place, osm_file, bbox, report))
-    return report
-
-
-def _meta(
-    existing: RegionMeta | None,
-    name: str,
-    place: str | None,
-    osm_file: Path | None,
-    bbox: BBox,
-    report: ImportReport,
-) -> RegionMeta:
+    report.posts = len(read_posts(directory, bbox))
+    report.warnings = _warnings(report)
     source = f"OpenStreetMap via osmnx {ox.__version__}: " + (
         f"file {osm_file.name}" if osm_file else f"place {place!r}"
     )
-    assert report.components is not None
-    return RegionMeta(
-        name=existing.name if existing else name,
-        title=existing.title if existing else name,
-        bbox=bbox,
-        synthetic=False,
-        source=source,
-        licence="Open Database License (ODbL) 1.0",
-        attribution="© OpenStreetMap contributors",
-        place=place or (existing.place if existing else ""),
-        extra={
-            "import": {
-                "imported_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-                "nodes": report.network_nodes,
-                "edges": report.network_edges,
-                "nodes_dropped_outside_largest_component": report.components.nodes_dropped,
-                "edges_with_maxspeed": report.edges_with_maxspeed,
-            }
-        },
+    write_meta(
+        directory,
+        RegionMeta(
+            name=existing.name if existing else name or directory.name,
+            title=title or (existing.title if existing else name or directory.name),
+            bbox=bbox,
+            synthetic=False,
+            source=source,
+            licence="Open Database License (ODbL) 1.0",
+            attribution="© OpenStreetMap contributors",
+            place=place or (existing.place if existing else ""),
+            extra={"import": _import_record(report, imported_at)},
+        ),
     )
+    return report
+
+
+def _import_record(report: ImportReport, imported_at: datetime) -> dict[str, Any]:
+    assert report.components is not None and report.cleanup is not None
+    return {
+        "imported_at": imported_at.replace(microsecond=0).isoformat(),
+        "nodes": report.network_nodes,
+        "edges": report.network_edges,
+        "nodes_dropped_outside_largest_component": report.components.nodes_dropped,
+        "segments_with_maxspeed": report.segments_with_maxspeed,
+        "self_loops_split": report.cleanup.loops_split.count,
+        "parallel_edges_split": report.cleanup.parallels_split.count,
+    }
+
+
+def _warnings(report: ImportReport) -> list[str]:
+    """What makes the region unfit to serve as imported, said plainly."""
+    warnings = []
+    hospitals = report.hospitals.rows if report.hospitals else []
+    if not hospitals:
+        warnings.append(
+            "the region has NO hospitals: every ranking will be empty. Give the operator's "
+            "list with --hospitals FILE (the columns of hospitals.csv) and import again."
+        )
+    elif not any(row.capabilities for row in hospitals):
+        warnings.append(
+            "no hospital has capabilities yet: none is eligible for any emergency until "
+            "hospitals.csv lists what each can treat."
+        )
+    if report.posts == 0:
+        warnings.append(
+            "no ambulance posts: add ambulance_posts.csv (id,name,lon,lat,ambulances) so that "
+            "ambulances can be recommended."
+        )
+    return warnings
 
 
 def _bbox(network: RoadNetwork, margin_deg: float = 0.01) -> BBox:
@@ -260,14 +318,4 @@ def _bbox(network: RoadNetwork, margin_deg: float = 0.01) -> BBox:
     )
 
 
-def _first(value: Any) -> Any:
-    """OSM attributes merged by simplification become lists; the first stands for the way."""
-    return value[0] if isinstance(value, list) and value else value
-
-
-def slug(text: str) -> str:
-    """A lowercase id made of letters, digits and hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "hospital"
-
-
-__all__ = ["HOSPITALS_FILE", "ImportReport", "import_region", "slug"]
+__all__ = ["HOSPITALS_FILE", "ImportReport", "import_region"]

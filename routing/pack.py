@@ -198,9 +198,12 @@ def _count(value: str, column: str, where: str) -> int:
     return int(text)
 
 
-def read_hospitals(directory: Path, bbox: BBox, taxonomy: Taxonomy) -> list[HospitalRow]:
-    """Read and check hospitals.csv; ids must be unique, capabilities known."""
-    path = directory / HOSPITALS_FILE
+def read_hospitals(
+    directory: Path, bbox: BBox, taxonomy: Taxonomy, *, file_name: str = HOSPITALS_FILE
+) -> list[HospitalRow]:
+    """Read and check hospitals.csv (or another file of its columns); ids must be unique,
+    capabilities known."""
+    path = directory / file_name
     hospitals: list[HospitalRow] = []
     seen: set[str] = set()
     for line, row in _rows(path, HOSPITAL_COLUMNS):

@@ -14,7 +14,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from routing import engine
 from routing.capabilities import Category, Taxonomy
 from routing.conditions import (
+    FREE_FLOW,
     Conditions,
     Restriction,
     RoutingView,
@@ -256,12 +257,17 @@ class Region:
     def conditions(
         self, when: datetime | None = None, restrictions: Iterable[Restriction] | None = None
     ) -> Conditions:
-        """Conditions at ``when`` (default now) with ``restrictions`` (default: the current
+        """Conditions at the time of day of ``when`` (default: the current view's time of day;
+        the library never reads the clock) with ``restrictions`` (default: the current
         view's)."""
-        kept = self.view.conditions.restrictions if restrictions is None else tuple(restrictions)
-        if self.profile is None:
-            return Conditions.make(self.network, restrictions=kept)
-        period, factors = self.profile.factors(self.network.road_classes, when or datetime.now(UTC))
+        current = self.view.conditions
+        kept = current.restrictions if restrictions is None else tuple(restrictions)
+        if when is None:
+            period, factors = current.period, current.speed_factors
+        elif self.profile is None:
+            period, factors = FREE_FLOW, None
+        else:
+            period, factors = self.profile.factors(self.network.road_classes, when)
         return Conditions.make(
             self.network, period=period, speed_factors=factors, restrictions=kept
         )
@@ -307,7 +313,9 @@ class Region:
     def update(
         self, when: datetime | None = None, restrictions: Iterable[Restriction] | None = None
     ) -> RoutingView:
-        """Prepare and swap in one step; returns the view in use afterwards."""
+        """Prepare and swap in one step; returns the view in use afterwards. ``when`` sets
+        the time of day (default: keep the current view's); ``restrictions`` replace the
+        current ones (default: keep them)."""
         self.swap(self.prepare(self.conditions(when, restrictions)))
         return self.view
 
@@ -445,10 +453,9 @@ class Region:
         view = self.view
         snap = self.snapper.snap(origin)
         target = self._hospital_index[hospital_id]
-        edges = view.tables.route_edges(view.network, snap, target)
-        first = next(p for p in snap.placements if p.edge == edges[0])
+        pieces = view.tables.route_pieces(view.network, snap, target)
         time_s = float(view.tables.from_snap(view.network, snap)[0][target])
-        return engine.route_from_edges(view.network, edges, first.fraction, 1.0, time_s)
+        return engine.route_from_pieces(view.network, pieces, time_s, at=snap)
 
     # --- coverage -------------------------------------------------------------------------
 

@@ -23,6 +23,9 @@ from routing.geo import BBox, FloatArray, LocalProjection, LonLat
 from routing.network import IntArray, RoadNetwork
 
 DEFAULT_MAX_SNAP_M = 2000.0
+# A point this close to a node, along its road, is at the node: a fraction of a second of
+# driving, where placing it on one edge out of the node could send it down a one-way street.
+AT_NODE_M = 1.0
 _VECTOR_FROM = 60  # candidates above which numpy beats a Python loop
 
 
@@ -38,13 +41,18 @@ class Snap:
     """A point placed on the road network.
 
     ``placements`` has one entry per direction of travel on the road found: two on a two-way
-    road (u->v at f and v->u at 1 - f), one on a one-way street.
+    road (u->v at f and v->u at 1 - f), one on a one-way street. ``nodes`` is set when the
+    point lies at a node.
     """
 
     point: LonLat
     on_road: LonLat
     distance_m: float
     placements: tuple[Placement, ...]
+    # The node the point lies at (within AT_NODE_M along the road), which is then the point
+    # itself for routing: every road that leaves or enters it, not the one edge found. More
+    # than one where nodes of roads without a junction share the position.
+    nodes: tuple[int, ...] = ()
 
 
 class EdgeSnapper:
@@ -67,6 +75,7 @@ class EdgeSnapper:
         self._build_grid()
         node_x, node_y = self.projection.to_xy(network.node_lon, network.node_lat)
         self._node_tree = cKDTree(np.column_stack((node_x, node_y)))
+        self._same_place = _nodes_sharing_a_position(network)
 
     def _build_segments(self) -> None:
         net = self.network
@@ -165,13 +174,16 @@ class EdgeSnapper:
         if r == 1 and 0 <= ix < self._cols and 0 <= iy < self._rows:
             cell = ix * self._rows + iy
             return self._near_segments[self._near_ptr[cell] : self._near_ptr[cell + 1]]
+        lo_x, hi_x = max(ix - r, 0), min(ix + r, self._cols - 1)
         lo_y, hi_y = max(iy - r, 0), min(iy + r, self._rows - 1)
+        if lo_x > hi_x or lo_y > hi_y:  # the square lies wholly beside the grid
+            return np.zeros(0, dtype=np.int64)
         ptr, parts = self._cell_ptr, []
         # Cells of one column are consecutive ids, so each column is one slice.
-        for col in range(max(ix - r, 0), min(ix + r, self._cols - 1) + 1):
+        for col in range(lo_x, hi_x + 1):
             base = col * self._rows
             parts.append(self._cell_segments[ptr[base + lo_y] : ptr[base + hi_y + 1]])
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return np.concatenate(parts)
 
     def snap(self, point: LonLat) -> Snap:
         """Place a point on its nearest road edge.
@@ -258,12 +270,35 @@ class EdgeSnapper:
         reverse = int(self._reverse_edge[edge])
         if reverse >= 0:
             placements.append(Placement(reverse, 1.0 - fraction))
-        x0, y0, dx, dy, _ = self._segment_rows[seg].tolist()
-        on_road = self.projection.point_to_lonlat(x0 + t * dx, y0 + t * dy)
-        return Snap(point, on_road, distance_m, tuple(placements))
+        nodes: tuple[int, ...] = ()
+        if min(along, edge_len - along) <= AT_NODE_M:
+            at_tail = along <= edge_len - along
+            node = int(self.network.tail[edge] if at_tail else self.network.head[edge])
+            nodes = self._same_place.get(node, (node,))
+            on_road = LonLat(float(self.network.node_lon[node]), float(self.network.node_lat[node]))
+        else:
+            x0, y0, dx, dy, _ = self._segment_rows[seg].tolist()
+            on_road = self.projection.point_to_lonlat(x0 + t * dx, y0 + t * dy)
+        return Snap(point, on_road, distance_m, tuple(placements), nodes)
 
     def nearest_nodes(self, lon: FloatArray, lat: FloatArray) -> tuple[IntArray, FloatArray]:
         """Nearest network node of each point and its distance in metres (for facilities)."""
         x, y = self.projection.to_xy(lon, lat)
         dist, idx = self._node_tree.query(np.column_stack((x, y)))
         return np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float64)
+
+
+def _nodes_sharing_a_position(network: RoadNetwork) -> dict[int, tuple[int, ...]]:
+    """For each node that shares its exact position with others (roads drawn over each other
+    without a junction), all the nodes there. Rare: a dict of the few."""
+    order = np.lexsort((network.node_lat, network.node_lon))
+    lon, lat = network.node_lon[order], network.node_lat[order]
+    starts_run = np.ones(len(order), dtype=bool)
+    starts_run[1:] = (lon[1:] != lon[:-1]) | (lat[1:] != lat[:-1])
+    run = np.cumsum(starts_run) - 1
+    shared = np.bincount(run)[run] > 1
+    groups: dict[int, tuple[int, ...]] = {}
+    for run_id in np.unique(run[shared]).tolist():
+        members = tuple(sorted(order[run == run_id].tolist()))
+        groups.update(dict.fromkeys(members, members))
+    return groups

@@ -1,15 +1,51 @@
-"""Shared fixtures: the demo region is generated once per test session, in a temporary folder."""
+"""Shared fixtures: the demo region is generated once per test session, in a temporary folder;
+tests marked ``any_hour`` run under the real clock and again at four pinned instants."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
+import time_machine
 
 from routing.demo import generate_demo
 from routing.geo import LonLat
 from routing.region import Region
+
+# Instants of the week that the default speed profile treats differently (Asia/Jakarta, UTC+7).
+# The clock ticks on from each, as it does in production.
+PINNED_INSTANTS = {
+    "mon-0730-wib-rush": datetime(2026, 11, 23, 0, 30, tzinfo=UTC),
+    "wed-1200-wib-midday": datetime(2026, 11, 25, 5, 0, tzinfo=UTC),
+    "sat-1930-wib-evening": datetime(2026, 11, 28, 12, 30, tzinfo=UTC),
+    "tue-0230-wib-night": datetime(2026, 11, 23, 19, 30, tzinfo=UTC),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``any_hour`` run once under the real clock and once per pinned instant."""
+    if metafunc.definition.get_closest_marker("any_hour") is None:
+        return
+    metafunc.parametrize(
+        "pinned_clock",
+        [None, *PINNED_INSTANTS.values()],
+        ids=["real-clock", *PINNED_INSTANTS],
+        indirect=True,
+    )
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
+    """The instant the clock was pinned at for this test (None: the real clock)."""
+    instant: datetime | None = getattr(request, "param", None)
+    if instant is None:
+        yield None
+        return
+    with time_machine.travel(instant, tick=True):
+        yield instant
 
 
 @pytest.fixture(scope="session")

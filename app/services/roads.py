@@ -296,13 +296,7 @@ class RoadConditionsKeeper:
         return self._profile.factors(self._region.network.road_classes, when)[0]
 
     def _conditions(self, when: datetime, restrictions: list[Restriction]) -> Conditions:
-        network = self._region.network
-        if self._profile is None:
-            return Conditions.make(network, restrictions=restrictions)
-        period, factors = self._profile.factors(network.road_classes, when)
-        return Conditions.make(
-            network, period=period, speed_factors=factors, restrictions=restrictions
-        )
+        return self._region.conditions(when, restrictions)
 
     async def _prepare_ahead(self, now: datetime, rows: list[RoadRestriction]) -> None:
         """Within ``lead_s`` of a change of period, build that period's view in advance."""

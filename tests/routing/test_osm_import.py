@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from routing.pack import HOSPITAL_COLUMNS
 from routing.region import Region
 from tests.fixtures.osm import node_lonlat, write_osm
 
+IMPORTED_AT = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 HEADER = ",".join(HOSPITAL_COLUMNS)
 OPERATOR_CSV = f"""{HEADER}
 rsud-contoh,R.S.U.D. Contoh,C,109.2031,-7.3999,igd_24h;icu;ponek,10,4,0,0,80,,Jl. Utama 1
@@ -27,7 +29,7 @@ def imported(tmp_path: Path) -> tuple[Region, ImportReport]:
     pack.mkdir()
     (pack / "hospitals.csv").write_text(OPERATOR_CSV, encoding="utf-8")
     messages: list[str] = []
-    report = import_region(pack, osm_file=osm, progress=messages.append)
+    report = import_region(pack, osm_file=osm, imported_at=IMPORTED_AT, progress=messages.append)
     assert any("largest strongly connected component" in m for m in messages)
     return Region.load(pack), report
 
@@ -79,7 +81,7 @@ def test_footways_and_fragments_are_dropped_and_reported(
     imported: tuple[Region, ImportReport],
 ) -> None:
     region, report = imported
-    assert report.edges_excluded["highway=footway"] == 2
+    assert report.edges_excluded["highway=footway"].count == 2
     assert report.components is not None
     # The P-Q-R fragment (P and R after simplification) and the one-way dead end J.
     assert report.components.nodes_dropped == 3
@@ -122,7 +124,7 @@ def test_two_similar_operator_rows_are_ambiguous(tmp_path: Path) -> None:
         "rs-islam-b,RSU Islam Contoh,C,109.2031,-7.3982,igd_24h,1,0,0,0,1,,\n",
         encoding="utf-8",
     )
-    report = import_region(pack, osm_file=osm)
+    report = import_region(pack, osm_file=osm, imported_at=IMPORTED_AT)
     assert report.hospitals is not None
     assert len(report.hospitals.ambiguous) == 1
     assert "rs-islam-a" in report.hospitals.ambiguous[0]
@@ -135,6 +137,7 @@ def test_region_toml_records_the_source_and_licence(imported: tuple[Region, Impo
     assert "OpenStreetMap" in region.meta.source
     assert region.meta.attribution == "© OpenStreetMap contributors"
     assert region.meta.extra["import"]["nodes_dropped_outside_largest_component"] == 3
+    assert region.meta.extra["import"]["imported_at"] == "2026-11-28T03:00:00+00:00"
 
 
 def test_a_source_is_required() -> None:
