@@ -13,7 +13,10 @@ import time_machine
 
 from routing.demo import generate_demo
 from routing.geo import LonLat
+from routing.osm_import import import_region
 from routing.region import Region
+from tests.fixtures.osm import write_osm
+from tests.fixtures.osm_city import write_city_osm
 
 # Instants of the week that the default speed profile treats differently (Asia/Jakarta, UTC+7).
 # The clock ticks on from each, as it does in production.
@@ -79,3 +82,24 @@ def random_points(region: Region, count: int, seed: int) -> list[LonLat]:
         )
         for _ in range(count)
     ]
+
+
+@pytest.fixture(scope="session")
+def osm_regions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Region]:
+    """The tests' two OSM fixtures, imported: the small one and the quirky town."""
+    folder = tmp_path_factory.mktemp("osm")
+    regions = {}
+    for name, write in (("small", write_osm), ("city", write_city_osm)):
+        osm = write(folder / f"{name}.osm")
+        import_region(folder / name, osm_file=osm, imported_at=datetime(2026, 11, 28, tzinfo=UTC))
+        regions[name] = Region.load(folder / name)
+    return regions
+
+
+def nearest_road_m(region: Region, point: LonLat) -> float:
+    """Distance from a point to the nearest road segment, checking every one (brute force)."""
+    snapper = region.snapper
+    x, y = snapper.projection.point_to_xy(point)
+    x0, y0, dx, dy, len2 = snapper._segment_rows.T
+    t = np.clip(((x - x0) * dx + (y - y0) * dy) / len2, 0, 1)
+    return float(np.min(np.hypot(x0 + t * dx - x, y0 + t * dy - y)))

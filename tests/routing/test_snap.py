@@ -8,22 +8,13 @@ import pytest
 from routing.errors import PointOutsideRegionError, PointTooFarFromRoadError, SnapError
 from routing.geo import LonLat, haversine_m
 from routing.region import Region
-from routing.snap import EdgeSnapper
-from tests.conftest import random_points
-
-
-def _brute_force_m(snapper: EdgeSnapper, point: LonLat) -> float:
-    """Distance to the nearest edge by checking every segment of the network."""
-    x, y = snapper.projection.point_to_xy(point)
-    x0, y0, dx, dy, len2 = snapper._segment_rows.T
-    t = np.clip(((x - x0) * dx + (y - y0) * dy) / len2, 0, 1)
-    return float(np.min(np.hypot(x0 + t * dx - x, y0 + t * dy - y)))
+from tests.conftest import nearest_road_m, random_points
 
 
 def test_snap_distance_equals_brute_force_over_all_edges(demo: Region) -> None:
     for point in random_points(demo, 300, seed=21):
         snap = demo.snap(point)
-        assert snap.distance_m == pytest.approx(_brute_force_m(demo.snapper, point), abs=1e-6)
+        assert snap.distance_m == pytest.approx(nearest_road_m(demo, point), abs=1e-6)
         # The reported point on the road is that far from the query (to projection accuracy).
         assert haversine_m(point, snap.on_road) == pytest.approx(
             snap.distance_m, rel=1e-3, abs=0.05
