@@ -14,8 +14,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from routing.errors import RegionError, RoutingError, SnapError, TaxonomyError
+from app.core.logging import REQUEST_ID
+from routing.errors import (
+    NoRouteError,
+    RegionError,
+    RoutingError,
+    SnapError,
+    TaxonomyError,
+    UnknownHospitalError,
+)
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("satria.errors")
@@ -128,7 +137,44 @@ def install(app: FastAPI) -> None:
     async def routing_error(_request: Request, exc: RoutingError) -> JSONResponse:
         if isinstance(exc, SnapError | TaxonomyError):
             return problem(422, "Unprocessable location or category", str(exc))
+        if isinstance(exc, NoRouteError):
+            return problem(422, "No road route", str(exc))
+        if isinstance(exc, UnknownHospitalError):
+            return problem(404, "Not found", str(exc))
         if isinstance(exc, RegionError):
             return problem(503, "Region unavailable", str(exc))
         log.error("routing failed: %s", type(exc).__name__)
         return problem(500, "Routing failed", str(exc))
+
+
+class UnexpectedErrors:
+    """Answers an error that no handler maps with a problem+json 500 naming the request id,
+    and logs it with its traceback (a pure ASGI middleware, inside the ones that add the
+    request id and the security headers, so the answer carries both)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception:
+            # The path only: a query string may carry a key.
+            log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            if started:
+                raise  # the answer is half sent: only closing the connection is left
+            request_id = REQUEST_ID.get()
+            detail = f"an unexpected error; nothing more is known here (request id {request_id})"
+            await problem(500, "Internal error", detail, request_id=request_id)(
+                scope, receive, send
+            )

@@ -205,6 +205,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
+    app.add_middleware(errors.UnexpectedErrors)  # innermost: its answer gets the headers below
     app.add_middleware(pages.SecurityHeaders)
     app.add_middleware(RequestTimer)
     app.add_middleware(RequestIds)  # outermost: every log line of a request carries its id

@@ -21,6 +21,7 @@ from routing.errors import (
     SnapError,
     TaxonomyError,
     UnknownCategoryError,
+    UnknownHospitalError,
 )
 from routing.geo import BBox, LonLat
 from routing.ranking import Hospital, PassOver, RankedHospital, Ranking, Readiness, Reason
@@ -52,4 +53,5 @@ __all__ = [
     "Taxonomy",
     "TaxonomyError",
     "UnknownCategoryError",
+    "UnknownHospitalError",
 ]

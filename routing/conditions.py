@@ -36,7 +36,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from routing.engine import SourceTables, TargetTables
-from routing.errors import SnapError, TaxonomyError
+from routing.errors import InvalidGeometryError, SnapError, TaxonomyError
 from routing.geo import LocalProjection, LonLat
 from routing.network import FloatArray, IntArray, RoadNetwork
 from routing.snap import EdgeSnapper
@@ -422,7 +422,7 @@ def select_edges(network: RoadNetwork, snapper: EdgeSnapper, geometry: BaseGeome
         area = shape
     else:
         msg = f"a restriction is a point, a line or a polygon, not a {geometry.geom_type}"
-        raise ValueError(msg)
+        raise InvalidGeometryError(msg)
     candidates, lines = _edge_lines_near(network, projection, area.bounds)
     if not len(candidates):
         return np.zeros(0, dtype=np.int64)

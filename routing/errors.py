@@ -47,3 +47,15 @@ class NoRouteError(RoutingError):
 
 class OsmImportError(RoutingError):
     """An OpenStreetMap import could not be carried out."""
+
+
+class UnknownHospitalError(RoutingError, KeyError):
+    """No hospital with that id in the region (a KeyError too, for mapping-style callers)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown hospital"
+
+
+class InvalidGeometryError(RoutingError, ValueError):
+    """A drawn shape the library cannot use (a restriction that is not a point, a line or a
+    polygon)."""

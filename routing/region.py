@@ -39,6 +39,7 @@ from routing.errors import (
     RegionNotImportedError,
     RegionPackError,
     TaxonomyError,
+    UnknownHospitalError,
 )
 from routing.geo import LonLat, haversine_m
 from routing.network import FloatArray, IntArray, RoadNetwork
@@ -344,8 +345,15 @@ class Region:
     # --- queries --------------------------------------------------------------------------
 
     def hospital(self, hospital_id: str) -> Hospital:
-        """The hospital with this id (KeyError if none)."""
-        return self.hospitals[self._hospital_index[hospital_id]]
+        """The hospital with this id (UnknownHospitalError, a KeyError, if none)."""
+        return self.hospitals[self._index_of(hospital_id)]
+
+    def _index_of(self, hospital_id: str) -> int:
+        index = self._hospital_index.get(hospital_id)
+        if index is None:
+            msg = f"no hospital {hospital_id!r} in region {self.meta.name!r}"
+            raise UnknownHospitalError(msg)
+        return index
 
     def district_of(self, point: LonLat) -> District | None:
         """The district whose centre is nearest (an approximation until the pack carries
@@ -441,7 +449,7 @@ class Region:
 
     def eta_to_hospital(self, origin: LonLat | Snap, hospital_id: str) -> float:
         """Seconds from a point to a hospital: a snap and a read of its table."""
-        return float(self.travel_to_hospitals(origin)[0][self._hospital_index[hospital_id]])
+        return float(self.travel_to_hospitals(origin)[0][self._index_of(hospital_id)])
 
     def route(self, origin: LonLat, destination: LonLat) -> Route:
         """The fastest route between two points, with geometry, seconds and metres."""
@@ -452,7 +460,7 @@ class Region:
         """The fastest route to a hospital, read from its table (no search)."""
         view = self.view
         snap = self.snapper.snap(origin)
-        target = self._hospital_index[hospital_id]
+        target = self._index_of(hospital_id)
         pieces = view.tables.route_pieces(view.network, snap, target)
         time_s = float(view.tables.from_snap(view.network, snap)[0][target])
         return engine.route_from_pieces(view.network, pieces, time_s, at=snap)

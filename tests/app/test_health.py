@@ -9,6 +9,7 @@ import logging.config
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine
 
 from app.core.logging import REQUEST_ID, JsonLines, log_config
@@ -101,3 +102,26 @@ def test_log_lines_are_json_with_the_request_id_and_no_keys() -> None:
         logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
     assert line["request_id"] == "req-42" and line["level"] == "info"
     assert line["message"] == "opened /ws/crew?token=[redacted]"
+
+
+def test_an_unexpected_error_is_problem_json_with_the_request_id_and_logged(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A route that fails as only a defect would: the answer must still be a problem.
+    def broken() -> None:
+        raise RuntimeError("a defect")
+
+    service.app.add_api_route("/test-only/broken", broken, description="Fails on purpose.")
+    try:
+        with caplog.at_level(logging.ERROR, logger="satria.errors"):
+            response = service.client.get("/test-only/broken", headers={"X-Request-ID": "req-77"})
+    finally:
+        service.app.router.routes.pop()
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-request-id"] == "req-77"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.json()["request_id"] == "req-77" and "a defect" not in response.text
+    logged = [r for r in caplog.records if "unexpected error" in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    assert "/test-only/broken" in logged[0].getMessage()

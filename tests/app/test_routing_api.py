@@ -105,3 +105,50 @@ def test_me_names_the_role_and_what_it_is_bound_to(service: Service) -> None:
     assert (
         service.client.get("/api/me", headers={"Authorization": "Bearer nope"}).status_code == 401
     )
+
+
+# In the demo's north-east corner, 0.5 to 2 km from the nearest road: these crashed the
+# snapping (IndexError) and the service answered a plain-text 500.
+NEAR_THE_EDGE = [(109.49247, -7.26643), (109.49136, -7.26701), (109.4905, -7.2660)]
+
+
+@pytest.mark.parametrize(("lon", "lat"), NEAR_THE_EDGE)
+def test_points_near_the_edge_are_ranked_and_routed(
+    service: Service, lon: float, lat: float
+) -> None:
+    operator = service.auth("operator")
+    ranking = service.client.post(
+        "/api/rankings", json={"lon": lon, "lat": lat, "category": "general"}, headers=operator
+    )
+    assert ranking.status_code == 200, ranking.text
+    best = ranking.json()["eligible"][0]
+    route = service.client.post(
+        "/api/routes",
+        json={"origin": {"lon": lon, "lat": lat}, "hospital_id": best["hospital_id"]},
+        headers=operator,
+    )
+    assert route.status_code == 200, route.text
+    assert route.json()["eta_s"] == pytest.approx(best["eta_s"], abs=0.1)
+
+
+def test_a_band_across_every_edge_of_the_region_never_gets_a_server_error(
+    service: Service, demo: Region
+) -> None:
+    box, operator = demo.meta.bbox, service.auth("operator")
+    statuses: dict[int, int] = {}
+    for t in np.linspace(0.0, 1.0, 12):
+        lon = box.min_lon + t * (box.max_lon - box.min_lon)
+        lat = box.min_lat + t * (box.max_lat - box.min_lat)
+        for d in (-0.02, -0.001, 0.0, 0.001, 0.01, 0.02):
+            for point in ((box.min_lon + d, lat), (box.max_lon + d, lat),
+                          (lon, box.min_lat + d), (lon, box.max_lat + d)):  # fmt: skip
+                response = service.client.post(
+                    "/api/rankings",
+                    json={"lon": point[0], "lat": point[1], "category": "stemi"},
+                    headers=operator,
+                )
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                if response.status_code != 200:
+                    assert response.status_code == 422, response.text
+                    assert response.headers["content-type"] == "application/problem+json"
+    assert statuses.get(200, 0) > 0 and statuses.get(422, 0) > 0, statuses

@@ -3,6 +3,7 @@ nearest road, or refused with the routing library's own error, and never crashes
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing import LonLat, Region
-from routing.errors import PointOutsideRegionError, PointTooFarFromRoadError
+from routing.errors import PointOutsideRegionError, PointTooFarFromRoadError, RoutingError
 from routing.geo import BBox
 from tests.conftest import nearest_road_m
 
@@ -90,3 +91,26 @@ def test_any_point_near_an_edge_is_placed_or_refused(region: Region, data: st.Da
         "south": LonLat(lon, bbox.min_lat + d), "north": LonLat(lon, bbox.max_lat + d),
     }[side]  # fmt: skip
     placed_or_refused(region, point)
+
+
+@HYPOTHESIS
+@given(
+    lon=st.floats(allow_nan=True, allow_infinity=True),
+    lat=st.floats(allow_nan=True, allow_infinity=True),
+    category=st.one_of(st.sampled_from(["stemi", "general", "stroke"]), st.text(max_size=12)),
+    hospital_id=st.one_of(st.sampled_from(["rsud-purwa"]), st.text(max_size=12)),
+)
+def test_only_the_librarys_own_errors_leave_it(
+    demo: Region, lon: float, lat: float, category: str, hospital_id: str
+) -> None:
+    point = LonLat(lon, lat)
+    for query in (
+        lambda: demo.rank_hospitals(point, category),
+        lambda: demo.route_to_hospital(point, hospital_id),
+        lambda: demo.eta_to_hospital(point, hospital_id),
+        lambda: demo.travel_from_posts(point),
+        lambda: demo.route(point, demo.hospitals[0].location),
+    ):
+        # Refused with a reason the service maps to a clear answer, or answered.
+        with contextlib.suppress(RoutingError):
+            query()
