@@ -209,7 +209,7 @@ def simulate(
         bad_fix_probability=bad_fix_share,
     )  # fmt: skip
     try:
-        stats = asyncio.run(run_simulation(region, crews, options))
+        stats = asyncio.run(run_simulation(region, crews, options, clock=_now))
     except KeyboardInterrupt:
         return
     console.print_json(json.dumps(stats.as_dict()))
@@ -267,7 +267,7 @@ def demo(
             f"  {len(crews)} simulated ambulances (SYNTHETIC) take calls. The keys are shown "
             "once and expire in a day. Ctrl-C stops."
         )
-        simulation = asyncio.create_task(run_simulation(region, crews, options))
+        simulation = asyncio.create_task(run_simulation(region, crews, options, clock=_now))
         while not server.should_exit:  # until Ctrl-C or SIGTERM
             await asyncio.sleep(0.2)
         simulation.cancel()  # its sockets close first, so that the server can stop
@@ -498,7 +498,7 @@ def region_import(
         with console.status("importing") as status:
             report = import_region(
                 directory,
-                imported_at=datetime.now(UTC),
+                imported_at=_now(),
                 place=place,
                 osm_file=osm_file,
                 name=name,
@@ -513,6 +513,11 @@ def region_import(
     _show(Region.load(directory))
     for warning in report.warnings:
         console.print(f"[bold red]WARNING[/bold red]: {warning}")
+
+
+def _now() -> datetime:
+    """The wall clock: the command line is where the service reads it."""
+    return datetime.now(UTC)
 
 
 def _progress(status: Status, message: str) -> None:

@@ -138,8 +138,8 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         broker = make_broker(settings.broker_url)
         served.profile = speed_profile(settings)  # also for rankings at another time of day
         roads = RoadConditionsKeeper(
-            engine, served, broker, profile=served.profile,
-            refresh_s=settings.roads_refresh_s, on_swap=metrics.road_view_swapped,
+            engine, served, broker, refresh_s=settings.roads_refresh_s,
+            on_swap=metrics.road_view_swapped,
         )  # fmt: skip
         await roads.start()  # closures in force apply before the first request
         rules = FilterRules()

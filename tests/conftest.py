@@ -29,7 +29,8 @@ PINNED_INSTANTS = {
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Tests marked ``any_hour`` run once under the real clock and once per pinned instant."""
+    """Modules marked ``any_hour`` run once under the real clock and once per pinned instant
+    (module by module, so that a module's service starts at the instant too)."""
     if metafunc.definition.get_closest_marker("any_hour") is None:
         return
     metafunc.parametrize(
@@ -37,12 +38,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         [None, *PINNED_INSTANTS.values()],
         ids=["real-clock", *PINNED_INSTANTS],
         indirect=True,
+        scope="module",
     )
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def pinned_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
-    """The instant the clock was pinned at for this test (None: the real clock)."""
+    """The instant the clock was pinned at for this module (None: the real clock); it ticks
+    on from there. Fixtures that must start at that instant (a module's service) ask for it."""
     instant: datetime | None = getattr(request, "param", None)
     if instant is None:
         yield None

@@ -33,3 +33,33 @@ def test_tracking_imports_no_service_code() -> None:
     forbidden = {"app", "fastapi", "starlette", "sqlmodel", "sqlalchemy"}
     offenders = {str(f.relative_to(ROOT)): imported_modules(f) & forbidden for f in files}
     assert {f: bad for f, bad in offenders.items() if bad} == {}
+
+
+CLOCK_READS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+    ("time", "time_ns"),
+}
+
+
+def clock_reads(path: Path) -> list[str]:
+    """Calls that read the wall clock (``datetime.now()``, ``time.time()``...), by line."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+            if (name, node.func.attr) in CLOCK_READS:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_the_libraries_never_read_the_wall_clock() -> None:
+    # Time is an input: the service passes its clock in, and tests pin it.
+    files = sorted((ROOT / "routing").rglob("*.py")) + sorted((ROOT / "tracking").rglob("*.py"))
+    assert [line for f in files for line in clock_reads(f)] == []
+    # The check itself finds a clock read where there is one.
+    assert clock_reads(ROOT / "app" / "models.py")

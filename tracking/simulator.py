@@ -11,7 +11,11 @@ between random points. Now and then a crew drives through a tunnel: its socket d
 are buffered, and the buffer goes to the offline backfill endpoint when it is out. A few fixes
 are bad on purpose (a jump no ambulance can make, a clock an hour ahead, a poor accuracy).
 
-    stats = await simulate(region, crews, SimulationSettings(base_url="http://127.0.0.1:8000"))
+    stats = await simulate(
+        region, crews, SimulationSettings(base_url="http://127.0.0.1:8000"), clock=clock
+    )
+
+``clock`` gives the time each fix carries (the caller's: this module never reads the clock).
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ import random
 import signal
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx2
@@ -143,8 +147,11 @@ def _heading(a: LonLat, b: LonLat) -> float:
     return round(math.degrees(math.atan2(dx, dy)) % 360.0, 1)
 
 
+Clock = Callable[[], datetime]
+
+
 async def simulate(
-    region: Region, crews: Sequence[Crew], settings: SimulationSettings
+    region: Region, crews: Sequence[Crew], settings: SimulationSettings, *, clock: Clock
 ) -> SimulationStats:
     """Drive every crew until ``duration_s`` has passed (or the task is cancelled)."""
     stats = SimulationStats()
@@ -154,7 +161,7 @@ async def simulate(
     async with httpx2.AsyncClient(base_url=settings.base_url, timeout=timeout) as http:
         tasks = [
             asyncio.create_task(
-                _CrewRun(region, crew, settings, stats, http, settings.seed + i).run(
+                _CrewRun(region, crew, settings, stats, http, settings.seed + i, clock).run(
                     first_mission_after_s=i / settings.calls_per_s
                 )
             )
@@ -199,7 +206,9 @@ class _CrewRun:
         stats: SimulationStats,
         http: httpx2.AsyncClient,
         seed: int,
+        clock: Clock,
     ) -> None:
+        self.clock = clock
         self.region = region
         self.crew = crew
         self.settings = settings
@@ -348,7 +357,7 @@ class _CrewRun:
         lat = here.lat + self.rng.gauss(0, noise)
         fix: dict[str, Any] = {
             "lon": round(lon, 7), "lat": round(lat, 7),
-            "fix_time": datetime.now(UTC).isoformat(), "speed_mps": round(speed_mps, 1),
+            "fix_time": self.clock().isoformat(), "speed_mps": round(speed_mps, 1),
             "heading_deg": heading, "accuracy_m": round(abs(self.rng.gauss(5, 2)) + 2, 1),
         }  # fmt: skip
         if self.rng.random() < self.settings.bad_fix_probability:
@@ -357,7 +366,7 @@ class _CrewRun:
             if kind == "jump":  # 30 km away one second later
                 fix["lat"] = round(lat + 0.27, 7)
             elif kind == "future":
-                fix["fix_time"] = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+                fix["fix_time"] = (self.clock() + timedelta(hours=1)).isoformat()
             else:
                 fix["accuracy_m"] = 800.0
         return fix

@@ -32,7 +32,7 @@ from app.models import RestrictionKind, RoadRestriction, utcnow
 from app.services import audit
 from app.services.users import Principal
 from routing import Region
-from routing.conditions import FREE_FLOW, Conditions, Restriction, RoutingView, SpeedProfile
+from routing.conditions import Conditions, Restriction, RoutingView
 from routing.errors import SnapError
 from tracking.broker import Broker
 
@@ -199,7 +199,6 @@ class RoadConditionsKeeper:
         region: Region,
         broker: Broker,
         *,
-        profile: SpeedProfile | None,
         refresh_s: float = 5.0,
         lead_s: float = 300.0,
         on_swap: Callable[[RoutingView, float], None] | None = None,
@@ -207,7 +206,6 @@ class RoadConditionsKeeper:
         self._engine = engine
         self._region = region
         self._broker = broker
-        self._profile = profile
         self._refresh_s = refresh_s
         self._lead_s = lead_s
         self._on_swap = on_swap
@@ -234,7 +232,8 @@ class RoadConditionsKeeper:
 
     def profile_description(self) -> list[dict[str, object]]:
         """The time-of-day periods in force (empty: typical speeds at every hour)."""
-        return self._profile.describe() if self._profile is not None else []
+        profile = self._region.profile
+        return profile.describe() if profile is not None else []
 
     def changed(self) -> None:
         """A restriction was added or lifted here (from any thread): apply it, and tell the
@@ -291,18 +290,17 @@ class RoadConditionsKeeper:
         return _Target(period, key), restrictions
 
     def _period(self, when: datetime) -> str:
-        if self._profile is None:
-            return FREE_FLOW
-        return self._profile.factors(self._region.network.road_classes, when)[0]
+        return self._region.conditions(when, []).period
 
     def _conditions(self, when: datetime, restrictions: list[Restriction]) -> Conditions:
         return self._region.conditions(when, restrictions)
 
     async def _prepare_ahead(self, now: datetime, rows: list[RoadRestriction]) -> None:
         """Within ``lead_s`` of a change of period, build that period's view in advance."""
-        if self._profile is None:
+        profile = self._region.profile
+        if profile is None:
             return
-        change = self._profile.next_change(now)
+        change = profile.next_change(now)
         if (change - now).total_seconds() > self._lead_s:
             return
         still = [r for r in rows if r.expires_at > change]
@@ -316,8 +314,8 @@ class RoadConditionsKeeper:
         wake_at = [now + timedelta(seconds=self._refresh_s)]
         if self._next_expiry is not None:
             wake_at.append(self._next_expiry)
-        if self._profile is not None:
-            change = self._profile.next_change(now)
+        if self._region.profile is not None:
+            change = self._region.profile.next_change(now)
             wake_at += [change, change - timedelta(seconds=self._lead_s)]
         soonest = min(t for t in wake_at if t > now)
         return max(0.05, (soonest - now).total_seconds())

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,8 +145,12 @@ def _ambulances(session: Session) -> list[Any]:
 
 @pytest.fixture(scope="module")
 def service(
-    module_database_url: str, demo: Region, tmp_path_factory: pytest.TempPathFactory
+    module_database_url: str,
+    demo: Region,
+    tmp_path_factory: pytest.TempPathFactory,
+    pinned_clock: datetime | None,
 ) -> Iterator[Service]:
-    """A service shared by one module's tests (each test makes its own calls)."""
+    """A service shared by one module's tests (each test makes its own calls), started under
+    the module's clock."""
     with running_service(module_database_url, tmp_path_factory.mktemp("data"), demo) as running:
         yield running

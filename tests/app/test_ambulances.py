@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from sqlmodel import Session, select
 
 from app.core.db import make_engine, upgrade
@@ -12,6 +13,8 @@ from app.models import Ambulance, AmbulanceStatus, utcnow
 from app.services.ambulances import nearest_available
 from app.services.hospitals import seed_from_region
 from routing import LonLat, Region
+
+pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
 
 INCIDENT = LonLat(109.233, -7.39)  # Kota Purwa
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 import shapely
 from sqlmodel import Session
 
@@ -19,6 +20,8 @@ from routing.conditions import SpeedProfile
 from routing.demo import geography as geo
 from tests.app.conftest import running_service
 from tracking.broker import MemoryBroker
+
+pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
 
 BOUNDARY = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 07:00 WIB
 
@@ -37,10 +40,8 @@ def test_the_next_period_is_built_ahead_and_swapped_in_at_the_boundary(
     point = geo.projection().point_to_lonlat(0.0, 3000.0)
     free = region.travel_to_hospitals(point)[0]
     with running_service(database_url, tmp_path, region) as service:
-        keeper = RoadConditionsKeeper(
-            service.app.state.engine, region, MemoryBroker(), profile=rush_profile(region),
-            lead_s=300,
-        )  # fmt: skip
+        region.profile = rush_profile(region)  # the service started with none
+        keeper = RoadConditionsKeeper(service.app.state.engine, region, MemoryBroker(), lead_s=300)
         asyncio.run(keeper.apply(BOUNDARY - timedelta(seconds=90)))
         assert region.view.period == "free flow"
         ahead = keeper._ahead  # built, not in use
@@ -72,7 +73,8 @@ def test_a_restriction_leaves_the_view_at_its_expiry(
                 created_by=user.id or 0, expires_at=now + timedelta(minutes=10),
             ))  # fmt: skip
             session.commit()
-        keeper = RoadConditionsKeeper(engine, region, MemoryBroker(), profile=None)
+        region.profile = None
+        keeper = RoadConditionsKeeper(engine, region, MemoryBroker())
         asyncio.run(keeper.apply(now))
         assert region.view.conditions.closed.sum() >= 2
         asyncio.run(keeper.apply(now + timedelta(minutes=11)))

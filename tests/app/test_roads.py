@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 import shapely
 
-from routing import Region
-from routing.conditions import DEFAULT_PROFILE_PATH
+from routing import LonLat, Region
+from routing.conditions import DEFAULT_PROFILE_PATH, FREE_FLOW, SpeedProfile
 from routing.demo import geography as geo
 from tests.app.conftest import Service, running_service
 from tests.waiting import wait_until
+
+pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
 
 BRIDGE_X_M = 9_500.0
 
@@ -187,3 +189,29 @@ def test_rankings_for_a_departure_at_rush_hour_and_at_night_differ_as_the_profil
             "/api/region/conditions", headers=service.auth("operator")
         ).json()
         assert conditions["profile"][0]["name"] == "weekday morning rush"
+
+
+def test_a_ranking_now_runs_on_the_roads_of_this_hour(
+    database_url: str, region: Region, tmp_path: Path, pinned_clock: datetime | None
+) -> None:
+    # Under each pinned instant (rush, midday, Saturday evening, night) and the real clock.
+    profile = SpeedProfile.load(DEFAULT_PROFILE_PATH)
+    with running_service(
+        database_url, tmp_path, region, speed_profile=str(DEFAULT_PROFILE_PATH)
+    ) as service:
+        now = datetime.now(UTC)
+        period = profile.period_at(now)
+        conditions = service.client.get(
+            "/api/region/conditions", headers=service.auth("operator")
+        ).json()
+        assert conditions["period"] == (period.name if period else FREE_FLOW)
+        ranking = service.client.post(
+            "/api/rankings", headers=service.auth("operator"),
+            json={**bank(3000), "category": "general"},
+        ).json()  # fmt: skip
+        expected = region.travel_to_hospitals(
+            LonLat(bank(3000)["lon"], bank(3000)["lat"]), view=region.view_at(now)
+        )[0]
+        for entry in ranking["eligible"]:
+            index = next(i for i, h in enumerate(region.hospitals) if h.id == entry["hospital_id"])
+            assert entry["eta_s"] == pytest.approx(expected[index], abs=0.1)

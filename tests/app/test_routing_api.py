@@ -8,6 +8,8 @@ import pytest
 from routing import Region
 from tests.app.conftest import Service
 
+pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
+
 
 def test_health_and_region_summary_say_synthetic(service: Service) -> None:
     client = service.client

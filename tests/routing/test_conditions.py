@@ -17,6 +17,8 @@ from routing.demo import geography as geo
 from routing.engine import SourceTables, TargetTables
 from routing.errors import TaxonomyError
 
+pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
+
 BRIDGE_X_M = 9_500.0  # the only crossing of the river for 16 km
 MONDAY_0730_WIB = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
 MONDAY_0200_WIB = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)

@@ -15,6 +15,8 @@ from routing.ranking import PassOver, Readiness
 from routing.region import Region
 from tests.conftest import random_points
 
+pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
+
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
 INCIDENT = LonLat(109.2330, -7.3900)  # in Kota Purwa
 

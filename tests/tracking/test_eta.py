@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import shapely
 
 from routing import LonLat, Region
 from routing.conditions import Restriction
 from routing.demo import geography as geo
 from tracking.eta import PointTables
+
+pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
 
 BRIDGE_X_M = 9_500.0
 

@@ -9,6 +9,8 @@ import pytest
 from routing.geo import BBox
 from tracking.fixes import Fix, Flag, Rejection, judge
 
+pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
+
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 BOX = BBox(108.9, -7.65, 109.55, -7.25)
 HERE = Fix(109.233, -7.39, NOW - timedelta(seconds=5))
