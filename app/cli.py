@@ -82,26 +82,32 @@ def serve(
 
 
 def _prepared_database() -> tuple[Any, Any, Any]:
-    """Settings, engine and vault of a database that is migrated and seeded from the region."""
+    """Settings, engine and vault of a database that is migrated and seeded from the region,
+    with this process's secret checked against the database's."""
     from sqlmodel import Session  # noqa: PLC0415
 
     from app.core.config import Settings  # noqa: PLC0415
     from app.core.db import make_engine, startup_lock, upgrade  # noqa: PLC0415
-    from app.core.security import PersonalDataVault, master_secret  # noqa: PLC0415
+    from app.core.installation import bind_secret  # noqa: PLC0415
+    from app.core.security import PersonalDataVault, SecretKeyError, master_secret  # noqa: PLC0415
     from app.main import load_region  # noqa: PLC0415
     from app.services.hospitals import seed_from_region  # noqa: PLC0415
 
     settings = Settings()
     engine = make_engine(settings.database)
-    with startup_lock(engine):
-        upgrade(settings.database)
-        with Session(engine) as session:
-            seed_from_region(session, load_region(settings))
-    return (
-        settings,
-        engine,
-        PersonalDataVault(master_secret(settings.secret_key, settings.data_dir)),
-    )
+    try:
+        secret = master_secret(
+            settings.secret_key, settings.data_dir, database_url=settings.database
+        )
+        with startup_lock(engine):
+            upgrade(settings.database)
+            with Session(engine) as session:
+                bind_secret(session, secret)
+                seed_from_region(session, load_region(settings))
+    except SecretKeyError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    return settings, engine, PersonalDataVault(secret)
 
 
 @users_app.command("create")

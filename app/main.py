@@ -33,6 +33,7 @@ from app.api.routes import (
 )
 from app.core.config import Settings
 from app.core.db import make_engine, startup_lock, upgrade
+from app.core.installation import bind_secret
 from app.core.logging import RequestIds, install_redaction
 from app.core.metrics import Metrics, RequestTimer
 from app.core.security import PersonalDataVault, master_secret
@@ -123,13 +124,21 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         engine = make_engine(settings.database)
-        served = region or load_region(settings)
-        vault = PersonalDataVault(master_secret(settings.secret_key, settings.data_dir))
-        with startup_lock(engine):
-            upgrade(settings.database)  # the schema is current before the first request
-            with Session(engine) as session:
-                seeded = hospitals.seed_from_region(session, served)
-                pending = pending_jobs(session, vault)
+        try:
+            served = region or load_region(settings)
+            secret = master_secret(
+                settings.secret_key, settings.data_dir, database_url=settings.database
+            )
+            vault = PersonalDataVault(secret)
+            with startup_lock(engine):
+                upgrade(settings.database)  # the schema is current before the first request
+                with Session(engine) as session:
+                    bind_secret(session, secret)  # refuse to start with another machine's key
+                    seeded = hospitals.seed_from_region(session, served)
+                    pending = pending_jobs(session, vault)
+        except BaseException:
+            engine.dispose()  # a refusal to start leaves no connection behind
+            raise
         if any(seeded):
             log.info("registry seeded: %d hospitals, %d ambulances", *seeded)
         verifier = build_verifier(settings, engine, vault)

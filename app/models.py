@@ -396,3 +396,11 @@ class RoadRestriction(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=TZ)
     lifted_at: datetime | None = Field(default=None, sa_type=TZ)
     lifted_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Installation(SQLModel, table=True):
+    """A fact about the installation that every process sharing the database must agree on."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

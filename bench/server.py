@@ -81,6 +81,10 @@ def live_server(
     SATRIA_* settings until the block ends."""
     port = free_port()
     env = {**os.environ, **settings, "SATRIA_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    if not env.get("SATRIA_DATABASE_URL", "sqlite").startswith("sqlite"):
+        # A shared database needs the same key in every process (the service refuses
+        # otherwise); SQLite runs keep the embedded default, a key file in the data folder.
+        env.setdefault("SATRIA_SECRET_KEY", "bench and test secret, not for production")
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", *command,

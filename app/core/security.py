@@ -26,10 +26,22 @@ KEY_PREFIX = "sat_"
 SECRET_FILE = "secret.key"
 
 
-def master_secret(configured: str, data_dir: Path) -> bytes:
-    """The configured secret, or the data directory's own (created on first use, mode 0600)."""
+class SecretKeyError(Exception):
+    """The master secret is missing where it must be set, or differs from the one the
+    database was first used with: the service refuses to start."""
+
+
+def master_secret(configured: str, data_dir: Path, *, database_url: str) -> bytes:
+    """The configured secret, or on SQLite the data directory's own (created on first use,
+    mode 0600). On a shared database every machine needs the same one: it must be set."""
     if configured:
         return configured.encode()
+    if not database_url.startswith("sqlite"):
+        msg = (
+            "SATRIA_SECRET_KEY must be set when the database is shared (not SQLite): every "
+            "process and machine using it must hash and encrypt personal data with the same key"
+        )
+        raise SecretKeyError(msg)
     path = data_dir / SECRET_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -92,3 +104,8 @@ def hash_api_key(key: str) -> str:
 def api_key_matches(key: str, stored_hash: str) -> bool:
     """Constant-time comparison of a presented key with a stored hash."""
     return hmac.compare_digest(hash_api_key(key), stored_hash)
+
+
+def key_fingerprint(secret: bytes) -> str:
+    """A fingerprint of the master secret (HKDF: it reveals nothing of the secret), hex."""
+    return _derive(secret, b"satria master secret fingerprint v1")[:16].hex()

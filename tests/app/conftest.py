@@ -104,11 +104,13 @@ def running_service(
 ) -> Iterator[Service]:
     """Start the app (lifespan included) and create one user per role. Rate limits are off
     unless a test sets them (tests send faster than any person or phone would)."""
-    settings = {"rate_limit": "", "crew_messages_per_s": 10_000.0, "speed_profile": "", **settings}
+    settings = {
+        "rate_limit": "", "crew_messages_per_s": 10_000.0, "speed_profile": "",
+        "secret_key": SECRET, **settings,
+    }  # fmt: skip
     config = Settings(
         database_url=database_url,
         data_dir=data_dir,
-        secret_key=SECRET,
         region="demo",
         regions_dir=region.directory.parent if region.directory else data_dir,
         **settings,

@@ -6,9 +6,19 @@ import stat
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
-from app.core.security import PersonalDataVault, api_key_matches, master_secret, new_api_key
-from tests.app.conftest import Service
+from app.core.security import (
+    PersonalDataVault,
+    SecretKeyError,
+    api_key_matches,
+    key_fingerprint,
+    master_secret,
+    new_api_key,
+)
+from app.models import Installation
+from routing import Region
+from tests.app.conftest import SECRET, Service, running_service
 
 NIK = "3302014107900001"
 
@@ -30,10 +40,10 @@ def test_encryption_round_trips_and_needs_the_secret() -> None:
 
 
 def test_secret_file_is_created_once_and_private(tmp_path: Path) -> None:
-    first = master_secret("", tmp_path)
-    assert master_secret("", tmp_path) == first
+    first = master_secret("", tmp_path, database_url="sqlite:///x.db")
+    assert master_secret("", tmp_path, database_url="sqlite:///x.db") == first
     assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
-    assert master_secret("configured", tmp_path) == b"configured"
+    assert master_secret("configured", tmp_path, database_url="sqlite:///x.db") == b"configured"
 
 
 def test_api_keys_check_against_their_hash_only() -> None:
@@ -61,3 +71,31 @@ def test_pages_send_security_headers_and_no_other_origin_is_allowed(service: Ser
     assert "access-control-allow-origin" not in preflight.headers
     answer = service.client.get("/api/region", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in answer.headers
+
+
+def test_a_shared_database_needs_a_configured_secret(tmp_path: Path) -> None:
+    with pytest.raises(SecretKeyError, match="SATRIA_SECRET_KEY must be set"):
+        master_secret("", tmp_path, database_url="postgresql+psycopg://db.example/satria")
+    assert not (tmp_path / "secret.key").exists()  # no machine-local key was made for it
+
+
+def test_a_process_with_another_secret_refuses_to_start(
+    database_url: str, demo: Region, tmp_path: Path
+) -> None:
+    # Two machines sharing one database: the first binds its key; the second, with another
+    # key, would write NIKs the first cannot find or read.
+    with (
+        running_service(database_url, tmp_path / "a", demo) as first,
+        Session(first.app.state.engine) as session,
+    ):
+        stored = session.get(Installation, "secret_fingerprint")
+        assert stored is not None
+        assert stored.value == key_fingerprint(SECRET.encode())
+        assert SECRET not in stored.value
+    with running_service(database_url, tmp_path / "b", demo):
+        pass  # the same key starts again
+    with (
+        pytest.raises(SecretKeyError, match="not the one this database was first used with"),
+        running_service(database_url, tmp_path / "c", demo, secret_key="another machine's key"),
+    ):
+        pass
