@@ -59,8 +59,11 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
     workers: Annotated[
-        int, typer.Option(min=1, help="Worker processes (several need PostgreSQL).")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1, help="Worker processes (default from settings; several need PostgreSQL)."
+        ),
+    ] = None,
 ) -> None:
     """Run the service on the configured (by default embedded) resources."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
@@ -75,7 +78,7 @@ def serve(
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers,
+        workers=workers or settings.workers,
         log_config=log_config(settings.log_format),
         ws_max_size=1 << 20,  # 1 MiB: a batch of 5,000 fixes fits; anything bigger is closed
     )
@@ -84,30 +87,19 @@ def serve(
 def _prepared_database() -> tuple[Any, Any, Any]:
     """Settings, engine and vault of a database that is migrated and seeded from the region,
     with this process's secret checked against the database's."""
-    from sqlmodel import Session  # noqa: PLC0415
-
     from app.core.config import Settings  # noqa: PLC0415
-    from app.core.db import make_engine, startup_lock, upgrade  # noqa: PLC0415
-    from app.core.installation import bind_secret  # noqa: PLC0415
-    from app.core.security import PersonalDataVault, SecretKeyError, master_secret  # noqa: PLC0415
-    from app.main import load_region  # noqa: PLC0415
-    from app.services.hospitals import seed_from_region  # noqa: PLC0415
+    from app.core.db import make_engine  # noqa: PLC0415
+    from app.core.security import SecretKeyError  # noqa: PLC0415
+    from app.main import load_region, prepare_database  # noqa: PLC0415
 
     settings = Settings()
     engine = make_engine(settings.database)
     try:
-        secret = master_secret(
-            settings.secret_key, settings.data_dir, database_url=settings.database
-        )
-        with startup_lock(engine):
-            upgrade(settings.database)
-            with Session(engine) as session:
-                bind_secret(session, secret)
-                seed_from_region(session, load_region(settings))
+        vault, _, _ = prepare_database(settings, engine, load_region(settings))
     except SecretKeyError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    return settings, engine, PersonalDataVault(secret)
+    return settings, engine, vault
 
 
 @users_app.command("create")

@@ -52,7 +52,7 @@ from app.services.verification import (
     LocalRegistryVerifier,
     Verifier,
 )
-from app.services.verification_runner import VerificationRunner, pending_jobs
+from app.services.verification_runner import VerificationJob, VerificationRunner, pending_jobs
 from app.web import pages
 from routing import Region
 from routing.conditions import SpeedProfile
@@ -110,6 +110,21 @@ def verification_deadline_s(settings: Settings) -> float:
     return settings.registry_timeout_s * settings.registry_attempts + 2.0
 
 
+def prepare_database(
+    settings: Settings, engine: Engine, region: Region
+) -> tuple[PersonalDataVault, tuple[int, int], list[VerificationJob]]:
+    """Migrate, check this process's secret against the database's, seed the region's
+    hospitals and ambulances; the vault, what was seeded and the verifications pending."""
+    secret = master_secret(settings.secret_key, settings.data_dir, database_url=settings.database)
+    with startup_lock(engine):
+        upgrade(settings.database)  # the schema is current before the first request
+        with Session(engine) as session:
+            bind_secret(session, secret)  # refuse to start with another machine's key
+            seeded = hospitals.seed_from_region(session, region)
+            vault = PersonalDataVault(secret)
+            return vault, seeded, pending_jobs(session, vault)
+
+
 def create_app(settings: Settings | None = None, *, region: Region | None = None) -> FastAPI:
     """Build the application; resources live in the lifespan, not in module globals.
 
@@ -126,16 +141,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         engine = make_engine(settings.database)
         try:
             served = region or load_region(settings)
-            secret = master_secret(
-                settings.secret_key, settings.data_dir, database_url=settings.database
-            )
-            vault = PersonalDataVault(secret)
-            with startup_lock(engine):
-                upgrade(settings.database)  # the schema is current before the first request
-                with Session(engine) as session:
-                    bind_secret(session, secret)  # refuse to start with another machine's key
-                    seeded = hospitals.seed_from_region(session, served)
-                    pending = pending_jobs(session, vault)
+            vault, seeded, pending = prepare_database(settings, engine, served)
         except BaseException:
             engine.dispose()  # a refusal to start leaves no connection behind
             raise

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `satria serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `satria serve` listens on.")
+    workers: int = Field(
+        1, ge=1, le=64, description="Worker processes of `satria serve` (several need PostgreSQL)."
+    )
 
     @property
     def database(self) -> str:
