@@ -29,8 +29,8 @@ PINNED_INSTANTS = {
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Modules marked ``any_hour`` run once under the real clock and once per pinned instant
-    (module by module, so that a module's service starts at the instant too)."""
+    """Tests marked ``any_hour`` (or in a module so marked) run once under the real clock and
+    once per pinned instant, grouped by instant, so that a module's service starts at it."""
     if metafunc.definition.get_closest_marker("any_hour") is None:
         return
     metafunc.parametrize(

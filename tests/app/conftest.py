@@ -51,9 +51,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def module_database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    pinned_clock: datetime | None,
 ) -> Iterator[str]:
-    """A database shared by the tests of one module, on each backend."""
+    """A database shared by the tests of one module, on each backend; a fresh one for each
+    pinned instant (a day's readiness reports are stale on another day)."""
     with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
         yield url
 

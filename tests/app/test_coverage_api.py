@@ -3,12 +3,9 @@ counting at once; bad capabilities and limits are refused by name."""
 
 from __future__ import annotations
 
-import pytest
 import shapely
 
 from tests.app.conftest import Service
-
-pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
 
 
 def coverage(service: Service, **params: object) -> dict:  # type: ignore[type-arg]

@@ -17,8 +17,6 @@ from routing.demo import geography as geo
 from tests.app.conftest import Service, running_service
 from tests.waiting import wait_until
 
-pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
-
 BRIDGE_X_M = 9_500.0
 
 
@@ -57,6 +55,7 @@ def close_bridge(service: Service, expires_in_s: float, **extra: Any) -> Any:
     )  # fmt: skip
 
 
+@pytest.mark.any_hour
 def test_a_closure_reaches_rankings_within_seconds_and_ends_at_its_expiry(
     database_url: str, region: Region, tmp_path: Path
 ) -> None:
@@ -165,6 +164,7 @@ def test_bad_restrictions_are_refused_with_the_field_named(
         assert region.view.version == 0  # nothing reached the roads
 
 
+@pytest.mark.any_hour
 def test_rankings_for_a_departure_at_rush_hour_and_at_night_differ_as_the_profile_says(
     database_url: str, region: Region, tmp_path: Path
 ) -> None:
@@ -191,6 +191,7 @@ def test_rankings_for_a_departure_at_rush_hour_and_at_night_differ_as_the_profil
         assert conditions["profile"][0]["name"] == "weekday morning rush"
 
 
+@pytest.mark.any_hour
 def test_a_ranking_now_runs_on_the_roads_of_this_hour(
     database_url: str, region: Region, tmp_path: Path, pinned_clock: datetime | None
 ) -> None:

@@ -8,8 +8,6 @@ import pytest
 from routing import Region
 from tests.app.conftest import Service
 
-pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
-
 
 def test_health_and_region_summary_say_synthetic(service: Service) -> None:
     client = service.client
@@ -18,6 +16,7 @@ def test_health_and_region_summary_say_synthetic(service: Service) -> None:
     assert summary["synthetic"] is True and summary["nodes"] >= 50_000
 
 
+@pytest.mark.any_hour
 def test_ranking_explains_every_hospital(service: Service) -> None:
     response = service.client.post(
         "/api/rankings",
@@ -81,6 +80,7 @@ def test_the_road_drawing_has_every_road_once_at_about_a_metre(
     assert again.status_code == 304
 
 
+@pytest.mark.any_hour
 def test_a_route_to_a_hospital_ends_there_and_takes_the_ranked_time(service: Service) -> None:
     auth = service.auth("operator")
     ranking = service.client.post(
@@ -115,6 +115,7 @@ NEAR_THE_EDGE = [(109.49247, -7.26643), (109.49136, -7.26701), (109.4905, -7.266
 
 
 @pytest.mark.parametrize(("lon", "lat"), NEAR_THE_EDGE)
+@pytest.mark.any_hour
 def test_points_near_the_edge_are_ranked_and_routed(
     service: Service, lon: float, lat: float
 ) -> None:

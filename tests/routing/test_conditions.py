@@ -17,8 +17,6 @@ from routing.demo import geography as geo
 from routing.engine import SourceTables, TargetTables
 from routing.errors import TaxonomyError
 
-pytestmark = pytest.mark.any_hour  # time of day matters here: see tests/conftest.py
-
 BRIDGE_X_M = 9_500.0  # the only crossing of the river for 16 km
 MONDAY_0730_WIB = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
 MONDAY_0200_WIB = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
@@ -46,6 +44,7 @@ def crossings(region: Region, edges: np.ndarray) -> int:
     return int((side[region.network.tail[edges]] != side[region.network.head[edges]]).sum())
 
 
+@pytest.mark.any_hour
 def test_closing_the_bridge_changes_the_ranking_across_the_river_and_reopening_undoes_it(
     region: Region,
 ) -> None:
@@ -72,6 +71,7 @@ def test_closing_the_bridge_changes_the_ranking_across_the_river_and_reopening_u
     ]
 
 
+@pytest.mark.any_hour
 def test_a_slowdown_scales_the_time_on_its_roads_and_a_far_one_recomputes_nothing(
     region: Region,
 ) -> None:
@@ -110,6 +110,7 @@ def test_incremental_views_equal_views_built_from_scratch(region: Region) -> Non
         np.testing.assert_allclose(view.post_tables.time_s, posts.time_s)
 
 
+@pytest.mark.any_hour
 def test_a_ranking_during_a_swap_uses_the_old_or_the_new_tables_never_a_mix(
     region: Region,
 ) -> None:
@@ -160,6 +161,7 @@ def test_swap_refuses_an_older_view(region: Region) -> None:
     assert region.view is newer
 
 
+@pytest.mark.any_hour
 def test_etas_at_rush_hour_and_at_night_differ_as_the_profile_says(region: Region) -> None:
     profile = SpeedProfile.from_dict({
         "timezone": "Asia/Jakarta",
@@ -182,6 +184,7 @@ def test_etas_at_rush_hour_and_at_night_differ_as_the_profile_says(region: Regio
     np.testing.assert_allclose(region.travel_to_hospitals(point)[0], rush)
 
 
+@pytest.mark.any_hour
 def test_the_default_profile_slows_the_morning_rush_and_frees_the_night(region: Region) -> None:
     assert region.profile is not None
     point = bank(3000)
