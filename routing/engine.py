@@ -18,7 +18,7 @@ the point is joined only to the edge's nearer end, so no path ever drives throug
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -167,59 +167,54 @@ class Piece(NamedTuple):
 
 class Access(NamedTuple):
     """One way between a snapped point and a node: the seconds and metres driven between
-    them along the point's own road (``piece.edge`` -1: the point is the node)."""
+    them along the point's own road, from fraction ``start`` to ``end`` of ``edge`` (-1: the
+    point is the node)."""
 
     node: int
     time_s: float
     length_m: float
-    piece: Piece
+    edge: int = -1
+    start: float = 0.0
+    end: float = 0.0
 
     @property
-    def edge(self) -> int:
-        """The edge driven between the point and the node, or -1."""
-        return self.piece.edge
+    def piece(self) -> Piece:
+        """The stretch of road driven between the point and the node."""
+        return Piece(self.edge, self.start, self.end)
 
 
 def departures(network: RoadNetwork, snap: Snap) -> list[Access]:
     """The ways to drive from a snapped point onto the graph."""
     if snap.nodes:
-        return [Access(node, 0.0, 0.0, Piece(-1, 0.0, 0.0)) for node in snap.nodes]
-    return _cheapest_per_node(_access(network, p, leaving=True) for p in snap.placements)
+        return [Access(node, 0.0, 0.0) for node in snap.nodes]
+    return _one_per_node([_access(network, p, leaving=True) for p in snap.placements])
 
 
 def arrivals(network: RoadNetwork, snap: Snap) -> list[Access]:
     """The ways to drive from the graph to a snapped point."""
     if snap.nodes:
-        return [Access(node, 0.0, 0.0, Piece(-1, 0.0, 0.0)) for node in snap.nodes]
-    return _cheapest_per_node(_access(network, p, leaving=False) for p in snap.placements)
+        return [Access(node, 0.0, 0.0) for node in snap.nodes]
+    return _one_per_node([_access(network, p, leaving=False) for p in snap.placements])
 
 
-def _cheapest_per_node(legs: Iterable[Access]) -> list[Access]:
-    """One leg per node (both directions of a closed road lead to the same end): a search
-    graph must not hold two edges between the same pair of nodes."""
-    best: dict[int, Access] = {}
-    for leg in legs:
-        if leg.node not in best or leg.time_s < best[leg.node].time_s:
-            best[leg.node] = leg
-    return list(best.values())
+def _one_per_node(legs: list[Access]) -> list[Access]:
+    """The cheaper leg where both lead to one node (both directions of a closed road lead to
+    its nearer end): a search graph must not hold two edges between the same two nodes."""
+    if len(legs) == 2 and legs[0].node == legs[1].node:
+        return [min(legs, key=lambda leg: leg.time_s)]
+    return legs
 
 
 def _access(network: RoadNetwork, placement: Placement, *, leaving: bool) -> Access:
     edge, f = placement.edge, placement.fraction
-    closed = network.closed is not None and bool(network.closed[edge])
+    tail, head, time_s, length_m, closed = network.edge_row(edge)
     # On a closed road only the nearer end is used, whatever the direction of travel: the
     # point may lie before or behind the blockage, but no path goes through it.
     at_head = f > 0.5 if closed else leaving
-    node = int(network.head[edge] if at_head else network.tail[edge])
     end = 1.0 if at_head else 0.0
-    piece = Piece(edge, f, end) if leaving else Piece(edge, end, f)
     share = abs(end - f)
-    return Access(
-        node,
-        share * float(network.travel_time_s[edge]),
-        share * float(network.length_m[edge]),
-        piece,
-    )
+    start, stop = (f, end) if leaving else (end, f)
+    return Access(head if at_head else tail, share * time_s, share * length_m, edge, start, stop)
 
 
 def _path_lengths(network: RoadNetwork, next_node: IntArray, next_edge: IntArray) -> FloatArray:

@@ -129,6 +129,17 @@ class RoadNetwork:
         return network
 
     @cached_property
+    def _rows(self) -> FloatArray:
+        closed = self.closed if self.closed is not None else np.zeros(self.edge_count, bool)
+        return np.column_stack((self.tail, self.head, self.travel_time_s, self.length_m, closed))
+
+    def edge_row(self, edge: int) -> tuple[int, int, float, float, bool]:
+        """(tail, head, seconds, metres, closed) of one edge, as Python values: one read where
+        a query needs them all (numpy's per-element reads cost more than the query)."""
+        tail, head, time_s, length_m, closed = self._rows[edge].tolist()
+        return int(tail), int(head), time_s, length_m, bool(closed)
+
+    @cached_property
     def reverse_graph(self) -> sp.csr_matrix:
         """The transposed adjacency: searches on it run against the direction of travel."""
         return self.graph.transpose().tocsr()
