@@ -128,16 +128,12 @@ class RoadNetwork:
                 network.__dict__[shared] = self.__dict__[shared]
         return network
 
-    @cached_property
-    def _rows(self) -> FloatArray:
-        closed = self.closed if self.closed is not None else np.zeros(self.edge_count, bool)
-        return np.column_stack((self.tail, self.head, self.travel_time_s, self.length_m, closed))
-
     def edge_row(self, edge: int) -> tuple[int, int, float, float, bool]:
-        """(tail, head, seconds, metres, closed) of one edge, as Python values: one read where
-        a query needs them all (numpy's per-element reads cost more than the query)."""
-        tail, head, time_s, length_m, closed = self._rows[edge].tolist()
-        return int(tail), int(head), time_s, length_m, bool(closed)
+        """(tail, head, seconds, metres, closed) of one edge, as Python values (``item``:
+        numpy's per-element indexing costs more than a query's arithmetic)."""
+        closed = self.closed is not None and bool(self.closed.item(edge))
+        tail, head = int(self.tail.item(edge)), int(self.head.item(edge))
+        return tail, head, self.travel_time_s.item(edge), self.length_m.item(edge), closed
 
     @cached_property
     def reverse_graph(self) -> sp.csr_matrix:
