@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from routing.geo import BBox, LonLat, haversine_m
@@ -29,6 +29,8 @@ class Rejection(StrEnum):
     FUTURE = "future"
     TOO_OLD = "too_old"
     DUPLICATE = "duplicate"
+    BAD_TIME = "bad_time"  # no time zone, or a year no clock gives
+    UNSTORABLE = "unstorable"  # the database refused this fix alone (logged: a defect)
 
 
 class Flag(StrEnum):
@@ -99,6 +101,21 @@ class Verdict:
         return self.kept and Flag.OUTLIER not in self.flags
 
 
+# A fix time outside these is no clock's reading (and some cannot even be converted to UTC).
+EARLIEST_FIX = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_FIX = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def readable_time(when: datetime) -> bool:
+    """Whether a fix time can be judged and stored: it has a zone and a plausible year."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        return False
+    try:
+        return EARLIEST_FIX <= when.astimezone(UTC) < LATEST_FIX
+    except OverflowError:  # year 1 at +14:00, year 9999 at -12:00
+        return False
+
+
 def judge(
     fix: Fix,
     *,
@@ -108,6 +125,8 @@ def judge(
     rules: FilterRules = FilterRules(),
 ) -> Verdict:
     """Judge one fix; ``previous`` is the last usable fix before it in fix time (if any)."""
+    if not readable_time(fix.fix_time):
+        return Verdict(Rejection.BAD_TIME, detail="fix time without a zone, or out of range")
     if not (-180.0 <= fix.lon <= 180.0 and -90.0 <= fix.lat <= 90.0) or not (
         math.isfinite(fix.lon) and math.isfinite(fix.lat)
     ):

@@ -6,11 +6,11 @@ through its own audited route.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Path
-from pydantic import BaseModel, Field, StringConstraints
+from fastapi import Path, Query
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 
 from app.models import (
     AmbulanceStatus,
@@ -26,12 +26,39 @@ from routing.ranking import RankedHospital, Ranking
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]  # an id, a code
 Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (WGS 84).")]
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
 
 
 MAX_ID = 2_147_483_647  # ids are 32-bit integers in PostgreSQL
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A stored row's id.")]
+MAX_OFFSET = 1_000_000  # paging further than this is a query, not a page
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (paging).")]
+
+# Every date-time a client sends: ISO 8601 with a zone (``2026-11-23T07:30:00+07:00`` or
+# ``...Z``), between these bounds. A time without a zone is refused rather than guessed: a
+# Jakarta operator and a UTC server would read it seven hours apart.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _within_bounds(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00, year 9999 at -12:00
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        msg = f"must lie between {EARLIEST.year} and {LATEST.year - 1}"
+        raise ValueError(msg)
+    return utc
+
+
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_within_bounds),
+    Field(description="ISO 8601 date-time with a zone (e.g. 2026-11-23T07:30:00+07:00)."),
+]
 
 
 class Point(BaseModel):
@@ -135,7 +162,7 @@ class CallerCreate(BaseModel):
 class CallCreate(BaseModel):
     """A new emergency call: where, what, how urgent, who calls, who is hurt."""
 
-    category: str = Field(description="Emergency category code (GET /api/categories).")
+    category: Code = Field(description="Emergency category code (GET /api/categories).")
     incident: Incident = Field(
         default=Incident.MEDICAL,
         description="What happened, for police and fire (traffic_accident, fire, ...).",
@@ -143,7 +170,7 @@ class CallCreate(BaseModel):
     triage: Triage
     lon: Lon | None = None
     lat: Lat | None = None
-    district_code: str | None = Field(
+    district_code: Code | None = Field(
         default=None, description="Kemendagri district code, e.g. 330226; when no point."
     )
     address: LongText | None = None
@@ -155,7 +182,7 @@ class CallCreate(BaseModel):
 class TransferCreate(BaseModel):
     """An inter-facility transfer request from a Puskesmas or clinic (its own location)."""
 
-    category: str
+    category: Code
     triage: Triage
     patient_count: int = Field(default=1, ge=1, le=50)
     patients: list[PatientCreate] = Field(default_factory=list, max_length=50)
@@ -286,13 +313,13 @@ class StatusChange(BaseModel):
 class DispatchCreate(BaseModel):
     """Assign an ambulance: omit ``ambulance_id`` to take the recommended one."""
 
-    ambulance_id: str | None = None
+    ambulance_id: Code | None = None
 
 
 class ReferralCreate(BaseModel):
     """Choose the hospital: omit ``hospital_id`` for the recommended one; another needs a reason."""
 
-    hospital_id: str | None = None
+    hospital_id: Code | None = None
     override_reason: ShortText | None = None
 
 
@@ -347,18 +374,22 @@ class HospitalOut(BaseModel):
 class ReadinessUpdate(BaseModel):
     """A readiness report: only the values given change."""
 
-    free_beds: dict[str, Annotated[int, Field(ge=0, le=5000)]] | None = None
+    free_beds: dict[Code, Annotated[int, Field(ge=0, le=5000)]] | None = Field(
+        default=None, max_length=20
+    )
     on_diversion: bool | None = None
     diversion_reason: ShortText | None = None
-    capabilities_down: list[str] | None = None
+    capabilities_down: list[Code] | None = Field(default=None, max_length=50)
 
 
 class HospitalUpdate(BaseModel):
     """An administrator's correction of a hospital's record."""
 
     name: ShortText | None = None
-    capabilities: list[str] | None = None
-    bed_capacity: dict[str, Annotated[int, Field(ge=0, le=5000)]] | None = None
+    capabilities: list[Code] | None = Field(default=None, max_length=50)
+    bed_capacity: dict[Code, Annotated[int, Field(ge=0, le=5000)]] | None = Field(
+        default=None, max_length=20
+    )
 
 
 class IncomingOut(BaseModel):
@@ -412,8 +443,8 @@ class UserCreate(BaseModel):
 
     name: ShortText
     role: Role
-    hospital_id: str | None = None
-    ambulance_id: str | None = None
+    hospital_id: Code | None = None
+    ambulance_id: Code | None = None
     facility_lon: Lon | None = None
     facility_lat: Lat | None = None
     incidents: list[Incident] = Field(
@@ -477,7 +508,7 @@ class RestrictionCreate(BaseModel):
         default=None, gt=1, le=20, description="Slowdowns only: travel time multiplier."
     )
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-    expires_at: datetime = Field(description="When it ends by itself (within 30 days).")
+    expires_at: Instant = Field(description="When it ends by itself (within 30 days).")
 
 
 class RestrictionOut(BaseModel):

@@ -17,6 +17,8 @@ unique constraint keeps either path from storing a fix twice.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,16 +29,18 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, SQLModel, col, select
 
 from app.errors import NotFoundError
 from app.models import Ambulance, FixRejections, GpsFix, utcnow
 from app.services.ambulances import get_ambulance
 from routing.geo import BBox
-from tracking.fixes import FilterRules, Fix, Flag, Rejection, StoredFix, judge
+from tracking.fixes import FilterRules, Fix, Flag, Rejection, StoredFix, judge, readable_time
 
 MAX_BATCH = 5000
+log = logging.getLogger("satria.fixes")
 GPSFIX: Table = GpsFix.__table__  # type: ignore[attr-defined]
 AMBULANCE: Table = Ambulance.__table__  # type: ignore[attr-defined]
 
@@ -68,11 +72,20 @@ class FixMemory:
 @dataclass(frozen=True)
 class Batch:
     """One connection's fixes for one ambulance; ``continuing`` when the same connection
-    sent this ambulance's previous fixes through this process (memory may be trusted)."""
+    sent this ambulance's previous fixes through this process (memory may be trusted).
+    ``unreadable``: fixes already taken out for a time no clock gives (see ``screened``)."""
 
     ambulance_id: str
     fixes: list[Fix]
     continuing: bool = False
+    unreadable: int = 0
+
+    def screened(self) -> Batch:
+        """The batch without fixes whose time cannot be judged (no zone, a year no clock
+        gives): they are rejected, and must never reach a sort or a query of the group."""
+        readable = [f for f in self.fixes if readable_time(f.fix_time)]
+        unreadable = self.unreadable + len(self.fixes) - len(readable)
+        return dataclasses.replace(self, fixes=readable, unreadable=unreadable)
 
 
 @dataclass
@@ -96,26 +109,26 @@ def store_fixes(
     now: datetime | None = None,
 ) -> Stored:
     """Judge and store a batch; retried once if a concurrent batch stored the same fixes."""
+    batch = Batch(ambulance_id, fixes).screened()
     try:
-        return _store(engine, ambulance_id, fixes, bbox, rules, now or utcnow())
+        return _store(engine, batch, bbox, rules, now or utcnow())
     except IntegrityError:
         # Another connection stored some of these fix times between our check and our
         # insert: run again, they are duplicates now.
-        return _store(engine, ambulance_id, fixes, bbox, rules, now or utcnow())
+        return _store(engine, batch, bbox, rules, now or utcnow())
 
 
-def _store(
-    engine: Engine,
-    ambulance_id: str,
-    fixes: list[Fix],
-    bbox: BBox,
-    rules: FilterRules,
-    now: datetime,
-) -> Stored:
+def _store(engine: Engine, batch: Batch, bbox: BBox, rules: FilterRules, now: datetime) -> Stored:
     with Session(engine, expire_on_commit=False) as session:
-        result, _ = _store_in(session, ambulance_id, fixes, bbox, rules, now)
+        result, _ = _store_in(session, batch, bbox, rules, now)
         session.commit()
     return result
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error says the database cannot be reached or used now (nothing stored;
+    the client sends again), as opposed to a problem with what was sent."""
+    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout)
 
 
 def store_many(
@@ -130,25 +143,24 @@ def store_many(
     """Several ambulances' batches in one transaction (group commit): one commit, and one
     turn on SQLite's write lock, for everything that arrived together.
 
-    If the transaction fails (a concurrent process stored the same fix, an unknown
-    ambulance), each batch is stored on its own so that one cannot fail the others; the
-    exception of a batch that still fails is returned in its place.
+    Only the database being unavailable fails the group (nothing stored, everyone sends
+    again). Any other failure (a concurrent process stored the same fix, an unknown
+    ambulance, a value the database refuses) is one batch's: each batch is then stored on
+    its own, so that one cannot fail the others.
     """
     moment = now or utcnow()
     memory = memory if memory is not None else FixMemory()
+    batches = [batch.screened() for batch in batches]
     try:
         return _group(engine, batches, bbox, rules, memory, moment)
-    except (IntegrityError, NotFoundError):
-        pass
-    except Exception:
+    except Exception as exc:
         for batch in batches:  # the transaction died: what memory knows may not be stored
             memory.forget(batch.ambulance_id)
-        raise
-    for batch in batches:
-        memory.forget(batch.ambulance_id)
-    return [
-        _alone(engine, batch.ambulance_id, batch.fixes, bbox, rules, moment) for batch in batches
-    ]
+        if database_unavailable(exc):
+            raise
+        if not isinstance(exc, IntegrityError | NotFoundError):
+            log.warning("a fix group failed (%s): storing its batches one by one", type(exc))
+    return [_alone(engine, batch, bbox, rules, moment) for batch in batches]
 
 
 def _group(
@@ -169,11 +181,14 @@ def _group(
                 if batch.continuing
                 else None
             )
-            if known is not None and min(f.fix_time for f in batch.fixes) > known.newest:
+            if (
+                known is not None
+                and batch.fixes
+                and min(f.fix_time for f in batch.fixes) > known.newest
+            ):
                 result, learned[batch.ambulance_id] = fast.judge(batch, known, bbox, rules)
             else:
-                result, remembered = _store_in(session, batch.ambulance_id, batch.fixes, bbox,
-                                               rules, now)  # fmt: skip
+                result, remembered = _store_in(session, batch, bbox, rules, now)
                 if remembered is not None:
                     learned[batch.ambulance_id] = remembered
                 else:
@@ -201,7 +216,7 @@ class _FastPath:
     def judge(
         self, batch: Batch, known: Remembered, bbox: BBox, rules: FilterRules
     ) -> tuple[Stored, Remembered]:
-        result = Stored()
+        result = Stored(rejected=_unreadable(batch))
         fixes = _unique_by_time(sorted(batch.fixes, key=lambda f: f.fix_time), result)
         previous, newest = known.usable, None
         for fix in fixes:
@@ -267,33 +282,31 @@ def _row(ambulance_id: str, fix: Fix, flags: frozenset[Flag], now: datetime) -> 
     }  # fmt: skip
 
 
-def _alone(
-    engine: Engine,
-    ambulance_id: str,
-    fixes: list[Fix],
-    bbox: BBox,
-    rules: FilterRules,
-    now: datetime,
-) -> Stored:
+def _alone(engine: Engine, batch: Batch, bbox: BBox, rules: FilterRules, now: datetime) -> Stored:
     try:
-        return store_fixes(engine, ambulance_id=ambulance_id, fixes=fixes, bbox=bbox,
-                           rules=rules, now=now)  # fmt: skip
+        return store_fixes(engine, ambulance_id=batch.ambulance_id, fixes=batch.fixes,
+                           bbox=bbox, rules=rules, now=now)  # fmt: skip
     except (IntegrityError, NotFoundError) as exc:
         return Stored(error=exc)
+    except Exception as exc:
+        if database_unavailable(exc):
+            raise
+        # The database refuses this batch's values: a defect to fix, but this crew's
+        # problem alone. Rejected (acknowledged as such), so that it is not sent forever.
+        log.exception("fixes of %s could not be stored", batch.ambulance_id)
+        rejected = _unreadable(batch)
+        rejected[Rejection.UNSTORABLE.value] += len(batch.fixes)
+        return Stored(rejected=rejected)
 
 
 def _store_in(
-    session: Session,
-    ambulance_id: str,
-    fixes: list[Fix],
-    bbox: BBox,
-    rules: FilterRules,
-    now: datetime,
+    session: Session, screened: Batch, bbox: BBox, rules: FilterRules, now: datetime
 ) -> tuple[Stored, Remembered | None]:
     """Store by reading what is stored; also what the fast path may remember afterwards
     (when this batch reaches the ambulance's newest position), else None."""
-    result = Stored()
-    batch = _unique_by_time(sorted(fixes, key=lambda f: f.fix_time), result)
+    ambulance_id = screened.ambulance_id
+    result = Stored(rejected=_unreadable(screened))
+    batch = _unique_by_time(sorted(screened.fixes, key=lambda f: f.fix_time), result)
     ambulance = get_ambulance(session, ambulance_id)
     position_at = ambulance.position_at
     stored_times = _stored_times(session, ambulance_id, batch)
@@ -338,6 +351,11 @@ def _stored(ambulance_id: str, fix: Fix, flags: frozenset[Flag]) -> StoredFix:
         ambulance_id, fix.fix_time, fix.lon, fix.lat, fix.speed_mps, fix.heading_deg,
         low_accuracy=Flag.LOW_ACCURACY in flags,
     )  # fmt: skip
+
+
+def _unreadable(batch: Batch) -> Counter[str]:
+    """The rejections a batch starts with: its fixes of unreadable time."""
+    return Counter({Rejection.BAD_TIME.value: batch.unreadable} if batch.unreadable else {})
 
 
 def _unique_by_time(batch: list[Fix], result: Stored) -> list[Fix]:

@@ -101,3 +101,32 @@ def test_a_batch_older_than_memory_goes_the_careful_way(engine: Engine) -> None:
     with Session(engine) as session:
         ambulance = session.get(Ambulance, "amb-1")
         assert ambulance is not None and ambulance.position_at == T0 + timedelta(seconds=10)
+
+
+def test_one_crews_unreadable_times_share_no_failure_with_the_group(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(Ambulance(id="amb-2", name="Ambulans 2", post_id="post-1"))
+        session.commit()
+    bad_times = [
+        Fix(109.24, -7.40, datetime(2026, 11, 23, 7, 30)),  # no zone
+        Fix(109.24, -7.40, datetime.fromisoformat("0001-01-01T00:00:00+14:00")),
+        Fix(109.24, -7.40, datetime.fromisoformat("9999-12-31T23:00:00-12:00")),
+    ]
+    group = [Batch("amb-1", [at(0), at(1)]), Batch("amb-2", [*bad_times, at(5)])]
+    first, second = store_many(engine, group, bbox=BBOX, rules=RULES)
+    assert first.stored == 2 and first.error is None and not first.rejected
+    assert second.stored == 1 and second.rejected == {"bad_time": 3}
+    assert len(stored(engine)) == 3
+
+
+def test_a_value_the_database_refuses_fails_only_its_own_batch(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(Ambulance(id="amb-2", name="Ambulans 2", post_id="post-1"))
+        session.commit()
+    refused = Fix(109.24, -7.40, T0 + timedelta(seconds=9), speed_mps=10**400)  # no float
+    group = [Batch("amb-1", [at(0)]), Batch("amb-2", [at(3), refused])]
+    first, second = store_many(engine, group, bbox=BBOX, rules=RULES)
+    assert first.stored == 1 and first.error is None
+    assert second.stored == 0 and second.error is None
+    assert second.rejected == {"unstorable": 2}  # acknowledged as refused, not sent forever
+    assert [f.ambulance_id for f in stored(engine)] == ["amb-1"]

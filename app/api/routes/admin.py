@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -83,12 +82,12 @@ def revoke_key(
 def read_audit(
     _principal: Admin,
     session: SessionDep,
-    entity: str | None = None,
-    entity_id: str | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
+    entity: Annotated[str | None, Query(max_length=40)] = None,
+    entity_id: Annotated[str | None, Query(max_length=40)] = None,
+    action: Annotated[str | None, Query(max_length=40)] = None,
+    since: s.Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: s.Offset = 0,
 ) -> list[s.AuditOut]:
     """The audit log, newest first (append-only; administrators only)."""
     rows = audit.events(

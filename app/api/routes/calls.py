@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -85,11 +84,11 @@ def list_calls(
     session: SessionDep,
     region: RegionDep,
     status_: Annotated[list[CallStatus] | None, Query(alias="status")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    district_code: str | None = None,
+    since: s.Instant | None = None,
+    until: s.Instant | None = None,
+    district_code: Annotated[str | None, Query(max_length=12)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: s.Offset = 0,
 ) -> list[s.CallOut]:
     """List calls, newest first, by status, creation time range and district."""
     rows = calls.list_calls(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -22,8 +21,8 @@ class RankingRequest(BaseModel):
 
     lon: s.Lon
     lat: s.Lat
-    category: str
-    departure_at: datetime | None = Field(
+    category: s.Code
+    departure_at: s.Instant | None = Field(
         default=None,
         description="Rank on the roads of another time of day (a planned transfer); the "
         "closures in force now still apply. Default: now.",

@@ -9,7 +9,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Body, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from app.api.deps import (
     CLOSE_POLICY,
@@ -28,7 +28,7 @@ from app.models import Role
 from app.services import ingest
 from app.services.fixes import MAX_BATCH, Stored, rejection_counts
 from app.services.users import Principal
-from tracking.fixes import Fix
+from tracking.fixes import Fix, readable_time
 from tracking.messages import (
     Ack,
     AuthMessage,
@@ -73,6 +73,21 @@ class FixBatch(BaseModel):
     """Fixes buffered while offline, in any order (at most 5,000)."""
 
     fixes: list[FixIn] = Field(max_length=MAX_BATCH)
+
+    @field_validator("fixes")
+    @classmethod
+    def _times_readable(cls, fixes: list[FixIn]) -> list[FixIn]:
+        # Refused whole with the faulty positions named: a device that sends times without
+        # a zone sends them all so, and must be fixed (the live socket rejects them one by
+        # one in its acknowledgement instead).
+        unreadable = [i for i, fix in enumerate(fixes) if not readable_time(fix.fix_time)]
+        if unreadable:
+            msg = (
+                "fix_time must carry a zone (e.g. 2026-11-23T07:30:00+07:00) and a year "
+                f"from 2000 to 2099; not so at positions {unreadable[:10]}"
+            )
+            raise ValueError(msg)
+        return fixes
 
 
 class StoredOut(BaseModel):
