@@ -44,6 +44,7 @@ from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
 from app.services.rate_limits import KeyRateLimits
 from app.services.roads import RoadConditionsKeeper
+from app.services.socket_keys import SocketKeys
 from app.services.state import ServiceState
 from app.services.users import PrincipalCache
 from app.services.verification import (
@@ -161,11 +162,18 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         boards = hospitals.BoardCache(served)
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
         app.state.session_closer = ThreadPoolExecutor(4, thread_name_prefix="session-close")
+        principals = PrincipalCache(settings.key_cache_s)
+        # Open sockets' keys are checked twice per key cache time: a revocation or expiry
+        # closes them within it (at once when the broker carries the revocation).
+        socket_keys = SocketKeys(
+            engine, broker, principals, every_s=max(settings.key_cache_s / 2, 0.5)
+        )
+        await socket_keys.start()
         app.state.services = ServiceState(
             boards=boards,
             verification=runner,
             readiness_stale_after_s=settings.readiness_stale_after_s,
-            principals=PrincipalCache(settings.key_cache_s),
+            principals=principals,
             broker=broker,
             point_tables=PointTables(served),
             fix_rules=rules,
@@ -181,6 +189,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             crew_messages_per_s=settings.crew_messages_per_s,
             roads=roads,
             coverage=CoverageCache(served, boards),
+            socket_keys=socket_keys,
         )
         services = app.state.services
         services.fix_writer.start(functools.partial(ingest.publish_group, engine, served, services))
@@ -190,6 +199,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             yield
         finally:
             await services.fix_writer.stop()
+            await socket_keys.stop()
             await roads.stop()
             await runner.stop()
             await broker.close()

@@ -27,6 +27,7 @@ class Position(BaseModel):
     destination: Literal["incident", "hospital"] | None = None
     hospital_id: str | None = None
     eta_s: float | None = None
+    eta_failed: bool = False  # an error kept the ETA from being worked out: the position holds
 
 
 class StatusChanged(BaseModel):

@@ -7,9 +7,11 @@ that /docs can send them. A route states the roles it admits with ``Allow(...)``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -24,9 +26,11 @@ from app.core.config import Settings
 from app.core.security import PersonalDataVault, hash_api_key
 from app.errors import AuthenticationError, PermissionDeniedError
 from app.models import Role
+from app.services.socket_keys import KeyWatch
 from app.services.state import ServiceState
 from app.services.users import Principal, PrincipalCache, authenticate, authenticate_key
 from routing import Region
+from tracking.messages import ErrorMessage
 
 _bearer = HTTPBearer(auto_error=False, description="API key as a bearer token.")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key.")
@@ -113,9 +117,17 @@ def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 CLOSE_POLICY = 1008  # RFC 6455 policy violation: a bad or missing key, or a flood
 
 
+@dataclass(frozen=True)
+class SocketCaller:
+    """Who opened a websocket, and the key they gave (followed while the socket is open)."""
+
+    principal: Principal
+    key: str = field(repr=False)
+
+
 async def accept_principal(
-    websocket: WebSocket, authenticate: Callable[[WebSocket], Awaitable[Principal]]
-) -> Principal | None:
+    websocket: WebSocket, authenticate: Callable[[WebSocket], Awaitable[SocketCaller]]
+) -> SocketCaller | None:
     """Accept a websocket and find who it is; None (after closing it with 1008 and the
     reason) when the key is wrong or the role may not use this socket."""
     await websocket.accept()
@@ -126,6 +138,26 @@ async def accept_principal(
     except WebSocketDisconnect:
         pass
     return None
+
+
+async def receive_text(websocket: WebSocket) -> str | None:
+    """The next text message; None for a binary frame (answered with an error message, the
+    socket stays open). WebSocketDisconnect when the client has gone."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text: str | None = message.get("text")
+    if text is None:
+        error = ErrorMessage(detail="binary frames are not read here: send JSON as text")
+        await websocket.send_text(error.model_dump_json())
+    return text
+
+
+async def close_when_key_ends(websocket: WebSocket, watch: KeyWatch) -> None:
+    """Close the socket (1008, with the reason) once its key is revoked or expires."""
+    await watch.ended.wait()
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        await websocket.close(CLOSE_POLICY, watch.reason[:120])
 
 
 def websocket_key(websocket: WebSocket) -> str:

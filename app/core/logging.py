@@ -14,24 +14,44 @@ import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_TOKEN = re.compile(r"((?:token|key)=)[^&\s\"']+", re.IGNORECASE)
-REDACTED = r"\1[redacted]"
+REDACTED = "[redacted]"
 LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn", "satria")
+# Satria's own keys anywhere; any query value under a name that carries secrets; any long
+# token-like query value (another system's key, a key under a name we did not foresee).
+_OUR_KEY = re.compile(r"sat_[A-Za-z0-9_\-]{8,}")
+_QUERY_PAIR = re.compile(r"(?P<name>[?&;][^=&\s\"'#]*)=(?P<value>[^&\s\"'#]*)")
+_SECRET_NAMES = {"token", "key", "k", "auth", "authorization", "api_key", "apikey",
+                 "access_token", "password", "secret", "x-api-key"}  # fmt: skip
+_TOKEN_LIKE = re.compile(r"^(?:Bearer[ +])?[A-Za-z0-9_\-.~+/=]{20,}$", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """The text with keys removed: query strings are read percent-decoded, as a server
+    reads them (``?%74oken=`` is ``?token=``)."""
+    if "%" in text:
+        text = unquote(text)
+    text = _OUR_KEY.sub(REDACTED, text)
+
+    def pair(match: re.Match[str]) -> str:
+        name, value = match["name"], match["value"]
+        secret = name[1:].strip().lower() in _SECRET_NAMES or _TOKEN_LIKE.match(value)
+        return f"{name}={REDACTED}" if secret and value else match[0]
+
+    return _QUERY_PAIR.sub(pair, text)
 
 
 class RedactKeys(logging.Filter):
-    """Replaces the value of ``token=`` and ``key=`` in a record's message and arguments."""
+    """Removes keys from a record's message and arguments (see ``redact``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = _TOKEN.sub(REDACTED, record.msg)
+            record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                _TOKEN.sub(REDACTED, a) if isinstance(a, str) else a for a in record.args
-            )
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

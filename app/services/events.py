@@ -105,11 +105,11 @@ def tracked(
     if ambulance.position_at is None:
         return Tracked(ambulance.id, None, stale=True)
     here = LonLat(ambulance.lon or 0.0, ambulance.lat or 0.0)
-    destination, eta_s, _ = eta_for(region, tables, call, hospital_id, here)
+    heading = eta_for(region, tables, call, hospital_id, here)
     position = Position(
         ambulance_id=ambulance.id, call_id=call.id, lon=here.lon, lat=here.lat,
-        fix_time=ambulance.position_at, destination=destination, hospital_id=hospital_id,
-        eta_s=eta_s,
+        fix_time=ambulance.position_at, destination=heading.destination,
+        hospital_id=hospital_id, eta_s=heading.eta_s, eta_failed=heading.eta_failed,
     )  # fmt: skip
     return Tracked(
         ambulance.id, position, is_stale(ambulance.position_at, stale_after_s=stale_after_s)

@@ -9,11 +9,12 @@ geofence); every position goes to the operators and to the hospital the patient 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -30,6 +31,8 @@ from tracking.messages import Arrived, Position, StatusChanged
 SCENE_RADIUS_M = 150.0  # inside this, the ambulance is on scene
 HOSPITAL_RADIUS_M = 250.0  # inside this, it is at the hospital (car parks are big)
 OPERATORS = "operators"
+Destination = Literal["incident", "hospital"] | None
+log = logging.getLogger("satria.live")
 
 
 def hospital_channel(hospital_id: str) -> str:
@@ -106,34 +109,55 @@ def _after_fix(
     hospital_id: str | None,
 ) -> list[Published]:
     if call is None:
-        position = _position(fix, None, None, None, None)
+        position = _position(fix, None, None, None)
         return [Published((OPERATORS,), position.model_dump_json(), fix.ambulance_id)]
-    here = LonLat(fix.lon, fix.lat)
-    destination, eta_s, distance_m = eta_for(region, tables, call, hospital_id, here)
+    heading = eta_for(region, tables, call, hospital_id, LonLat(fix.lon, fix.lat))
     channels = call_channels(call, hospital_id)
-    position = _position(fix, call.id, destination, hospital_id, eta_s)
+    position = _position(fix, call.id, heading, hospital_id)
     messages = [Published(channels, position.model_dump_json(), fix.ambulance_id)]
-    return messages + _arrival(session, call, fix, destination, distance_m, hospital_id, channels)
+    return messages + _arrival(
+        session, call, fix, heading.destination, heading.distance_m, hospital_id, channels
+    )
+
+
+class Heading(NamedTuple):
+    """Where an ambulance is going, its ETA (s) and its distance as the crow flies (m);
+    ``eta_failed`` when an error kept the ETA from being worked out (logged)."""
+
+    destination: Destination
+    eta_s: float | None
+    distance_m: float
+    eta_failed: bool = False
 
 
 def eta_for(
     region: Region, tables: PointTables, call: Call, hospital_id: str | None, here: LonLat
-) -> tuple[Literal["incident", "hospital"] | None, float | None, float]:
-    """Where the ambulance is going, its ETA (s) and its distance (m) as the crow flies."""
+) -> Heading:
+    """Where the ambulance is going and its ETA. Never raises: one ambulance's trouble must
+    not fail a snapshot or a group of positions, so it degrades to a position without ETA."""
     try:
-        if call.status is CallStatus.TRANSPORTING and hospital_id is not None:
-            eta = region.eta_to_hospital(here, hospital_id)
-            target = region.hospital(hospital_id).location
-            return "hospital", _finite(eta), haversine_m(here, target)
-        if call.status in (CallStatus.DISPATCHED, CallStatus.EN_ROUTE):
-            point = call_point(call, region)
-            if point is None:
-                return None, None, math.inf
-            eta = region.eta_to_point(here, tables.for_call(call.id or 0, point))
-            return "incident", _finite(eta), haversine_m(here, point)
+        return _heading(region, tables, call, hospital_id, here)
     except (SnapError, KeyError):
-        pass  # off the road network, or a hospital the region does not route to
-    return None, None, math.inf
+        return Heading(None, None, math.inf)  # off the roads, or a hospital not routed to
+    except Exception:
+        log.exception("ETA failed: ambulance to call %s (position kept, no ETA)", call.id)
+        return Heading(None, None, math.inf, eta_failed=True)
+
+
+def _heading(
+    region: Region, tables: PointTables, call: Call, hospital_id: str | None, here: LonLat
+) -> Heading:
+    if call.status is CallStatus.TRANSPORTING and hospital_id is not None:
+        eta = region.eta_to_hospital(here, hospital_id)
+        target = region.hospital(hospital_id).location
+        return Heading("hospital", _finite(eta), haversine_m(here, target))
+    if call.status in (CallStatus.DISPATCHED, CallStatus.EN_ROUTE):
+        point = call_point(call, region)
+        if point is None:
+            return Heading(None, None, math.inf)
+        eta = region.eta_to_point(here, tables.for_call(call.id or 0, point))
+        return Heading("incident", _finite(eta), haversine_m(here, point))
+    return Heading(None, None, math.inf)
 
 
 def _finite(value: float) -> float | None:
@@ -141,11 +165,7 @@ def _finite(value: float) -> float | None:
 
 
 def _position(
-    fix: Located,
-    call_id: int | None,
-    destination: Literal["incident", "hospital"] | None,
-    hospital_id: str | None,
-    eta_s: float | None,
+    fix: Located, call_id: int | None, heading: Heading | None, hospital_id: str | None
 ) -> Position:
     return Position(
         ambulance_id=fix.ambulance_id,
@@ -156,9 +176,10 @@ def _position(
         speed_mps=fix.speed_mps,
         heading_deg=fix.heading_deg,
         low_accuracy=fix.low_accuracy,
-        destination=destination,
+        destination=heading.destination if heading else None,
         hospital_id=hospital_id,
-        eta_s=eta_s,
+        eta_s=heading.eta_s if heading else None,
+        eta_failed=heading.eta_failed if heading else False,
     )
 
 
@@ -166,7 +187,7 @@ def _arrival(
     session: Session,
     call: Call,
     fix: Located,
-    destination: Literal["incident", "hospital"] | None,
+    destination: Destination,
     distance_m: float,
     hospital_id: str | None,
     channels: tuple[str, ...],

@@ -12,6 +12,7 @@ from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
 from app.services.rate_limits import KeyRateLimits
 from app.services.roads import RoadConditionsKeeper
+from app.services.socket_keys import SocketKeys
 from app.services.users import PrincipalCache
 from app.services.verification_runner import VerificationRunner
 from tracking.broker import Broker
@@ -42,3 +43,4 @@ class ServiceState:
     crew_messages_per_s: float
     roads: RoadConditionsKeeper
     coverage: CoverageCache
+    socket_keys: SocketKeys

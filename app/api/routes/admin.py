@@ -16,7 +16,8 @@ from app.api.deps import (
     SettingsDep,
     VaultDep,
 )
-from app.services import audit, callers, users
+from app.services import audit, callers, socket_keys, users
+from app.services.live import Published
 from routing import LonLat
 
 router = APIRouter(prefix="/api", tags=["administration"], route_class=SessionReleasingRoute)
@@ -72,10 +73,12 @@ def issue_key(
 def revoke_key(
     key_id: s.RowId, principal: Admin, session: SessionDep, services: ServicesDep
 ) -> None:
-    """Revoke a key at once (other workers stop trusting it within the key cache time)."""
+    """Revoke a key at once: every worker stops trusting it, and closes the sockets opened
+    with it, within the key cache time."""
     users.revoke_key(session, key_id=key_id, actor_user_id=principal.user_id)
     session.commit()
     services.principals.clear()
+    services.events.emit([Published((socket_keys.CHANNEL,), "revoked")])
 
 
 @router.get("/audit")

@@ -19,11 +19,19 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.api.deps import accept_principal, websocket_key, websocket_principal
+from app.api.deps import (
+    CLOSE_POLICY,
+    SocketCaller,
+    accept_principal,
+    receive_text,
+    websocket_key,
+    websocket_principal,
+)
 from app.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from app.services import dispatch, events
 from app.services.events import FeedLimits
 from app.services.live import Published
+from app.services.socket_keys import KeyWatch
 from app.services.users import Principal
 from tracking.broker import RESYNC, Subscription
 from tracking.messages import ErrorMessage, acknowledge_message
@@ -32,28 +40,31 @@ router = APIRouter(tags=["feeds"])
 log = logging.getLogger("satria.feeds")
 CLOSE_TOO_SLOW = 1013  # try again later: this reader fell too far behind
 CLOSE_WAIT_S = 5.0  # a reader that stopped reading may not take our close frame either
+Ending = tuple[int, str, str]  # close code, reason for the client, reason for the metrics
 
 
 @router.websocket("/ws/feed")
 async def feed(websocket: WebSocket) -> None:
     """A hospital's incoming ambulances, every call for operators, an agency's incident kinds:
     snapshot, then events."""
-    principal = await accept_principal(websocket, _authenticate)
-    if principal is None:
+    caller = await accept_principal(websocket, _authenticate)
+    if caller is None:
         return
     services = websocket.app.state.services
-    channels = events.feed_channels(principal)
+    channels = events.feed_channels(caller.principal)
     kind = channels[0].split(":", 1)[0]  # hospital, operators or incident (an agency)
     subscribers = services.metrics.feed_subscribers.labels(kind)
     subscribers.inc()
+    watch = services.socket_keys.open(caller.key)
     try:
-        await _serve_feed(websocket, principal, channels)
+        await _serve_feed(websocket, caller.principal, channels, watch)
     finally:
+        services.socket_keys.close(watch)
         subscribers.dec()
 
 
 async def _serve_feed(
-    websocket: WebSocket, principal: Principal, channels: tuple[str, ...]
+    websocket: WebSocket, principal: Principal, channels: tuple[str, ...], watch: KeyWatch
 ) -> None:
     """Subscribe, snapshot, then events until the socket closes or the reader falls behind."""
     state = websocket.app.state
@@ -76,18 +87,18 @@ async def _serve_feed(
                 asyncio.create_task(sender.run()),
                 asyncio.create_task(sender.watch(limits)),
                 asyncio.create_task(_receive(websocket, principal)),
+                asyncio.create_task(_key_ended(watch)),
             }
             done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
             for task in done:
-                if (code := task.result()) is not None:
-                    log.info("feed %s closed: reader too slow", channels[0].split(":")[0])
-                    services.metrics.feed_closed.labels("too_slow").inc()
+                if (ending := task.result()) is not None:
+                    code, reason, why = ending
+                    log.info("feed %s closed: %s", channels[0].split(":")[0], why)
+                    services.metrics.feed_closed.labels(why).inc()
                     with contextlib.suppress(TimeoutError, WebSocketDisconnect, RuntimeError):
-                        await asyncio.wait_for(
-                            websocket.close(code, "reader too slow"), CLOSE_WAIT_S
-                        )
+                        await asyncio.wait_for(websocket.close(code, reason), CLOSE_WAIT_S)
         except WebSocketDisconnect:
             return
         finally:
@@ -122,8 +133,8 @@ class _Sender:
                 await self.websocket.send_text(payload)
                 self.sending_since = None
 
-    async def watch(self, limits: FeedLimits) -> int:
-        """Returns the close code once the reader is too far behind."""
+    async def watch(self, limits: FeedLimits) -> Ending:
+        """Returns how to close once the reader is too far behind."""
         loop = asyncio.get_running_loop()
         every_s = min(1.0, limits.send_timeout_s / 4)
         while not self.subscription.overflowed:
@@ -132,16 +143,24 @@ class _Sender:
             since = self.sending_since
             if since is not None and loop.time() - since > limits.send_timeout_s:
                 break
-        return CLOSE_TOO_SLOW
+        return CLOSE_TOO_SLOW, "reader too slow", "too_slow"
 
 
-async def _receive(websocket: WebSocket, principal: Principal) -> int | None:
+async def _key_ended(watch: KeyWatch) -> Ending:
+    """Returns how to close once the feed's key is revoked or expires."""
+    await watch.ended.wait()
+    return CLOSE_POLICY, watch.reason[:120], "key_ended"
+
+
+async def _receive(websocket: WebSocket, principal: Principal) -> Ending | None:
     """Acknowledgements from a hospital; returns when the client goes away."""
     engine = websocket.app.state.engine
     services = websocket.app.state.services
     with contextlib.suppress(WebSocketDisconnect):
         while True:
-            text = await websocket.receive_text()
+            text = await receive_text(websocket)
+            if text is None:
+                continue  # a binary frame, answered with an error
             try:
                 message = acknowledge_message.validate_json(text)
             except ValidationError:
@@ -164,7 +183,7 @@ async def _receive(websocket: WebSocket, principal: Principal) -> int | None:
     return None
 
 
-async def _authenticate(websocket: WebSocket) -> Principal:
+async def _authenticate(websocket: WebSocket) -> SocketCaller:
     """The principal of a feed: a hospital, an operator, an administrator or an agency."""
     key = websocket_key(websocket)
     if not key:
@@ -174,4 +193,4 @@ async def _authenticate(websocket: WebSocket) -> Principal:
     if not events.feed_channels(principal):
         msg = f"role {principal.role} has no feed here"
         raise PermissionDeniedError(msg)
-    return principal
+    return SocketCaller(principal, key)

@@ -19,7 +19,10 @@ from app.api.deps import (
     ServicesDep,
     SessionDep,
     SessionReleasingRoute,
+    SocketCaller,
     accept_principal,
+    close_when_key_ends,
+    receive_text,
     websocket_key,
     websocket_principal,
 )
@@ -145,15 +148,28 @@ async def crew_socket(websocket: WebSocket) -> None:
     message ``{"type": "auth", "key": ...}``.
     """
     state = websocket.app.state
-    principal = await accept_principal(websocket, _authenticate)
-    if principal is None:
+    caller = await accept_principal(websocket, _authenticate)
+    if caller is None:
         return
-    ambulance_id = principal.ambulance_id or ""
+    watch = state.services.socket_keys.open(caller.key)
+    guard = asyncio.create_task(close_when_key_ends(websocket, watch))
+    try:
+        await _take_fixes(websocket, caller.principal.ambulance_id or "")
+    finally:
+        guard.cancel()
+        state.services.socket_keys.close(watch)
+
+
+async def _take_fixes(websocket: WebSocket, ambulance_id: str) -> None:
+    """Store and acknowledge fixes until the socket closes."""
+    state = websocket.app.state
     continuing = False  # this connection's first fixes are checked against the database
     pace = MessagePace(state.services.crew_messages_per_s)
     with contextlib.suppress(WebSocketDisconnect):
         while True:
-            text = await websocket.receive_text()
+            text = await receive_text(websocket)
+            if text is None:
+                continue  # a binary frame, answered with an error
             if len(text) > MAX_MESSAGE_BYTES:
                 await websocket.close(1009, "message too big")
                 return
@@ -193,17 +209,17 @@ async def crew_socket(websocket: WebSocket) -> None:
             await websocket.send_text(ack.model_dump_json())
 
 
-async def _authenticate(websocket: WebSocket) -> Principal:
+async def _authenticate(websocket: WebSocket) -> SocketCaller:
     """The crew principal of this connection (header, query string or first message)."""
     key = websocket_key(websocket)
     if not key:
         try:
-            first = await asyncio.wait_for(websocket.receive_text(), AUTH_WAIT_S)
+            first = await asyncio.wait_for(receive_text(websocket), AUTH_WAIT_S)
         except TimeoutError:
             msg = f"no key within {AUTH_WAIT_S:.0f} s"
             raise AuthenticationError(msg) from None
         try:
-            message = crew_message.validate_json(first)
+            message = crew_message.validate_json(first or "")
         except ValidationError:
             message = None
         if not isinstance(message, AuthMessage):
@@ -214,4 +230,4 @@ async def _authenticate(websocket: WebSocket) -> Principal:
     if principal.role is not Role.CREW or not principal.ambulance_id:
         msg = "only a crew key bound to an ambulance may send fixes"
         raise PermissionDeniedError(msg)
-    return principal
+    return SocketCaller(principal, key)
