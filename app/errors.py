@@ -8,12 +8,14 @@ per faulty field with its location, so that a client can point at the field.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logging import REQUEST_ID
@@ -96,11 +98,59 @@ class ServiceUnavailableError(SatriaError):
     title = "Service unavailable"
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    """A problem+json response."""
+MAX_DETAIL = 500  # a message quoting what a client sent never echoes more than this
+
+
+def problem(
+    status: int, title: str, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """A problem+json response; a long detail is cut (it may quote a client's input)."""
+    if len(detail) > MAX_DETAIL:
+        detail = detail[: MAX_DETAIL - 1] + "…"
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+DOCUMENTED_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {PROBLEM: {"schema": PROBLEM_REF}}}
+    for status, description in (
+        (401, "No API key, or one unknown, revoked or expired"),
+        (403, "The key's role, or the entity it is bound to, may not do this"),
+        (404, "No such entity, or none this key may see"),
+        (409, "The entity's state does not allow this"),
+        (422, "Invalid input: each faulty field is named"),
+        (429, "Too many requests for this key: see Retry-After"),
+        (500, "An unexpected error: nothing was changed; quote the request id"),
+        (503, "A part the request needs is down: nothing was stored; send it again"),
+    )
+}
+
+
+def problem_schema() -> dict[str, Any]:
+    """The JSON schema of a problem body, for the API's documentation."""
+    return {
+        "title": "Problem",
+        "description": "An error (RFC 9457 problem details).",
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "field": {"type": "string"},
+            "request_id": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                },
+            },
+        },
+    }
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -117,7 +167,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SatriaError)
     async def satria_error(_request: Request, exc: SatriaError) -> JSONResponse:
-        extra = {"field": exc.field} if isinstance(exc, InputError) and exc.field else {}
+        extra: dict[str, Any] = (
+            {"field": exc.field} if isinstance(exc, InputError) and exc.field else {}
+        )
         response = problem(exc.status, exc.title, str(exc), **extra)
         if isinstance(exc, RateLimitedError):
             response.headers["Retry-After"] = str(exc.retry_after_s)
@@ -130,8 +182,11 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid request", detail, errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names one route's methods: name the path's
+            headers["Allow"] = ", ".join(_allowed_methods(request, headers.get("Allow", "")))
+        return problem(exc.status_code, str(exc.detail), str(exc.detail), headers=headers)
 
     @app.exception_handler(RoutingError)
     async def routing_error(_request: Request, exc: RoutingError) -> JSONResponse:
@@ -145,6 +200,18 @@ def install(app: FastAPI) -> None:
             return problem(503, "Region unavailable", str(exc))
         log.error("routing failed: %s", type(exc).__name__)
         return problem(500, "Routing failed", str(exc))
+
+
+def _allowed_methods(request: Request, named: str) -> list[str]:
+    """Every method some route answers at this path: the ones Starlette named (those of
+    one route) and those the API documents for the path."""
+    methods = {m.strip() for m in named.split(",") if m.strip()}
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 class UnexpectedErrors:

@@ -6,12 +6,14 @@ import asyncio
 import functools
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -208,15 +210,38 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
                 await verifier.aclose()
             engine.dispose()
 
+    return _application(lifespan)
+
+
+def _application(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]) -> FastAPI:
+    """The application object: error mapping, routes, pages, middleware, its schema."""
     app = FastAPI(
         title="Satria",
         description="Emergency ambulance referral routing for PSC 119 Kabupaten Banyumas.",
         version="0.1.0",
         lifespan=lifespan,
+        responses=errors.DOCUMENTED_PROBLEMS,  # every route may answer these, as problems
+        docs_url=None,  # served from this origin (pages.docs): the CSP forbids a CDN
+        redoc_url=None,
     )
     errors.install(app)
     _mount(app)
+    app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The schema, generated once, with the problem body every error answers with."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description,
+            routes=app.routes,
+        )  # fmt: skip
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+            errors.problem_schema()
+        )
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _mount(app: FastAPI) -> None:
@@ -230,6 +255,7 @@ def _mount(app: FastAPI) -> None:
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
+    app.mount("/docs-assets", pages.docs_assets(), name="docs-assets")
     app.add_middleware(errors.UnexpectedErrors)  # innermost: its answer gets the headers below
     app.add_middleware(pages.SecurityHeaders)
     app.add_middleware(RequestTimer)

@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import functools
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
@@ -86,7 +87,12 @@ async def get_services(request: Request) -> ServiceState:
 
 
 class SessionReleasingRoute(APIRoute):
-    """Routes whose sync handlers hand their database connection back as they return.
+    """The API's routes: the key is checked before the body is read, and sync handlers hand
+    their database connection back as they return.
+
+    FastAPI reads and parses a body before it resolves dependencies, so a request without a
+    valid key but with a bad body would learn about its body (400, 422) instead of being
+    told it is not authenticated (401). A route that needs a key checks it first here.
 
     FastAPI validates a sync handler's answer in another hop to the thread pool, and closes
     the request's session later still. Under load every pool thread can be a new handler
@@ -99,6 +105,22 @@ class SessionReleasingRoute(APIRoute):
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _releasing(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if not _needs(self.dependant, current_principal):
+            return handler
+
+        async def key_first(request: Request) -> Response:
+            await current_principal(request, None, None)  # kept on the request for the route
+            return await handler(request)
+
+        return key_first
+
+
+def _needs(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    """Whether ``call`` is among a route's dependencies, however deep."""
+    return any(d.call is call or _needs(d, call) for d in dependant.dependencies)
 
 
 def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -191,7 +213,13 @@ async def current_principal(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header_key: Annotated[str | None, Depends(_header)],
 ) -> Principal:
-    """The authenticated caller; 401 without a valid key."""
+    """The authenticated caller; 401 without a valid key. Checked once per request (the
+    route checks it before reading the body; the dependency then finds it done)."""
+    if (known := getattr(request.state, "principal", None)) is not None:
+        return known  # type: ignore[no-any-return]
+    if bearer is None and header_key is None:  # called before FastAPI parsed the headers
+        bearer = await _bearer(request)
+        header_key = await _header(request)
     key = bearer.credentials if bearer is not None else header_key
     if not key:
         msg = "an API key is required (Authorization: Bearer <key> or X-API-Key)"
@@ -200,6 +228,7 @@ async def current_principal(
     cache: PrincipalCache = services.principals
     if (cached := cache.get(key)) is not None:
         services.rate_limits.check(hash_api_key(key))
+        request.state.principal = cached
         return cached
     engine: Engine = request.app.state.engine
 
@@ -210,6 +239,7 @@ async def current_principal(
     principal, expires_at = await run_in_threadpool(check)
     cache.put(key, principal, expires_at)
     services.rate_limits.check(hash_api_key(key))  # counted once the key is known good
+    request.state.principal = principal
     return principal
 
 

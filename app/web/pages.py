@@ -1,4 +1,5 @@
-"""Serving the two pages and their files; security headers on every response.
+"""Serving the pages (and the API's documentation) and their files; security headers on every
+response.
 
 The pages are static: they log in with the user's key (kept in the tab's sessionStorage,
 sent as ``Authorization: Bearer``), read the API and follow the feed over a websocket. What a
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -61,9 +63,20 @@ def board(hospital_id: str) -> FileResponse:
     return page("board.html")
 
 
+@router.get("/docs")
+def docs() -> FileResponse:
+    """The API's documentation (Swagger UI from this origin)."""
+    return page("docs.html")
+
+
 def static_files() -> StaticFiles:
     """The pages' scripts, styles and the shipped map library."""
     return StaticFiles(directory=STATIC)
+
+
+def docs_assets() -> StaticFiles:
+    """Swagger UI's script and style, as the fastapi-offline package ships them."""
+    return StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static")
 
 
 class SecurityHeaders:
