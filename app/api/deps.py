@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hmac
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -269,3 +270,20 @@ OperatorOrCrew = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN, R
 Staff = Annotated[
     Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN, Role.HOSPITAL, Role.CREW, Role.FACILITY))
 ]
+
+
+async def metrics_reader(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header_key: Annotated[str | None, Depends(_header)],
+) -> None:
+    """A scraper with the metrics token (SATRIA_METRICS_TOKEN), or an administrator: the
+    metrics tell how many calls of each kind the service takes."""
+    token: str = request.app.state.settings.metrics_token
+    given = bearer.credentials if bearer is not None else header_key
+    if token and given and hmac.compare_digest(given.encode(), token.encode()):
+        return
+    principal = await current_principal(request, bearer, header_key)
+    if principal.role is not Role.ADMIN:
+        msg = f"role {principal.role} may not read metrics (the metrics token or an admin may)"
+        raise PermissionDeniedError(msg)

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     roads_refresh_s: float = Field(
         5.0, gt=0, description="Longest wait before closures made on another worker apply, s."
     )
+    metrics_token: str = Field(
+        "",
+        repr=False,
+        description="Bearer token that reads /metrics (a Prometheus scraper); admins' keys do too.",
+    )
     log_format: Literal["json", "text"] = Field(
         "json", description="Logs of `satria serve`: JSON lines with a request id, or text."
     )

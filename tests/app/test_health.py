@@ -62,7 +62,7 @@ def test_metrics_count_calls_rankings_fixes_and_time_requests(service: Service) 
                         {"lon": 250.0, "lat": -7.36, "fix_time": later.isoformat()}]},
         headers=service.auth("crew"),
     )  # fmt: skip
-    text = service.client.get("/metrics").text
+    text = service.client.get("/metrics", headers=service.auth("admin")).text
     values = {
         line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
@@ -125,3 +125,19 @@ def test_an_unexpected_error_is_problem_json_with_the_request_id_and_logged(
     logged = [r for r in caplog.records if "unexpected error" in r.getMessage()]
     assert logged and logged[0].exc_info is not None
     assert "/test-only/broken" in logged[0].getMessage()
+
+
+def test_metrics_are_for_the_metrics_token_or_an_administrator(
+    database_url: str, demo: Region, tmp_path: Path
+) -> None:
+    # They tell how many calls of each kind the service takes: not for everyone.
+    with running_service(database_url, tmp_path, demo, metrics_token="scrape-me") as service:
+        client = service.client
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers=service.auth("operator")).status_code == 403
+        token = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert token.status_code == 200 and "satria_" in token.text
+        assert (
+            client.get("/metrics", headers={"Authorization": "Bearer scrape-m"}).status_code == 401
+        )
+        assert client.get("/metrics", headers=service.auth("admin")).status_code == 200

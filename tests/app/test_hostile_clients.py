@@ -47,7 +47,7 @@ def test_a_key_over_its_rate_gets_429_and_other_keys_are_served(strict: Service)
     assert int(refused.headers["retry-after"]) >= 1
     assert "too many requests" in refused.json()["detail"]
     assert strict.client.get("/api/calls", headers=strict.auth("admin")).status_code == 200
-    metrics = strict.client.get("/metrics").text
+    metrics = strict.client.get("/metrics", headers=strict.auth("admin")).text
     assert 'satria_rate_limited_total{what="rest"}' in metrics
 
 

@@ -16,7 +16,7 @@ STAFF = {"operator", "admin", "hospital", "crew", "facility"}
 OPERATORS = {"operator", "admin"}
 PUBLIC = {
     "GET /api/region", "GET /api/region/roads", "GET /api/categories", "GET /healthz",
-    "GET /readyz", "GET /metrics",
+    "GET /readyz",
 }  # fmt: skip
 POLICY: dict[str, set[str]] = {
     "POST /api/calls": OPERATORS,
@@ -54,6 +54,7 @@ POLICY: dict[str, set[str]] = {
     "DELETE /api/road-restrictions/{restriction_id}": OPERATORS,
     "GET /api/region/conditions": OPERATORS,
     "GET /api/coverage": OPERATORS,
+    "GET /metrics": {"admin"},  # or the metrics token (tests/app/test_health.py)
 }
 ROLES = sorted({who for who in USERS if not who.endswith("_other")})
 

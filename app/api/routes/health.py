@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
 
+from app.api.deps import metrics_reader
 from app.services.health import readiness
 
 router = APIRouter(tags=["health"])
+
+
+class Readiness(BaseModel):
+    """Whether the process can serve, and each check's outcome ("ok" or what failed)."""
+
+    status: str
+    checks: dict[str, str]
 
 
 @router.get("/healthz")
@@ -17,7 +28,11 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "not ready, with the failed checks"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready, with the failed checks"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     """Ready to serve: the database answers, the broker answers, the region is loaded."""
     checks = await readiness(request.app)
@@ -26,9 +41,13 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", response_class=Response)
-def metrics(request: Request) -> Response:
-    """Prometheus metrics of this process: calls, rankings, fixes by outcome, feeds, drops,
-    request latencies by route."""
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
+def metrics(request: Request, _reader: Annotated[None, Depends(metrics_reader)]) -> Response:
+    """Prometheus metrics of this process (calls by category, rankings, fixes by outcome,
+    feeds, request latencies): for SATRIA_METRICS_TOKEN or an administrator's key."""
     exposition = request.app.state.services.metrics.exposition()
     return Response(exposition, media_type=CONTENT_TYPE_LATEST)
