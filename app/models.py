@@ -275,6 +275,9 @@ class Call(SQLModel, table=True):
     address_ciphertext: str | None = Field(default=None, max_length=2000)
     patient_count: int = Field(default=1, ge=1)
     caller_id: int | None = Field(default=None, foreign_key="caller.id")
+    # The name the caller gave on this call (a phone is often shared: the caller's record
+    # keeps the name first registered, this call keeps what was said).
+    caller_name_ciphertext: str | None = Field(default=None, max_length=600)
     verification: Verification = Field(
         default=Verification.NOT_GIVEN, sa_type=EnumText(Verification)
     )

@@ -198,6 +198,8 @@ def create_call(
         call.recommended_ambulance_id = assessment.ambulances[0].ambulance_id
     if call_in.address:
         call.address_ciphertext = vault.encrypt(call_in.address.strip())
+    if call_in.caller_name:
+        call.caller_name_ciphertext = vault.encrypt(call_in.caller_name.strip())
     call.patient_count = max(call_in.patient_count, len(call_in.patients), 1)
     match, job_nik = _caller(session, vault, call, call_in)
     session.add(call)
@@ -373,7 +375,8 @@ def reveal_personal_data(
 
     data = PersonalData(
         caller_nik=clear(caller.nik_ciphertext) if caller else None,
-        caller_name=clear(caller.name_ciphertext) if caller else None,
+        caller_name=clear(call.caller_name_ciphertext)
+        or (clear(caller.name_ciphertext) if caller else None),
         caller_phone=clear(caller.phone_ciphertext) if caller else None,
         address=clear(call.address_ciphertext),
         patient_names=[clear(p.name_ciphertext) for p in patients_of(session, call_id)],
@@ -384,3 +387,18 @@ def reveal_personal_data(
     )  # fmt: skip
     session.commit()
     return data
+
+
+def reveal_address_to_crew(
+    session: Session, vault: PersonalDataVault, *, call: Call, principal: Principal
+) -> str | None:
+    """The address of the call a crew is on, for the crew to find it; every reading is
+    audited, as an operator's reading of personal data is."""
+    if call.address_ciphertext is None:
+        return None
+    audit.record(
+        session, actor_user_id=principal.user_id, action="call.address_read_by_crew",
+        entity="call", entity_id=call.id or 0, ambulance_id=principal.ambulance_id,
+    )  # fmt: skip
+    session.commit()
+    return vault.decrypt(call.address_ciphertext)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from app.core.security import PersonalDataVault
@@ -117,7 +117,11 @@ class VerificationRunner:
 def pending_jobs(session: Session, vault: PersonalDataVault) -> list[VerificationJob]:
     """Jobs for calls still waiting for verification (after a restart)."""
     rows = session.exec(
-        select(Call.id, Caller.nik_ciphertext, Caller.name_ciphertext)
+        select(
+            Call.id,
+            Caller.nik_ciphertext,
+            func.coalesce(Call.caller_name_ciphertext, Caller.name_ciphertext),
+        )
         .join(Caller, col(Call.caller_id) == col(Caller.id))
         .where(Call.verification == Verification.PENDING)
     ).all()

@@ -248,8 +248,6 @@ def crew_assignment(
     item = dispatch.crew_assignment(session, principal=principal)
     if item is None:
         return s.CrewAssignmentOut(call=None)
-    token = item.call.address_ciphertext
-    return s.CrewAssignmentOut(
-        call=views.call_out(session, item.call, region),
-        address=vault.decrypt(token) if token else None,
-    )
+    out = views.call_out(session, item.call, region)
+    address = calls.reveal_address_to_crew(session, vault, call=item.call, principal=principal)
+    return s.CrewAssignmentOut(call=out, address=address)
