@@ -4,14 +4,19 @@ ETA, the arrival, and can acknowledge; another hospital sees none of it; operato
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from sqlmodel import Session
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
-from routing import LonLat
+from app.models import Role
+from app.services import events
+from app.services.users import Principal
+from routing import LonLat, Region
 from tests.app.conftest import Service
 
 INCIDENT = (109.2417, -7.3600)  # next to RSUD Purwa
@@ -213,3 +218,45 @@ def test_roles_without_a_feed_are_refused(service: Service, who: str) -> None:
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()
         assert closed.value.code == 1008
+
+
+class EtaDefect:
+    """The demo region with a defect in its ETA code: every ETA raises."""
+
+    def __init__(self, region: Region) -> None:
+        self._region = region
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._region, name)
+
+    def eta_to_point(self, *_args: Any, **_kwargs: Any) -> float:
+        raise RuntimeError("a defect in the ETA")
+
+    eta_to_hospital = eta_to_point
+
+
+def test_one_ambulances_failing_eta_degrades_its_position_not_the_snapshot(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    auth = service.auth("operator")
+    call_id = service.call(lon=INCIDENT[0], lat=INCIDENT[1])["call"]["id"]
+    service.client.post(
+        f"/api/calls/{call_id}/dispatch", json={"ambulance_id": service.ambulance_id},
+        headers=auth,
+    )  # fmt: skip
+    push(service, 109.2300, -7.3650, seconds_ago=1)
+    state = service.app.state
+    principal = Principal(user_id=1, name="op", role=Role.OPERATOR)
+    with Session(state.engine) as session, caplog.at_level(logging.ERROR, "satria.live"):
+        snapshot = events.snapshot(
+            session, principal=principal, region=cast(Region, EtaDefect(state.region)),
+            tables=state.services.point_tables, stale_after_s=120.0,
+        )  # fmt: skip
+    [summary] = [c for c in snapshot.calls if c.call_id == call_id]
+    assert summary.position is not None  # where the ambulance is: still shown...
+    assert summary.position.eta_s is None and summary.position.eta_failed  # ...flagged
+    assert any("ETA failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    service.client.post(
+        f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"},
+        headers=auth,
+    )  # fmt: skip
