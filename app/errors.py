@@ -116,6 +116,7 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 DOCUMENTED_PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"description": description, "content": {PROBLEM: {"schema": PROBLEM_REF}}}
     for status, description in (
+        (400, "A body that cannot be read (not UTF-8, not JSON)"),
         (401, "No API key, or one unknown, revoked or expired"),
         (403, "The key's role, or the entity it is bound to, may not do this"),
         (404, "No such entity, or none this key may see"),

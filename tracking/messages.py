@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, Strict, TypeAdapter
+
+Number = Annotated[float, Strict()]  # JSON's numbers only: false is not a longitude
 
 
 class Position(BaseModel):
@@ -61,12 +63,12 @@ class FixIn(BaseModel):
     """One fix as a crew's device sends it: lon, lat (degrees), fix time (ISO 8601 with a
     zone), speed (m/s), heading (degrees), accuracy (m)."""
 
-    lon: float
-    lat: float
+    lon: Number
+    lat: Number
     fix_time: datetime
-    speed_mps: float | None = Field(default=None, ge=0, le=150)
-    heading_deg: float | None = Field(default=None, ge=0, le=360)
-    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+    speed_mps: Number | None = Field(default=None, ge=0, le=150)
+    heading_deg: Number | None = Field(default=None, ge=0, le=360)
+    accuracy_m: Number | None = Field(default=None, ge=0, le=100_000)
 
 
 class AuthMessage(BaseModel):

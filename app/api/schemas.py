@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, Strict, StringConstraints
 
 from app.models import (
     AmbulanceStatus,
@@ -24,11 +24,30 @@ from app.models import (
 )
 from routing.ranking import RankedHospital, Ranking
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]  # an id, a code
-Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, degrees (WGS 84).")]
-Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
+# No control characters in what a client names: none belongs in a name, an address or a code,
+# and PostgreSQL cannot store NUL (it would fail the insert, not the request).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # tabs and line breaks allowed
+CODE_LENGTH = 40
+
+
+def _text(max_length: int, pattern: str = ONE_LINE) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, max_length=max_length, pattern=pattern)
+
+
+ShortText = Annotated[str, _text(200)]
+LongText = Annotated[str, _text(1000, LINES)]
+Code = Annotated[str, _text(CODE_LENGTH)]  # an id, a code
+# The same, where a route reads it from its path or its query string.
+IdInPath = Annotated[str, Path(max_length=CODE_LENGTH, pattern=ONE_LINE)]
+CodeInQuery = Annotated[str, Query(max_length=CODE_LENGTH, pattern=ONE_LINE)]
+# Numbers and flags a client sends are taken as JSON says them: ``false`` is not a latitude,
+# nor "12" a count (pydantic would otherwise coerce them).
+Number = Annotated[float, Strict()]
+Count = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
+Lon = Annotated[Number, Field(ge=-180, le=180, description="Longitude, degrees (WGS 84).")]
+Lat = Annotated[Number, Field(ge=-90, le=90, description="Latitude, degrees (WGS 84).")]
 
 
 MAX_ID = 2_147_483_647  # ids are 32-bit integers in PostgreSQL
@@ -146,7 +165,7 @@ class PatientCreate(BaseModel):
     """A patient as described by the caller."""
 
     name: ShortText | None = None
-    age_years: int | None = Field(default=None, ge=0, le=130)
+    age_years: Count | None = Field(default=None, ge=0, le=130)
     sex: Annotated[str, StringConstraints(pattern="^(male|female)$")] | None = None
     condition: LongText = ""
 
@@ -154,8 +173,8 @@ class PatientCreate(BaseModel):
 class CallerCreate(BaseModel):
     """Who is calling: a NIK and/or a phone number (both optional: an emergency never waits)."""
 
-    nik: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    nik: Code | None = None
+    phone: Code | None = None
     name: ShortText | None = None
 
 
@@ -174,7 +193,7 @@ class CallCreate(BaseModel):
         default=None, description="Kemendagri district code, e.g. 330226; when no point."
     )
     address: LongText | None = None
-    patient_count: int = Field(default=1, ge=1, le=500)
+    patient_count: Count = Field(default=1, ge=1, le=500)
     patients: list[PatientCreate] = Field(default_factory=list, max_length=50)
     caller: CallerCreate = Field(default_factory=CallerCreate)
 
@@ -184,7 +203,7 @@ class TransferCreate(BaseModel):
 
     category: Code
     triage: Triage
-    patient_count: int = Field(default=1, ge=1, le=50)
+    patient_count: Count = Field(default=1, ge=1, le=50)
     patients: list[PatientCreate] = Field(default_factory=list, max_length=50)
 
 
@@ -374,10 +393,10 @@ class HospitalOut(BaseModel):
 class ReadinessUpdate(BaseModel):
     """A readiness report: only the values given change."""
 
-    free_beds: dict[Code, Annotated[int, Field(ge=0, le=5000)]] | None = Field(
+    free_beds: dict[Code, Annotated[Count, Field(ge=0, le=5000)]] | None = Field(
         default=None, max_length=20
     )
-    on_diversion: bool | None = None
+    on_diversion: Flag | None = None
     diversion_reason: ShortText | None = None
     capabilities_down: list[Code] | None = Field(default=None, max_length=50)
 
@@ -387,7 +406,7 @@ class HospitalUpdate(BaseModel):
 
     name: ShortText | None = None
     capabilities: list[Code] | None = Field(default=None, max_length=50)
-    bed_capacity: dict[Code, Annotated[int, Field(ge=0, le=5000)]] | None = Field(
+    bed_capacity: dict[Code, Annotated[Count, Field(ge=0, le=5000)]] | None = Field(
         default=None, max_length=20
     )
 
@@ -427,7 +446,7 @@ class AmbulanceUpdate(BaseModel):
     """Crew names and whether the ambulance is in service."""
 
     crew: ShortText | None = None
-    in_service: bool | None = None
+    in_service: Flag | None = None
 
 
 class CrewAssignmentOut(BaseModel):
@@ -451,7 +470,7 @@ class UserCreate(BaseModel):
         default_factory=list, max_length=len(Incident),
         description="Incident kinds an agency (police, fire) follows on its feed.",
     )  # fmt: skip
-    key_days: int | None = Field(default=None, ge=1, le=3650)
+    key_days: Count | None = Field(default=None, ge=1, le=3650)
 
 
 class KeyOut(BaseModel):
@@ -466,8 +485,8 @@ class KeyOut(BaseModel):
 class CallerRegister(BaseModel):
     """A caller registered in advance (NIK and phone), so that the number is recognised."""
 
-    nik: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+    nik: Code | None = None
+    phone: Code
     name: ShortText | None = None
 
 
@@ -504,10 +523,10 @@ class RestrictionCreate(BaseModel):
         "LineString (the roads along it) or a Polygon (every road entering it).",
         examples=[{"type": "Point", "coordinates": [109.24, -7.42]}],
     )
-    factor: float | None = Field(
+    factor: Number | None = Field(
         default=None, gt=1, le=20, description="Slowdowns only: travel time multiplier."
     )
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    reason: Annotated[str, StringConstraints(min_length=3), _text(200)]
     expires_at: Instant = Field(description="When it ends by itself (within 30 days).")
 
 

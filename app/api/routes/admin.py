@@ -85,9 +85,9 @@ def revoke_key(
 def read_audit(
     _principal: Admin,
     session: SessionDep,
-    entity: Annotated[str | None, Query(max_length=40)] = None,
-    entity_id: Annotated[str | None, Query(max_length=40)] = None,
-    action: Annotated[str | None, Query(max_length=40)] = None,
+    entity: s.CodeInQuery | None = None,
+    entity_id: s.CodeInQuery | None = None,
+    action: s.CodeInQuery | None = None,
     since: s.Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: s.Offset = 0,

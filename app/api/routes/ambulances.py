@@ -23,7 +23,7 @@ def list_ambulances(
 
 @router.patch("/ambulances/{ambulance_id}")
 def update_ambulance(
-    ambulance_id: str, body: s.AmbulanceUpdate, principal: Operator, session: SessionDep
+    ambulance_id: s.IdInPath, body: s.AmbulanceUpdate, principal: Operator, session: SessionDep
 ) -> s.AmbulanceOut:
     """Record the crew on board, or take the ambulance out of service and back."""
     row = ambulances.get_ambulance(session, ambulance_id)

@@ -86,7 +86,7 @@ def list_calls(
     status_: Annotated[list[CallStatus] | None, Query(alias="status")] = None,
     since: s.Instant | None = None,
     until: s.Instant | None = None,
-    district_code: Annotated[str | None, Query(max_length=12)] = None,
+    district_code: Annotated[str | None, Query(max_length=12, pattern="^[0-9.]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: s.Offset = 0,
 ) -> list[s.CallOut]:

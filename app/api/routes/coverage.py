@@ -21,7 +21,7 @@ def coverage(
     session: SessionDep,
     region: RegionDep,
     services: ServicesDep,
-    capability: Annotated[str, Query(max_length=40, description="A capability code.")],
+    capability: Annotated[s.CodeInQuery, Query(description="A capability code.")],
     limits_min: Annotated[
         list[int], Query(min_length=1, max_length=6, description="Time limits, minutes.")
     ] = [15, 30, 60],  # noqa: B006 - FastAPI copies query defaults

@@ -44,7 +44,7 @@ def list_hospitals(
 
 @router.get("/hospitals/{hospital_id}")
 def get_hospital(
-    hospital_id: str, _principal: Staff, session: SessionDep, services: ServicesDep
+    hospital_id: s.IdInPath, _principal: Staff, session: SessionDep, services: ServicesDep
 ) -> s.HospitalOut:
     """One hospital with its readiness, each value with the time it was reported."""
     row = hospitals.get_hospital(session, hospital_id)
@@ -53,7 +53,7 @@ def get_hospital(
 
 @router.patch("/hospitals/{hospital_id}")
 def update_hospital(
-    hospital_id: str,
+    hospital_id: s.IdInPath,
     body: s.HospitalUpdate,
     principal: Admin,
     session: SessionDep,
@@ -71,7 +71,7 @@ def update_hospital(
 
 @router.put("/hospitals/{hospital_id}/readiness")
 def report_readiness(
-    hospital_id: str,
+    hospital_id: s.IdInPath,
     body: s.ReadinessUpdate,
     principal: HospitalUser,
     session: SessionDep,
@@ -96,7 +96,7 @@ def report_readiness(
 
 @router.get("/hospitals/{hospital_id}/incoming")
 def incoming(
-    hospital_id: str,
+    hospital_id: s.IdInPath,
     principal: HospitalUser,
     session: SessionDep,
     include_closed: Annotated[bool, Query()] = False,

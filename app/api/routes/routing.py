@@ -85,7 +85,7 @@ class RouteRequest(BaseModel):
     """From a point to a hospital (``hospital_id``) or to another point (``to``)."""
 
     origin: s.Point
-    hospital_id: str | None = Field(default=None, max_length=80)
+    hospital_id: s.Code | None = None
     to: s.Point | None = None
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from app.api import schemas as s
 from app.api.deps import (
     CLOSE_POLICY,
     EngineDep,
@@ -118,7 +119,7 @@ def _out(stored: Stored) -> StoredOut:
 
 @router.post("/ambulances/{ambulance_id}/fixes")
 async def backfill(
-    ambulance_id: str,
+    ambulance_id: s.IdInPath,
     body: Annotated[FixBatch, Body()],
     principal: OperatorOrCrew,
     region: RegionDep,
@@ -133,7 +134,7 @@ async def backfill(
 
 @router.get("/ambulances/{ambulance_id}/fix-rejections")
 def fix_rejections(
-    ambulance_id: str, principal: OperatorOrCrew, session: SessionDep
+    ambulance_id: s.IdInPath, principal: OperatorOrCrew, session: SessionDep
 ) -> dict[str, int]:
     """How many fixes of this ambulance were rejected, by reason."""
     _own_ambulance(principal, ambulance_id)
