@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,14 @@ from app.core.logging import RequestIds, install_redaction
 from app.core.metrics import Metrics, RequestTimer
 from app.core.security import PersonalDataVault, master_secret
 from app.services import hospitals, ingest
+from app.services.assessment import Assessor
+from app.services.calls import Intake
 from app.services.coverage import CoverageCache
-from app.services.events import EventPublisher, FeedLimits
+from app.services.dispatch import Dispatcher
+from app.services.events import Announcer, FeedView
 from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
+from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
 from app.services.roads import RoadConditionsKeeper
 from app.services.socket_keys import SocketKeys
@@ -62,7 +67,7 @@ from routing.conditions import SpeedProfile
 from routing.demo import GENERATOR_VERSION, generate_demo
 from routing.errors import RegionError
 from routing.pack import read_meta
-from tracking.broker import make_broker
+from tracking.broker import Broker, make_broker
 from tracking.eta import PointTables
 from tracking.fixes import FilterRules
 
@@ -160,7 +165,6 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             on_swap=metrics.road_view_swapped,
         )  # fmt: skip
         await roads.start()  # closures in force apply before the first request
-        rules = FilterRules()
         boards = hospitals.BoardCache(served)
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
         app.state.session_closer = ThreadPoolExecutor(4, thread_name_prefix="session-close")
@@ -171,30 +175,14 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             engine, broker, principals, every_s=max(settings.key_cache_s / 2, 0.5)
         )
         await socket_keys.start()
-        app.state.services = ServiceState(
-            boards=boards,
-            verification=runner,
-            readiness_stale_after_s=settings.readiness_stale_after_s,
-            principals=principals,
-            broker=broker,
-            point_tables=PointTables(served),
-            fix_rules=rules,
-            position_stale_after_s=settings.position_stale_after_s,
-            events=EventPublisher(broker, asyncio.get_running_loop()),
-            fix_writer=FixWriter(engine, served, rules=rules, metrics=metrics),
-            feed_limits=FeedLimits(settings.feed_queue_limit, settings.feed_send_timeout_s),
-            road_layer=RoadLayer(served),
-            metrics=metrics,
-            rate_limits=KeyRateLimits(
-                settings.rate_limit, on_refused=metrics.rate_limited.labels("rest").inc
-            ),
-            crew_messages_per_s=settings.crew_messages_per_s,
-            roads=roads,
-            coverage=CoverageCache(served, boards),
-            socket_keys=socket_keys,
+        app.state.services = services = assemble(
+            settings,
+            Resources(engine, served, vault, broker, boards, runner, principals, roads,
+                      socket_keys, metrics),
+        )  # fmt: skip
+        services.fix_writer.start(
+            ingest.position_publisher(engine, services.fix_writer, services.announcer, broker)
         )
-        services = app.state.services
-        services.fix_writer.start(functools.partial(ingest.publish_group, engine, served, services))
         gc.freeze()  # the region's objects live as long as the process: keep them out of GC scans
         log.info("region %s loaded (%s)", served.meta.name, served.meta.title)
         try:
@@ -211,6 +199,59 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             engine.dispose()
 
     return _application(lifespan)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What the lifespan opened (and closes) that the services are built on."""
+
+    engine: Engine
+    region: Region
+    vault: PersonalDataVault
+    broker: Broker
+    boards: hospitals.BoardCache
+    verification: VerificationRunner
+    principals: PrincipalCache
+    roads: RoadConditionsKeeper
+    socket_keys: SocketKeys
+    metrics: Metrics
+
+
+def assemble(settings: Settings, resources: Resources) -> ServiceState:
+    """The services, each given just what it uses: the composition root."""
+    r = resources
+    region, metrics = r.region, r.metrics
+    assessor = Assessor(
+        region, r.boards, metrics.rankings, readiness_stale_after_s=settings.readiness_stale_after_s
+    )
+    feed_view = FeedView(region, PointTables(region), settings.position_stale_after_s)
+    publisher = EventPublisher(r.broker, asyncio.get_running_loop())
+    announcer = Announcer(feed_view, publisher)
+    rules = FilterRules()
+    return ServiceState(
+        intake=Intake(assessor, r.vault, announcer, r.verification.submit, metrics.calls),
+        dispatcher=Dispatcher(assessor, announcer),
+        assessor=assessor,
+        announcer=announcer,
+        feed_view=feed_view,
+        boards=r.boards,
+        verification=r.verification,
+        principals=r.principals,
+        broker=r.broker,
+        publisher=publisher,
+        fix_rules=rules,
+        fix_writer=FixWriter(r.engine, region, rules=rules, metrics=metrics),
+        feed_limits=FeedLimits(settings.feed_queue_limit, settings.feed_send_timeout_s),
+        road_layer=RoadLayer(region),
+        metrics=metrics,
+        rate_limits=KeyRateLimits(
+            settings.rate_limit, on_refused=metrics.rate_limited.labels("rest").inc
+        ),
+        crew_messages_per_s=settings.crew_messages_per_s,
+        roads=r.roads,
+        coverage=CoverageCache(region, r.boards),
+        socket_keys=r.socket_keys,
+    )
 
 
 def _application(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]) -> FastAPI:

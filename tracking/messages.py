@@ -176,6 +176,9 @@ class Snapshot(BaseModel):
     incoming: list[Incoming]
     calls: list[IncidentSummary] = Field(default_factory=list)
     at: datetime
+    position_stale_after_s: float = Field(
+        description="A position older than this (s) is shown stale (SATRIA_POSITION_STALE_AFTER_S)."
+    )
 
 
 class CallOpened(BaseModel):

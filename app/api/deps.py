@@ -23,11 +23,15 @@ from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
 from app.core.config import Settings
 from app.core.security import PersonalDataVault, hash_api_key
 from app.errors import AuthenticationError, PermissionDeniedError
 from app.models import Role
+from app.services.assessment import Assessor
+from app.services.calls import Intake
+from app.services.dispatch import Dispatcher
 from app.services.socket_keys import KeyWatch
 from app.services.state import ServiceState
 from app.services.users import Principal, PrincipalCache, authenticate, authenticate_key
@@ -81,10 +85,30 @@ async def get_vault(request: Request) -> PersonalDataVault:
     return vault
 
 
-async def get_services(request: Request) -> ServiceState:
-    """Shared service state (readiness board cache, verification queue)."""
-    state: ServiceState = request.app.state.services
+def services_of(connection: HTTPConnection) -> ServiceState:
+    """The services the lifespan assembled (for a request or a websocket)."""
+    state: ServiceState = connection.app.state.services
     return state
+
+
+async def get_services(request: Request) -> ServiceState:
+    """The services the lifespan assembled, whole: for routes that use several parts."""
+    return services_of(request)
+
+
+async def get_intake(request: Request) -> Intake:
+    """Taking calls."""
+    return services_of(request).intake
+
+
+async def get_dispatcher(request: Request) -> Dispatcher:
+    """Every change to a call after intake."""
+    return services_of(request).dispatcher
+
+
+async def get_assessor(request: Request) -> Assessor:
+    """Rankings and ambulances for a call."""
+    return services_of(request).assessor
 
 
 class SessionReleasingRoute(APIRoute):
@@ -207,6 +231,9 @@ RegionDep = Annotated[Region, Depends(get_region)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 VaultDep = Annotated[PersonalDataVault, Depends(get_vault)]
 ServicesDep = Annotated[ServiceState, Depends(get_services)]
+IntakeDep = Annotated[Intake, Depends(get_intake)]
+DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
+AssessorDep = Annotated[Assessor, Depends(get_assessor)]
 
 
 async def current_principal(
@@ -225,7 +252,7 @@ async def current_principal(
     if not key:
         msg = "an API key is required (Authorization: Bearer <key> or X-API-Key)"
         raise AuthenticationError(msg)
-    services = request.app.state.services
+    services = services_of(request)
     cache: PrincipalCache = services.principals
     if (cached := cache.get(key)) is not None:
         services.rate_limits.check(hash_api_key(key))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from app.api import schemas as s
-from app.models import Ambulance, Call, Caller, Hospital, Patient, utcnow
-from app.services import calls as calls_service
-from app.services import dispatch as dispatch_service
+from app.models import Ambulance, Call, Hospital, Patient, utcnow
+from app.services import records
 from app.services.ambulances import AmbulanceOption
-from app.services.calls import Assessment
+from app.services.assessment import Assessment
+from app.services.dispatch import ReferredCall
 from routing import Region
 
 
@@ -21,14 +22,22 @@ def patient_out(p: Patient) -> s.PatientOut:
     return s.PatientOut(age_years=p.age_years, sex=p.sex, condition=p.condition)
 
 
-def call_out(session: Session, call: Call, region: Region, *, new: bool = False) -> s.CallOut:
-    """A call with its caller (masked), patients, dispatch and referral (``new``: a call
-    just taken has neither yet, so they are not looked up)."""
+def calls_out(session: Session, calls: Sequence[Call], region: Region) -> list[s.CallOut]:
+    """Calls with their callers (masked), patients, dispatch and referral: four queries for
+    the whole list."""
+    return [call_out(r, region) for r in records.call_records(session, calls)]
+
+
+def one_call_out(session: Session, call: Call, region: Region) -> s.CallOut:
+    """One call, as ``calls_out`` shows it."""
+    return calls_out(session, [call], region)[0]
+
+
+def call_out(record: records.CallRecord, region: Region) -> s.CallOut:
+    """A call with its caller (masked), patients, dispatch and referral."""
+    call, caller, current, referral = record.call, record.caller, record.dispatch, record.referral
     call_id = call.id or 0
     district = region.districts.get(call.district_code or "")
-    caller = session.get(Caller, call.caller_id) if call.caller_id else None
-    current = None if new else dispatch_service.active_dispatch(session, call_id)
-    referral = None if new else dispatch_service.active_referral(session, call_id)
     return s.CallOut(
         id=call_id,
         status=call.status,
@@ -47,7 +56,7 @@ def call_out(session: Session, call: Call, region: Region, *, new: bool = False)
             district_name=district.name if district else None,
         ),
         patient_count=call.patient_count,
-        patients=[patient_out(p) for p in calls_service.patients_of(session, call_id)],
+        patients=[patient_out(p) for p in record.patients],
         verification=s.VerificationOut(
             status=call.verification, detail=call.verification_detail, at=call.verification_at
         ),
@@ -162,7 +171,7 @@ def ambulance_out(a: Ambulance) -> s.AmbulanceOut:
     )
 
 
-def incoming_out(session: Session, item: dispatch_service.Incoming) -> s.IncomingOut:
+def incoming_out(session: Session, item: ReferredCall) -> s.IncomingOut:
     """An incoming patient for a hospital: clinical summary only."""
     call, referral = item.call, item.referral
     assert referral is not None  # incoming() lists referrals only
@@ -173,7 +182,7 @@ def incoming_out(session: Session, item: dispatch_service.Incoming) -> s.Incomin
         category=call.category,
         triage=call.triage,
         patient_count=call.patient_count,
-        patients=[patient_out(p) for p in calls_service.patients_of(session, call.id or 0)],
+        patients=[patient_out(p) for p in records.patients_of(session, call.id or 0)],
         ambulance_id=item.ambulance_id,
         referred_at=referral.created_at,
         acknowledged_at=referral.acknowledged_at,

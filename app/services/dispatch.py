@@ -8,7 +8,6 @@ gets a 409 that says what the call's status is now.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -16,13 +15,16 @@ from sqlmodel import Session, col, select
 from app.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from app.models import Call, CallStatus, Dispatch, Referral, Role, utcnow
 from app.services import ambulances, audit
-from app.services.calls import assess, get_call
+from app.services.assessment import Assessor
+from app.services.events import Announcer
 from app.services.hospitals import get_hospital
+from app.services.records import (
+    active_dispatch,
+    active_dispatch_of_ambulance,
+    active_referral,
+    get_call,
+)
 from app.services.users import Principal
-from routing import Region
-
-if TYPE_CHECKING:  # the state holds services that import this module
-    from app.services.state import ServiceState
 
 S = CallStatus
 TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
@@ -65,183 +67,8 @@ def _move(
     )  # fmt: skip
 
 
-def active_dispatch(session: Session, call_id: int) -> Dispatch | None:
-    """The ambulance currently on this call, if any."""
-    return session.exec(
-        select(Dispatch).where(Dispatch.call_id == call_id, col(Dispatch.released_at).is_(None))
-    ).first()
-
-
-def active_dispatch_of_ambulance(session: Session, ambulance_id: str) -> Dispatch | None:
-    """The dispatch an ambulance is on, if any."""
-    return session.exec(
-        select(Dispatch).where(
-            Dispatch.ambulance_id == ambulance_id, col(Dispatch.released_at).is_(None)
-        )
-    ).first()
-
-
-def assignments(session: Session, ambulance_ids: list[str]) -> dict[str, tuple[Call, str | None]]:
-    """Each of these ambulances' current call and the hospital it goes to (if chosen), in
-    one query: the live path asks this for every group of fixes."""
-    if not ambulance_ids:
-        return {}
-    rows = session.exec(
-        select(Dispatch.ambulance_id, Call, Referral.hospital_id)
-        .join(Call, col(Call.id) == col(Dispatch.call_id))
-        .outerjoin(
-            Referral,
-            (col(Referral.call_id) == col(Call.id)) & col(Referral.superseded_at).is_(None),
-        )
-        .where(col(Dispatch.ambulance_id).in_(ambulance_ids), col(Dispatch.released_at).is_(None))
-    )
-    return {ambulance_id: (call, hospital_id) for ambulance_id, call, hospital_id in rows}
-
-
-def move_by_geofence(session: Session, call: Call, to: CallStatus) -> bool:
-    """Move a call on because its ambulance entered a geofence; False if it was moved
-    meanwhile (then nothing changes)."""
-    if to not in TRANSITIONS[call.status]:
-        return False
-    try:
-        _move(session, call, to, actor=None, by="geofence")
-    except ConflictError:
-        return False
-    session.commit()
-    return True
-
-
-def active_referral(session: Session, call_id: int) -> Referral | None:
-    """The hospital this call is going to, if chosen."""
-    return session.exec(
-        select(Referral).where(Referral.call_id == call_id, col(Referral.superseded_at).is_(None))
-    ).first()
-
-
-def dispatch(
-    session: Session,
-    *,
-    call_id: int,
-    ambulance_id: str | None,
-    principal: Principal,
-    region: Region,
-    state: ServiceState,
-) -> Dispatch:
-    """Assign an ambulance: the recommended one (nearest available now) or the operator's."""
-    call = get_call(session, call_id)
-    if S.DISPATCHED not in TRANSITIONS[call.status]:
-        msg = f"call {call_id} is {call.status}; only a received call can be dispatched"
-        raise ConflictError(msg)
-    options = assess(session, region=region, state=state, call=call).ambulances
-    recommended = options[0] if options else None
-    chosen = ambulance_id or (recommended.ambulance_id if recommended else None)
-    if chosen is None:
-        msg = "no available ambulance can reach this call by road; choose one by id"
-        raise ConflictError(msg)
-    ambulances.claim(session, chosen)
-    eta = next((o.eta_s for o in options if o.ambulance_id == chosen), None)
-    row = Dispatch(
-        call_id=call_id,
-        ambulance_id=chosen,
-        assigned_by=principal.user_id,
-        recommended=recommended is not None and chosen == recommended.ambulance_id,
-        eta_s=round(eta, 1) if eta is not None else None,
-    )
-    session.add(row)
-    _move(
-        session, call, S.DISPATCHED, actor=principal.user_id, ambulance_id=chosen,
-        recommended=row.recommended, eta_s=row.eta_s,
-    )  # fmt: skip
-    session.commit()
-    return row
-
-
-def refer(
-    session: Session,
-    *,
-    call_id: int,
-    hospital_id: str | None,
-    override_reason: str | None,
-    principal: Principal,
-    region: Region,
-    state: ServiceState,
-) -> Referral:
-    """Choose the destination: the recommended hospital, or another with a reason (audited).
-
-    A new referral replaces the previous one (a patient can be re-routed on the way).
-    """
-    call = get_call(session, call_id)
-    if call.status in TERMINAL or call.status is S.AT_HOSPITAL:
-        msg = f"call {call_id} is {call.status}; it can no longer be referred"
-        raise ConflictError(msg)
-    choice = assess(session, region=region, state=state, call=call).hospital
-    recommended = choice.hospital.hospital.id if choice.hospital is not None else None
-    chosen = hospital_id or recommended
-    if chosen is None:
-        msg = "no hospital can be recommended for this call; choose one by id, with a reason"
-        raise InputError(msg, field="hospital_id")
-    get_hospital(session, chosen)
-    reason = (override_reason or "").strip() or None
-    overridden = chosen != recommended or choice.fallback
-    if overridden and reason is None:
-        why = "is not the recommended one" if chosen != recommended else "is a fallback"
-        msg = f"hospital {chosen} {why}: give an override_reason"
-        raise InputError(msg, field="override_reason")
-    previous = active_referral(session, call_id)
-    if previous is not None:
-        previous.superseded_at = utcnow()
-        session.add(previous)
-    row = Referral(
-        call_id=call_id,
-        hospital_id=chosen,
-        recommended_hospital_id=recommended,
-        override_reason=reason if overridden else None,
-        created_by=principal.user_id,
-    )
-    session.add(row)
-    audit.record(
-        session, actor_user_id=principal.user_id, action="call.referred", entity="call",
-        entity_id=call_id, hospital_id=chosen, recommended_hospital_id=recommended,
-        overridden=overridden, override_reason=row.override_reason,
-        replaces=previous.hospital_id if previous else None,
-    )  # fmt: skip
-    session.commit()
-    return row
-
-
-def change_status(
-    session: Session, *, call_id: int, status: CallStatus, reason: str | None, principal: Principal
-) -> Call:
-    """Move a call along its lifecycle (dispatch has its own route)."""
-    call = get_call(session, call_id)
-    if status is S.DISPATCHED:
-        msg = "a call is dispatched by assigning an ambulance (POST /api/calls/{id}/dispatch)"
-        raise ConflictError(msg)
-    current = active_dispatch(session, call_id)
-    if principal.role is Role.CREW:
-        if current is None or current.ambulance_id != principal.ambulance_id:
-            msg = "this call is not assigned to your ambulance"
-            raise PermissionDeniedError(msg)
-        if status not in CREW_MAY_SET:
-            msg = f"a crew sets en route, on scene, transporting, at hospital; not {status}"
-            raise PermissionDeniedError(msg)
-    if status is S.TRANSPORTING and active_referral(session, call_id) is None:
-        msg = "choose the destination hospital before transporting"
-        raise ConflictError(msg)
-    if status is S.CANCELLED and not (reason or "").strip():
-        msg = "cancelling a call needs a reason"
-        raise InputError(msg, field="reason")
-    _move(session, call, status, actor=principal.user_id, reason=(reason or "").strip() or None)
-    if status in TERMINAL and current is not None:
-        current.released_at = utcnow()
-        session.add(current)
-        ambulances.release(session, current.ambulance_id)
-    session.commit()
-    return call
-
-
 @dataclass(frozen=True)
-class Incoming:
+class ReferredCall:
     """A referral coming to a hospital, with what its team needs to prepare."""
 
     referral: Referral | None  # None: a crew's call whose destination is not chosen yet
@@ -249,7 +76,9 @@ class Incoming:
     ambulance_id: str | None
 
 
-def incoming(session: Session, *, hospital_id: str, include_closed: bool = False) -> list[Incoming]:
+def incoming(
+    session: Session, *, hospital_id: str, include_closed: bool = False
+) -> list[ReferredCall]:
     """The calls referred to this hospital (current referrals only), newest first."""
     query = (
         select(Referral, Call)
@@ -262,35 +91,181 @@ def incoming(session: Session, *, hospital_id: str, include_closed: bool = False
     result = []
     for referral, call in session.exec(query):
         current = active_dispatch(session, call.id or 0)
-        result.append(Incoming(referral, call, current.ambulance_id if current else None))
+        result.append(ReferredCall(referral, call, current.ambulance_id if current else None))
     return result
 
 
-def acknowledge(session: Session, *, referral_id: int, principal: Principal) -> Referral:
-    """A hospital confirms it has seen an incoming patient (idempotent)."""
-    referral = session.get(Referral, referral_id)
-    mine = principal.role is Role.ADMIN or (
-        referral is not None and referral.hospital_id == principal.hospital_id
-    )
-    if referral is None or not mine or referral.superseded_at is not None:
-        msg = f"no referral {referral_id} to your hospital"
-        raise NotFoundError(msg)
-    if referral.acknowledged_at is None:
-        referral.acknowledged_at = utcnow()
-        referral.acknowledged_by = principal.user_id
-        session.add(referral)
-        audit.record(
-            session, actor_user_id=principal.user_id, action="referral.acknowledged",
-            entity="referral", entity_id=referral_id, hospital_id=referral.hospital_id,
-        )  # fmt: skip
-        session.commit()
-    return referral
-
-
-def crew_assignment(session: Session, *, principal: Principal) -> Incoming | None:
+def crew_assignment(session: Session, *, principal: Principal) -> ReferredCall | None:
     """The call the crew's ambulance is on, with its destination, if any."""
     row = active_dispatch_of_ambulance(session, principal.ambulance_id or "")
     if row is None:
         return None
     call = get_call(session, row.call_id)
-    return Incoming(active_referral(session, row.call_id), call, row.ambulance_id)
+    return ReferredCall(active_referral(session, row.call_id), call, row.ambulance_id)
+
+
+@dataclass(frozen=True)
+class Dispatcher:
+    """Every change to a call after intake: each one checked, recorded (audited), committed
+    and then announced to the feeds, in one call."""
+
+    assessor: Assessor
+    announcer: Announcer
+
+    def dispatch(
+        self, session: Session, *, call_id: int, ambulance_id: str | None, principal: Principal
+    ) -> Call:
+        """Assign an ambulance: the recommended one (nearest available now) or the operator's."""
+        call = get_call(session, call_id)
+        if S.DISPATCHED not in TRANSITIONS[call.status]:
+            msg = f"call {call_id} is {call.status}; only a received call can be dispatched"
+            raise ConflictError(msg)
+        before = call.status
+        options = self.assessor.assess(session, call).ambulances
+        recommended = options[0] if options else None
+        chosen = ambulance_id or (recommended.ambulance_id if recommended else None)
+        if chosen is None:
+            msg = "no available ambulance can reach this call by road; choose one by id"
+            raise ConflictError(msg)
+        ambulances.claim(session, chosen)
+        eta = next((o.eta_s for o in options if o.ambulance_id == chosen), None)
+        row = Dispatch(
+            call_id=call_id,
+            ambulance_id=chosen,
+            assigned_by=principal.user_id,
+            recommended=recommended is not None and chosen == recommended.ambulance_id,
+            eta_s=round(eta, 1) if eta is not None else None,
+        )
+        session.add(row)
+        _move(
+            session, call, S.DISPATCHED, actor=principal.user_id, ambulance_id=chosen,
+            recommended=row.recommended, eta_s=row.eta_s,
+        )  # fmt: skip
+        session.commit()
+        self.announcer.status_changed(session, call, before)
+        return call
+
+    def refer(
+        self,
+        session: Session,
+        *,
+        call_id: int,
+        hospital_id: str | None,
+        override_reason: str | None,
+        principal: Principal,
+    ) -> Call:
+        """Choose the destination: the recommended hospital, or another with a reason
+        (audited). A new referral replaces the previous one (a patient can be re-routed on
+        the way)."""
+        call = get_call(session, call_id)
+        if call.status in TERMINAL or call.status is S.AT_HOSPITAL:
+            msg = f"call {call_id} is {call.status}; it can no longer be referred"
+            raise ConflictError(msg)
+        choice = self.assessor.assess(session, call).hospital
+        recommended = choice.hospital.hospital.id if choice.hospital is not None else None
+        chosen = hospital_id or recommended
+        if chosen is None:
+            msg = "no hospital can be recommended for this call; choose one by id, with a reason"
+            raise InputError(msg, field="hospital_id")
+        get_hospital(session, chosen)
+        reason = (override_reason or "").strip() or None
+        overridden = chosen != recommended or choice.fallback
+        if overridden and reason is None:
+            why = "is not the recommended one" if chosen != recommended else "is a fallback"
+            msg = f"hospital {chosen} {why}: give an override_reason"
+            raise InputError(msg, field="override_reason")
+        previous = active_referral(session, call_id)
+        if previous is not None:
+            previous.superseded_at = utcnow()
+            session.add(previous)
+        row = Referral(
+            call_id=call_id,
+            hospital_id=chosen,
+            recommended_hospital_id=recommended,
+            override_reason=reason if overridden else None,
+            created_by=principal.user_id,
+        )
+        session.add(row)
+        replaced = previous.hospital_id if previous else None
+        audit.record(
+            session, actor_user_id=principal.user_id, action="call.referred", entity="call",
+            entity_id=call_id, hospital_id=chosen, recommended_hospital_id=recommended,
+            overridden=overridden, override_reason=row.override_reason, replaces=replaced,
+        )  # fmt: skip
+        session.commit()
+        self.announcer.referral_created(session, row, replaced)
+        return call
+
+    def change_status(
+        self,
+        session: Session,
+        *,
+        call_id: int,
+        status: CallStatus,
+        reason: str | None,
+        principal: Principal,
+    ) -> Call:
+        """Move a call along its lifecycle (dispatch has its own route)."""
+        call = get_call(session, call_id)
+        if status is S.DISPATCHED:
+            msg = "a call is dispatched by assigning an ambulance (POST /api/calls/{id}/dispatch)"
+            raise ConflictError(msg)
+        current = active_dispatch(session, call_id)
+        if principal.role is Role.CREW:
+            if current is None or current.ambulance_id != principal.ambulance_id:
+                msg = "this call is not assigned to your ambulance"
+                raise PermissionDeniedError(msg)
+            if status not in CREW_MAY_SET:
+                msg = f"a crew sets en route, on scene, transporting, at hospital; not {status}"
+                raise PermissionDeniedError(msg)
+        if status is S.TRANSPORTING and active_referral(session, call_id) is None:
+            msg = "choose the destination hospital before transporting"
+            raise ConflictError(msg)
+        if status is S.CANCELLED and not (reason or "").strip():
+            msg = "cancelling a call needs a reason"
+            raise InputError(msg, field="reason")
+        before = call.status
+        _move(session, call, status, actor=principal.user_id, reason=(reason or "").strip() or None)
+        if status in TERMINAL and current is not None:
+            current.released_at = utcnow()
+            session.add(current)
+            ambulances.release(session, current.ambulance_id)
+        session.commit()
+        self.announcer.status_changed(session, call, before)
+        return call
+
+    def acknowledge(self, session: Session, *, referral_id: int, principal: Principal) -> Referral:
+        """A hospital confirms it has seen an incoming patient (idempotent)."""
+        referral = session.get(Referral, referral_id)
+        mine = principal.role is Role.ADMIN or (
+            referral is not None and referral.hospital_id == principal.hospital_id
+        )
+        if referral is None or not mine or referral.superseded_at is not None:
+            msg = f"no referral {referral_id} to your hospital"
+            raise NotFoundError(msg)
+        if referral.acknowledged_at is None:
+            referral.acknowledged_at = utcnow()
+            referral.acknowledged_by = principal.user_id
+            session.add(referral)
+            audit.record(
+                session, actor_user_id=principal.user_id, action="referral.acknowledged",
+                entity="referral", entity_id=referral_id, hospital_id=referral.hospital_id,
+            )  # fmt: skip
+            session.commit()
+        self.announcer.acknowledged(referral)
+        return referral
+
+
+def move_by_geofence(session: Session, announcer: Announcer, call: Call, to: CallStatus) -> bool:
+    """Move a call on because its ambulance entered a geofence, and announce it; False if it
+    was moved meanwhile (then nothing changes and nothing is said)."""
+    if to not in TRANSITIONS[call.status]:
+        return False
+    before = call.status
+    try:
+        _move(session, call, to, actor=None, by="geofence")
+    except ConflictError:
+        return False
+    session.commit()
+    announcer.status_changed(session, call, before, by_geofence=True)
+    return True

@@ -1,33 +1,28 @@
 """What the feeds are told, and the snapshot a feed starts with.
 
-Route handlers run in worker threads; ``EventPublisher.emit`` hands a message to the broker
-on the event loop without waiting, so that telling the feeds never slows a request.
+Every change to a call is announced by the service that makes it, through an ``Announcer``:
+the message is built here, the same way for an operator's change and a geofence's.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from app.models import Ambulance, Call, CallStatus, Dispatch, Referral, Role, utcnow
-from app.services import dispatch as dispatch_service
-from app.services.calls import patients_of
-from app.services.live import (
+from app.models import Ambulance, Call, CallStatus, Referral, Role, utcnow
+from app.services.channels import (
     OPERATORS,
     Published,
+    Sink,
     call_channels,
-    eta_for,
     hospital_channel,
     incident_channel,
-    is_stale,
 )
+from app.services.heading import eta_for, is_stale
+from app.services.records import active_dispatch, active_referral, last_dispatch, patients_of
 from app.services.users import Principal
 from routing import LonLat, Region
-from tracking.broker import Broker
 from tracking.eta import PointTables
 from tracking.messages import (
     CallOpened,
@@ -41,42 +36,17 @@ from tracking.messages import (
     StatusChanged,
 )
 
-log = logging.getLogger("satria.events")
 TERMINAL = (CallStatus.CLOSED, CallStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
-class FeedLimits:
-    """How far behind a feed reader may fall: queued events, and seconds for one send."""
+class FeedView:
+    """What a feed message needs beside the database: the region, the incidents' point
+    tables, and the age (s) past which a position is shown stale."""
 
-    queue: int = 512
-    send_timeout_s: float = 10.0
-
-
-class EventPublisher:
-    """Publishes on the service's event loop from any thread, without waiting."""
-
-    def __init__(self, broker: Broker, loop: asyncio.AbstractEventLoop) -> None:
-        self.broker = broker
-        self._loop = loop
-
-    def emit(self, messages: list[Published]) -> None:
-        """Send messages to their channels (fire and forget; failures are logged)."""
-        if messages:
-            future = asyncio.run_coroutine_threadsafe(self._publish(messages), self._loop)
-            future.add_done_callback(_log_failure)
-
-    async def _publish(self, messages: list[Published]) -> None:
-        for message in messages:
-            for channel in message.channels:
-                await self.broker.publish(
-                    channel, message.payload, coalesce_key=message.coalesce_key
-                )
-
-
-def _log_failure(future: Future[None]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("feed publish failed: %s", type(future.exception()).__name__)
+    region: Region
+    tables: PointTables
+    stale_after_s: float
 
 
 @dataclass(frozen=True)
@@ -88,46 +58,28 @@ class Tracked:
     stale: bool
 
 
-def tracked(
-    session: Session,
-    *,
-    region: Region,
-    tables: PointTables,
-    call: Call,
-    hospital_id: str | None,
-    stale_after_s: float,
-) -> Tracked:
+def tracked(session: Session, view: FeedView, call: Call, hospital_id: str | None) -> Tracked:
     """Where the call's ambulance last was, and its ETA to where it is going."""
-    current = dispatch_service.active_dispatch(session, call.id or 0)
+    current = active_dispatch(session, call.id or 0)
     ambulance = session.get(Ambulance, current.ambulance_id) if current is not None else None
     if ambulance is None:
         return Tracked(None, None, stale=False)
     if ambulance.position_at is None:
         return Tracked(ambulance.id, None, stale=True)
     here = LonLat(ambulance.lon or 0.0, ambulance.lat or 0.0)
-    heading = eta_for(region, tables, call, hospital_id, here)
+    heading = eta_for(view.region, view.tables, call, hospital_id, here)
     position = Position(
         ambulance_id=ambulance.id, call_id=call.id, lon=here.lon, lat=here.lat,
         fix_time=ambulance.position_at, destination=heading.destination,
         hospital_id=hospital_id, eta_s=heading.eta_s, eta_failed=heading.eta_failed,
     )  # fmt: skip
-    return Tracked(
-        ambulance.id, position, is_stale(ambulance.position_at, stale_after_s=stale_after_s)
-    )
+    stale = is_stale(ambulance.position_at, stale_after_s=view.stale_after_s)
+    return Tracked(ambulance.id, position, stale)
 
 
-def incoming_of(
-    session: Session,
-    *,
-    region: Region,
-    tables: PointTables,
-    referral: Referral,
-    call: Call,
-    stale_after_s: float,
-) -> Incoming:
+def incoming_of(session: Session, view: FeedView, referral: Referral, call: Call) -> Incoming:
     """A referral as a receiving hospital sees it, with its ambulance's position and ETA."""
-    where = tracked(session, region=region, tables=tables, call=call,
-                    hospital_id=referral.hospital_id, stale_after_s=stale_after_s)  # fmt: skip
+    where = tracked(session, view, call, referral.hospital_id)
     return Incoming(
         referral_id=referral.id or 0,
         call_id=call.id or 0,
@@ -147,17 +99,11 @@ def incoming_of(
     )
 
 
-def summary_of(
-    session: Session, *, region: Region, tables: PointTables, call: Call, stale_after_s: float
-) -> IncidentSummary:
+def summary_of(session: Session, view: FeedView, call: Call) -> IncidentSummary:
     """An open call as operators and agencies see it (no caller, no patient details)."""
-    referral = dispatch_service.active_referral(session, call.id or 0)
-    where = tracked(
-        session, region=region, tables=tables, call=call,
-        hospital_id=referral.hospital_id if referral is not None else None,
-        stale_after_s=stale_after_s,
-    )  # fmt: skip
-    district = region.districts.get(call.district_code or "")
+    referral = active_referral(session, call.id or 0)
+    where = tracked(session, view, call, referral.hospital_id if referral is not None else None)
+    district = view.region.districts.get(call.district_code or "")
     return IncidentSummary(
         call_id=call.id or 0,
         incident=call.incident.value,
@@ -186,14 +132,7 @@ def feed_channels(principal: Principal) -> tuple[str, ...]:
     return ()
 
 
-def snapshot(
-    session: Session,
-    *,
-    principal: Principal,
-    region: Region,
-    tables: PointTables,
-    stale_after_s: float,
-) -> Snapshot:
+def snapshot(session: Session, view: FeedView, principal: Principal) -> Snapshot:
     """Everything current for this feed: a hospital's incoming patients; every referral and
     open call for operators; an agency's open calls of the incident kinds it follows."""
     incoming: list[Incoming] = []
@@ -206,58 +145,37 @@ def snapshot(
         )
         if principal.role is Role.HOSPITAL:
             query = query.where(Referral.hospital_id == principal.hospital_id)
-        incoming = [
-            incoming_of(
-                session,
-                region=region,
-                tables=tables,
-                referral=r,
-                call=c,
-                stale_after_s=stale_after_s,
-            )
-            for r, c in session.exec(query)
-        ]
+        incoming = [incoming_of(session, view, r, c) for r, c in session.exec(query)]
     open_calls: list[IncidentSummary] = []
     if principal.role is not Role.HOSPITAL:
         calls = select(Call).where(col(Call.status).not_in(TERMINAL)).order_by(col(Call.id))
         if principal.role is Role.AGENCY:
             calls = calls.where(col(Call.incident).in_(principal.incidents))
-        open_calls = [
-            summary_of(session, region=region, tables=tables, call=c, stale_after_s=stale_after_s)
-            for c in session.exec(calls)
-        ]
+        open_calls = [summary_of(session, view, c) for c in session.exec(calls)]
     feed = ",".join(feed_channels(principal))
-    return Snapshot(feed=feed, incoming=incoming, calls=open_calls, at=utcnow())
+    return Snapshot(
+        feed=feed, incoming=incoming, calls=open_calls, at=utcnow(),
+        position_stale_after_s=view.stale_after_s,
+    )  # fmt: skip
 
 
-def call_opened(
-    session: Session, *, call: Call, region: Region, tables: PointTables, stale_after_s: float
-) -> list[Published]:
+def call_opened(session: Session, view: FeedView, call: Call) -> list[Published]:
     """A new call: to the operators and to the agencies following its incident kind."""
-    summary = summary_of(session, region=region, tables=tables, call=call,
-                         stale_after_s=stale_after_s)  # fmt: skip
-    message = CallOpened(call=summary)
+    message = CallOpened(call=summary_of(session, view, call))
     return [Published(call_channels(call, None), message.model_dump_json())]
 
 
 def referral_created(
-    session: Session,
-    *,
-    referral: Referral,
-    replaced: str | None,
-    region: Region,
-    tables: PointTables,
-    stale_after_s: float,
+    session: Session, view: FeedView, referral: Referral, replaced: str | None
 ) -> list[Published]:
     """A new referral: to its hospital and the operators; the replaced hospital is told."""
     call = session.get(Call, referral.call_id)
     if call is None:
         return []
-    incoming = incoming_of(session, region=region, tables=tables, referral=referral, call=call,
-                           stale_after_s=stale_after_s)  # fmt: skip
+    incoming = incoming_of(session, view, referral, call)
     message = ReferralCreated(incoming=incoming, replaces_hospital_id=replaced)
-    messages = [Published((OPERATORS, hospital_channel(referral.hospital_id)),
-                          message.model_dump_json())]  # fmt: skip
+    channels = (OPERATORS, hospital_channel(referral.hospital_id))
+    messages = [Published(channels, message.model_dump_json())]
     if replaced is not None and replaced != referral.hospital_id:
         rerouted = StatusChanged(
             call_id=call.id or 0, ambulance_id=incoming.ambulance_id, hospital_id=replaced,
@@ -267,19 +185,20 @@ def referral_created(
     return messages
 
 
-def status_changed(session: Session, *, call: Call, before: str) -> list[Published]:
-    """A call's new status: to the operators and to the hospital it goes to."""
-    referral = dispatch_service.active_referral(session, call.id or 0)
-    current = dispatch_service.active_dispatch(session, call.id or 0)
+def status_changed(
+    session: Session, call: Call, before: CallStatus, *, by_geofence: bool = False
+) -> list[Published]:
+    """A call's new status: to the operators, the agencies following its incident kind and
+    the hospital it goes to."""
+    referral = active_referral(session, call.id or 0)
+    current = active_dispatch(session, call.id or 0)
     if current is None and call.status in TERMINAL:
-        # Released on close: the last dispatch still names the ambulance.
-        current = session.exec(
-            select(Dispatch).where(Dispatch.call_id == call.id).order_by(col(Dispatch.id).desc())
-        ).first()
+        current = last_dispatch(session, call.id or 0)  # released on close: the last names it
     hospital_id = referral.hospital_id if referral is not None else None
     message = StatusChanged(
         call_id=call.id or 0, ambulance_id=current.ambulance_id if current else None,
-        hospital_id=hospital_id, before=before, after=call.status.value, at=utcnow(),
+        hospital_id=hospital_id, before=before.value, after=call.status.value,
+        by_geofence=by_geofence, at=utcnow(),
     )  # fmt: skip
     return [Published(call_channels(call, hospital_id), message.model_dump_json())]
 
@@ -292,3 +211,34 @@ def acknowledged(referral: Referral) -> list[Published]:
     )  # fmt: skip
     channels = (OPERATORS, hospital_channel(referral.hospital_id))
     return [Published(channels, message.model_dump_json())]
+
+
+@dataclass(frozen=True)
+class Announcer:
+    """Tells the feeds of every change to a call: the services that make a change call it
+    once the change is committed, so that no caller has to remember to."""
+
+    view: FeedView
+    sink: Sink
+
+    def call_opened(self, session: Session, call: Call) -> None:
+        """A call was taken."""
+        self.sink(call_opened(session, self.view, call))
+
+    def referral_created(self, session: Session, referral: Referral, replaced: str | None) -> None:
+        """A destination was chosen (``replaced``: the hospital it was before)."""
+        self.sink(referral_created(session, self.view, referral, replaced))
+
+    def status_changed(
+        self, session: Session, call: Call, before: CallStatus, *, by_geofence: bool = False
+    ) -> None:
+        """A call moved from ``before`` to its status now."""
+        self.sink(status_changed(session, call, before, by_geofence=by_geofence))
+
+    def acknowledged(self, referral: Referral) -> None:
+        """A hospital acknowledged a referral."""
+        self.sink(acknowledged(referral))
+
+    def with_sink(self, sink: Sink) -> Announcer:
+        """The same announcer, telling another sink (the fix writer collects in order)."""
+        return Announcer(self.view, sink)

@@ -17,19 +17,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Engine
 
 from app.core.metrics import Metrics
 from app.errors import ServiceUnavailableError
+from app.services.events import Announcer
 from app.services.fixes import Batch, FixMemory, Stored, store_many
 from app.services.live import after_fixes
+from app.services.publisher import publish
 from routing import Region
+from tracking.broker import Broker
 from tracking.fixes import FilterRules, Fix
-
-if TYPE_CHECKING:  # the state holds services that import this module
-    from app.services.state import ServiceState
 
 log = logging.getLogger("satria.ingest")
 _T = TypeVar("_T")
@@ -145,32 +145,30 @@ class FixWriter:
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
 
-async def publish_group(
-    engine: Engine, region: Region, state: ServiceState, group: list[Stored]
-) -> None:
-    """ETA, arrival and feed messages for the newest usable fix of each stored batch."""
-    latest = [s.latest for s in group if s.latest is not None]
-    if not latest:
-        return
-    try:
-        messages = await state.fix_writer.after(
-            functools.partial(after_fixes, engine, region=region, tables=state.point_tables,
-                              fixes=latest)
-        )  # fmt: skip
-        for message in messages:
-            for channel in message.channels:
-                await state.broker.publish(
-                    channel, message.payload, coalesce_key=message.coalesce_key
-                )
-    except Exception:  # the fixes are stored; a broker outage must not stop the writer
-        log.exception("publishing %d positions failed", len(latest))
+def position_publisher(
+    engine: Engine, writer: FixWriter, announcer: Announcer, broker: Broker
+) -> Callable[[list[Stored]], Awaitable[None]]:
+    """What the writer does with each stored group: ETA, arrival and feed messages for the
+    newest usable fix of each batch, worked out on the writer's thread, published in order."""
+
+    async def publish_group(group: list[Stored]) -> None:
+        latest = [s.latest for s in group if s.latest is not None]
+        if not latest:
+            return
+        try:
+            messages = await writer.after(functools.partial(after_fixes, engine, announcer, latest))
+            await publish(broker, messages)
+        except Exception:  # the fixes are stored; a broker outage must not stop the writer
+            log.exception("publishing %d positions failed", len(latest))
+
+    return publish_group
 
 
 async def store(
-    state: ServiceState, *, ambulance_id: str, fixes: list[Fix], continuing: bool = False
+    writer: FixWriter, *, ambulance_id: str, fixes: list[Fix], continuing: bool = False
 ) -> Stored:
     """Store a batch by group commit; returns once it is committed. The writer publishes.
 
     ``continuing``: this connection sent the ambulance's previous fixes (the fast path).
     """
-    return await state.fix_writer.store(Batch(ambulance_id, fixes, continuing))
+    return await writer.store(Batch(ambulance_id, fixes, continuing))

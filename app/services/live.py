@@ -9,47 +9,24 @@ geofence); every position goes to the operators and to the hospital the patient 
 
 from __future__ import annotations
 
-import logging
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.models import Call, CallStatus, utcnow
-from app.services import dispatch as dispatch_service
-from app.services.calls import call_point
-from routing import LonLat, Region
-from routing.errors import SnapError
-from routing.geo import haversine_m
-from tracking.eta import PointTables
-from tracking.messages import Arrived, Position, StatusChanged
+from app.services.channels import OPERATORS, Published, call_channels
+from app.services.dispatch import move_by_geofence
+from app.services.events import Announcer
+from app.services.heading import Heading, eta_for
+from app.services.records import assignments
+from routing import LonLat
+from tracking.messages import Arrived, Position
 
 SCENE_RADIUS_M = 150.0  # inside this, the ambulance is on scene
 HOSPITAL_RADIUS_M = 250.0  # inside this, it is at the hospital (car parks are big)
-OPERATORS = "operators"
-Destination = Literal["incident", "hospital"] | None
-log = logging.getLogger("satria.live")
-
-
-def hospital_channel(hospital_id: str) -> str:
-    """The feed channel of one hospital."""
-    return f"hospital:{hospital_id}"
-
-
-def incident_channel(incident: str) -> str:
-    """The feed channel of one incident kind (police and fire follow theirs)."""
-    return f"incident:{incident}"
-
-
-def call_channels(call: Call, hospital_id: str | None) -> tuple[str, ...]:
-    """Who hears of this call's movements: operators, agencies following its incident kind,
-    and the hospital the patient goes to."""
-    channels = (OPERATORS, incident_channel(call.incident.value))
-    return (*channels, hospital_channel(hospital_id)) if hospital_id else channels
 
 
 class Located(Protocol):
@@ -71,97 +48,33 @@ class Located(Protocol):
     def low_accuracy(self) -> bool: ...
 
 
-@dataclass(frozen=True)
-class Published:
-    """A message for the feeds: its channels, JSON payload and coalescing key."""
-
-    channels: tuple[str, ...]
-    payload: str
-    coalesce_key: str | None = None
-
-
-def after_fix(
-    engine: Engine, *, region: Region, tables: PointTables, fix: Located
-) -> list[Published]:
-    """What a newly usable position means: ETA, maybe an arrival; the messages to publish."""
-    return after_fixes(engine, region=region, tables=tables, fixes=[fix])
-
-
-def after_fixes(
-    engine: Engine, *, region: Region, tables: PointTables, fixes: Sequence[Located]
-) -> list[Published]:
-    """The same for the newest fixes of several ambulances, in one session."""
+def after_fixes(engine: Engine, announcer: Announcer, fixes: Sequence[Located]) -> list[Published]:
+    """What the newest fixes of several ambulances mean, in one session: each one's position
+    with its ETA, and the calls their arrival moves on; the messages, in order."""
     messages: list[Published] = []
+    in_order = announcer.with_sink(messages.extend)  # the writer publishes after its group
     with Session(engine, expire_on_commit=False) as session:
-        current = dispatch_service.assignments(session, [fix.ambulance_id for fix in fixes])
+        current = assignments(session, [fix.ambulance_id for fix in fixes])
         for fix in fixes:
             call, hospital_id = current.get(fix.ambulance_id, (None, None))
-            messages += _after_fix(session, region, tables, fix, call, hospital_id)
+            _after_fix(session, in_order, fix, call, hospital_id)
     return messages
 
 
 def _after_fix(
-    session: Session,
-    region: Region,
-    tables: PointTables,
-    fix: Located,
-    call: Call | None,
-    hospital_id: str | None,
-) -> list[Published]:
+    session: Session, announcer: Announcer, fix: Located, call: Call | None, hospital_id: str | None
+) -> None:
+    sink = announcer.sink
     if call is None:
         position = _position(fix, None, None, None)
-        return [Published((OPERATORS,), position.model_dump_json(), fix.ambulance_id)]
-    heading = eta_for(region, tables, call, hospital_id, LonLat(fix.lon, fix.lat))
+        sink([Published((OPERATORS,), position.model_dump_json(), fix.ambulance_id)])
+        return
+    view = announcer.view
+    heading = eta_for(view.region, view.tables, call, hospital_id, LonLat(fix.lon, fix.lat))
     channels = call_channels(call, hospital_id)
     position = _position(fix, call.id, heading, hospital_id)
-    messages = [Published(channels, position.model_dump_json(), fix.ambulance_id)]
-    return messages + _arrival(
-        session, call, fix, heading.destination, heading.distance_m, hospital_id, channels
-    )
-
-
-class Heading(NamedTuple):
-    """Where an ambulance is going, its ETA (s) and its distance as the crow flies (m);
-    ``eta_failed`` when an error kept the ETA from being worked out (logged)."""
-
-    destination: Destination
-    eta_s: float | None
-    distance_m: float
-    eta_failed: bool = False
-
-
-def eta_for(
-    region: Region, tables: PointTables, call: Call, hospital_id: str | None, here: LonLat
-) -> Heading:
-    """Where the ambulance is going and its ETA. Never raises: one ambulance's trouble must
-    not fail a snapshot or a group of positions, so it degrades to a position without ETA."""
-    try:
-        return _heading(region, tables, call, hospital_id, here)
-    except (SnapError, KeyError):
-        return Heading(None, None, math.inf)  # off the roads, or a hospital not routed to
-    except Exception:
-        log.exception("ETA failed: ambulance to call %s (position kept, no ETA)", call.id)
-        return Heading(None, None, math.inf, eta_failed=True)
-
-
-def _heading(
-    region: Region, tables: PointTables, call: Call, hospital_id: str | None, here: LonLat
-) -> Heading:
-    if call.status is CallStatus.TRANSPORTING and hospital_id is not None:
-        eta = region.eta_to_hospital(here, hospital_id)
-        target = region.hospital(hospital_id).location
-        return Heading("hospital", _finite(eta), haversine_m(here, target))
-    if call.status in (CallStatus.DISPATCHED, CallStatus.EN_ROUTE):
-        point = call_point(call, region)
-        if point is None:
-            return Heading(None, None, math.inf)
-        eta = region.eta_to_point(here, tables.for_call(call.id or 0, point))
-        return Heading("incident", _finite(eta), haversine_m(here, point))
-    return Heading(None, None, math.inf)
-
-
-def _finite(value: float) -> float | None:
-    return round(value, 1) if math.isfinite(value) else None
+    sink([Published(channels, position.model_dump_json(), fix.ambulance_id)])
+    _arrival(session, announcer, call, fix, heading, hospital_id)
 
 
 def _position(
@@ -185,41 +98,26 @@ def _position(
 
 def _arrival(
     session: Session,
+    announcer: Announcer,
     call: Call,
     fix: Located,
-    destination: Destination,
-    distance_m: float,
+    heading: Heading,
     hospital_id: str | None,
-    channels: tuple[str, ...],
-) -> list[Published]:
+) -> None:
     """Entering the geofence moves the call on: to on scene, or to at hospital."""
-    if destination == "incident" and distance_m <= SCENE_RADIUS_M:
+    if heading.destination == "incident" and heading.distance_m <= SCENE_RADIUS_M:
         steps = [CallStatus.EN_ROUTE] if call.status is CallStatus.DISPATCHED else []
         steps.append(CallStatus.ON_SCENE)
         place: Literal["scene", "hospital"] = "scene"
-    elif destination == "hospital" and distance_m <= HOSPITAL_RADIUS_M:
+    elif heading.destination == "hospital" and heading.distance_m <= HOSPITAL_RADIUS_M:
         steps, place = [CallStatus.AT_HOSPITAL], "hospital"
     else:
-        return []
-    messages: list[Published] = []
-    now = utcnow()
+        return
     for to in steps:
-        before = call.status
-        if not dispatch_service.move_by_geofence(session, call, to):
-            return messages  # someone moved it meanwhile: nothing to say
-        status = StatusChanged(
-            call_id=call.id or 0, ambulance_id=fix.ambulance_id, hospital_id=hospital_id,
-            before=before.value, after=to.value, by_geofence=True, at=now,
-        )  # fmt: skip
-        messages.append(Published(channels, status.model_dump_json()))
+        if not move_by_geofence(session, announcer, call, to):
+            return  # someone moved it meanwhile: nothing to say
     arrived = Arrived(
         call_id=call.id or 0, ambulance_id=fix.ambulance_id, at_place=place,
-        hospital_id=hospital_id, at=now,
+        hospital_id=hospital_id, at=utcnow(),
     )  # fmt: skip
-    messages.append(Published(channels, arrived.model_dump_json()))
-    return messages
-
-
-def is_stale(position_at: datetime | None, *, stale_after_s: float) -> bool:
-    """True when the last position is older than the threshold (or there is none)."""
-    return position_at is None or (utcnow() - position_at).total_seconds() > stale_after_s
+    announcer.sink([Published(call_channels(call, hospital_id), arrived.model_dump_json())])

@@ -138,6 +138,9 @@ def test_a_new_connection_starts_from_the_snapshot(service: Service) -> None:
     with service.client.websocket_connect(f"/ws/feed?token={service.keys['hospital']}") as ws:
         snapshot = receive(ws, "snapshot")
         assert call_id in [i["call_id"] for i in snapshot["incoming"]]
+        # The pages mark positions stale by the service's own setting, not a copy of it.
+        setting = service.app.state.settings.position_stale_after_s
+        assert snapshot["position_stale_after_s"] == setting
     service.client.post(
         f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"},
         headers=auth,
@@ -248,10 +251,10 @@ def test_one_ambulances_failing_eta_degrades_its_position_not_the_snapshot(
     state = service.app.state
     principal = Principal(user_id=1, name="op", role=Role.OPERATOR)
     with Session(state.engine) as session, caplog.at_level(logging.ERROR, "satria.live"):
-        snapshot = events.snapshot(
-            session, principal=principal, region=cast(Region, EtaDefect(state.region)),
-            tables=state.services.point_tables, stale_after_s=120.0,
-        )  # fmt: skip
+        view = events.FeedView(
+            cast(Region, EtaDefect(state.region)), state.services.feed_view.tables, 120.0
+        )
+        snapshot = events.snapshot(session, view, principal)
     [summary] = [c for c in snapshot.calls if c.call_id == call_id]
     assert summary.position is not None  # where the ambulance is: still shown...
     assert summary.position.eta_s is None and summary.position.eta_failed  # ...flagged

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from starlette.websockets import WebSocketDisconnect
 
 from app.models import Ambulance, GpsFix
-from app.services.live import after_fix
+from app.services.live import after_fixes
 from routing import LonLat
 from tests.app.conftest import Service
 
@@ -180,9 +180,7 @@ def test_eta_falls_on_the_way_and_the_geofence_moves_the_call(service: Service) 
                 )
             ).one()
         if i < len(picks) - 1:
-            messages = after_fix(
-                state.engine, region=region, tables=state.services.point_tables, fix=row
-            )
+            messages = after_fixes(state.engine, state.services.announcer, [row])
             position = json.loads(messages[0].payload)
             assert position["destination"] == "incident" and position["call_id"] == call_id
             etas.append(position["eta_s"])

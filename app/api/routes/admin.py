@@ -17,7 +17,7 @@ from app.api.deps import (
     VaultDep,
 )
 from app.services import audit, callers, socket_keys, users
-from app.services.live import Published
+from app.services.channels import Published
 from routing import LonLat
 
 router = APIRouter(prefix="/api", tags=["administration"], route_class=SessionReleasingRoute)
@@ -78,7 +78,7 @@ def revoke_key(
     users.revoke_key(session, key_id=key_id, actor_user_id=principal.user_id)
     session.commit()
     services.principals.clear()
-    services.events.emit([Published((socket_keys.CHANNEL,), "revoked")])
+    services.publisher([Published((socket_keys.CHANNEL,), "revoked")])
 
 
 @router.get("/audit")

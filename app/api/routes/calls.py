@@ -9,19 +9,22 @@ from fastapi import APIRouter, Query, status
 from app.api import schemas as s
 from app.api import views
 from app.api.deps import (
+    AssessorDep,
     CrewUser,
+    DispatcherDep,
     FacilityUser,
+    IntakeDep,
     Operator,
     OperatorOrCrew,
     RegionDep,
-    ServicesDep,
     SessionDep,
     SessionReleasingRoute,
     VaultDep,
 )
 from app.models import CallStatus
-from app.services import calls, dispatch, events
+from app.services import calls, dispatch, records
 from app.services.calls import CallIn, PatientIn
+from routing import Region
 
 router = APIRouter(prefix="/api", tags=["calls"], route_class=SessionReleasingRoute)
 
@@ -30,18 +33,9 @@ def _patients(items: list[s.PatientCreate]) -> list[PatientIn]:
     return [PatientIn(p.name, p.age_years, p.sex, p.condition) for p in items]
 
 
-def _created(
-    session: SessionDep, region: RegionDep, services: ServicesDep, created: calls.CallCreated
-) -> s.CallCreatedOut:
-    """The answer to a new call; operators and the agencies concerned are told of it."""
-    services.events.emit(
-        events.call_opened(
-            session, call=created.call, region=region, tables=services.point_tables,
-            stale_after_s=services.position_stale_after_s,
-        )
-    )  # fmt: skip
+def _created(created: calls.CallCreated, region: Region) -> s.CallCreatedOut:
     return s.CallCreatedOut(
-        call=views.call_out(session, created.call, region, new=True),
+        call=views.call_out(created.record, region),
         caller_known=created.caller_known,
         assessment=views.assessment_out(created.assessment, region),
     )
@@ -49,12 +43,7 @@ def _created(
 
 @router.post("/calls", status_code=status.HTTP_201_CREATED)
 def create_call(
-    body: s.CallCreate,
-    principal: Operator,
-    session: SessionDep,
-    region: RegionDep,
-    vault: VaultDep,
-    services: ServicesDep,
+    body: s.CallCreate, principal: Operator, session: SessionDep, intake: IntakeDep
 ) -> s.CallCreatedOut:
     """Take an emergency call: stored at once, hospitals ranked, nearest ambulances found."""
     call_in = CallIn(
@@ -71,11 +60,7 @@ def create_call(
         caller_phone=body.caller.phone,
         caller_name=body.caller.name,
     )
-    created = calls.create_call(
-        session, call_in=call_in, principal=principal, region=region, vault=vault, state=services
-    )
-    services.metrics.calls.labels(created.call.category).inc()
-    return _created(session, region, services, created)
+    return _created(intake.create_call(session, call_in, principal), intake.assessor.region)
 
 
 @router.get("/calls")
@@ -91,11 +76,11 @@ def list_calls(
     offset: s.Offset = 0,
 ) -> list[s.CallOut]:
     """List calls, newest first, by status, creation time range and district."""
-    rows = calls.list_calls(
+    rows = records.list_calls(
         session, status=status_, since=since, until=until, district_code=district_code,
         limit=limit, offset=offset,
     )  # fmt: skip
-    return [views.call_out(session, c, region) for c in rows]
+    return views.calls_out(session, rows, region)
 
 
 @router.get("/calls/{call_id}")
@@ -103,22 +88,16 @@ def get_call(
     call_id: s.RowId, _principal: Operator, session: SessionDep, region: RegionDep
 ) -> s.CallOut:
     """One call with its verification, dispatch and referral."""
-    return views.call_out(session, calls.get_call(session, call_id), region)
+    return views.one_call_out(session, records.get_call(session, call_id), region)
 
 
 @router.get("/calls/{call_id}/assessment")
 def assess_call(
-    call_id: s.RowId,
-    _principal: Operator,
-    session: SessionDep,
-    region: RegionDep,
-    services: ServicesDep,
+    call_id: s.RowId, _principal: Operator, session: SessionDep, assessor: AssessorDep
 ) -> s.AssessmentOut:
     """Rank the hospitals and ambulances again for a call, with readiness as of now."""
-    call = calls.get_call(session, call_id)
-    return views.assessment_out(
-        calls.assess(session, region=region, state=services, call=call), region
-    )
+    call = records.get_call(session, call_id)
+    return views.assessment_out(assessor.assess(session, call), assessor.region)
 
 
 @router.post("/calls/{call_id}/take-over")
@@ -128,7 +107,7 @@ def take_over_call(
     """Become the operator handling the call (shift change, a transfer request picked up);
     only the handling operator reads the call's personal data. Audited."""
     call = calls.take_over(session, call_id=call_id, principal=principal)
-    return views.call_out(session, call, region)
+    return views.one_call_out(session, call, region)
 
 
 @router.get("/calls/{call_id}/personal")
@@ -147,18 +126,13 @@ def dispatch_call(
     body: s.DispatchCreate,
     principal: Operator,
     session: SessionDep,
-    region: RegionDep,
-    services: ServicesDep,
+    dispatcher: DispatcherDep,
 ) -> s.CallOut:
     """Assign an ambulance: the recommended one, or the operator's choice."""
-    before = calls.get_call(session, call_id).status.value
-    dispatch.dispatch(
-        session, call_id=call_id, ambulance_id=body.ambulance_id, principal=principal,
-        region=region, state=services,
-    )  # fmt: skip
-    call = calls.get_call(session, call_id)
-    services.events.emit(events.status_changed(session, call=call, before=before))
-    return views.call_out(session, call, region)
+    call = dispatcher.dispatch(
+        session, call_id=call_id, ambulance_id=body.ambulance_id, principal=principal
+    )
+    return views.one_call_out(session, call, dispatcher.assessor.region)
 
 
 @router.post("/calls/{call_id}/referral")
@@ -167,28 +141,14 @@ def refer_call(
     body: s.ReferralCreate,
     principal: Operator,
     session: SessionDep,
-    region: RegionDep,
-    services: ServicesDep,
+    dispatcher: DispatcherDep,
 ) -> s.CallOut:
     """Choose the destination hospital: the recommended one, or another with a reason."""
-    previous = dispatch.active_referral(session, call_id)
-    replaced = previous.hospital_id if previous is not None else None
-    referral = dispatch.refer(
+    call = dispatcher.refer(
         session, call_id=call_id, hospital_id=body.hospital_id,
-        override_reason=body.override_reason, principal=principal, region=region,
-        state=services,
+        override_reason=body.override_reason, principal=principal,
     )  # fmt: skip
-    services.events.emit(
-        events.referral_created(
-            session,
-            referral=referral,
-            replaced=replaced,
-            region=region,
-            tables=services.point_tables,
-            stale_after_s=services.position_stale_after_s,
-        )
-    )
-    return views.call_out(session, calls.get_call(session, call_id), region)
+    return views.one_call_out(session, call, dispatcher.assessor.region)
 
 
 @router.post("/calls/{call_id}/status")
@@ -197,26 +157,18 @@ def change_status(
     body: s.StatusChange,
     principal: OperatorOrCrew,
     session: SessionDep,
-    region: RegionDep,
-    services: ServicesDep,
+    dispatcher: DispatcherDep,
 ) -> s.CallOut:
     """Move a call along its lifecycle; an illegal transition answers 409."""
-    before = calls.get_call(session, call_id).status.value
-    call = dispatch.change_status(
+    call = dispatcher.change_status(
         session, call_id=call_id, status=body.status, reason=body.reason, principal=principal
     )
-    services.events.emit(events.status_changed(session, call=call, before=before))
-    return views.call_out(session, call, region)
+    return views.one_call_out(session, call, dispatcher.assessor.region)
 
 
 @router.post("/transfers", status_code=status.HTTP_201_CREATED)
 def create_transfer(
-    body: s.TransferCreate,
-    principal: FacilityUser,
-    session: SessionDep,
-    region: RegionDep,
-    vault: VaultDep,
-    services: ServicesDep,
+    body: s.TransferCreate, principal: FacilityUser, session: SessionDep, intake: IntakeDep
 ) -> s.CallCreatedOut:
     """Request an inter-facility transfer from this Puskesmas or clinic's own location."""
     call_in = CallIn(
@@ -225,10 +177,7 @@ def create_transfer(
         patient_count=body.patient_count,
         patients=_patients(body.patients),
     )
-    created = calls.create_call(
-        session, call_in=call_in, principal=principal, region=region, vault=vault, state=services
-    )
-    return _created(session, region, services, created)
+    return _created(intake.create_call(session, call_in, principal), intake.assessor.region)
 
 
 @router.get("/transfers")
@@ -236,8 +185,8 @@ def list_transfers(
     principal: FacilityUser, session: SessionDep, region: RegionDep
 ) -> list[s.CallOut]:
     """This facility's own transfer requests, newest first."""
-    rows = calls.list_calls(session, transfer_from_user=principal.user_id)
-    return [views.call_out(session, c, region) for c in rows]
+    rows = records.list_calls(session, transfer_from_user=principal.user_id)
+    return views.calls_out(session, rows, region)
 
 
 @router.get("/crew/assignment")
@@ -248,6 +197,6 @@ def crew_assignment(
     item = dispatch.crew_assignment(session, principal=principal)
     if item is None:
         return s.CrewAssignmentOut(call=None)
-    out = views.call_out(session, item.call, region)
+    out = views.one_call_out(session, item.call, region)
     address = calls.reveal_address_to_crew(session, vault, call=item.call, principal=principal)
     return s.CrewAssignmentOut(call=out, address=address)

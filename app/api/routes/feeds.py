@@ -24,13 +24,13 @@ from app.api.deps import (
     SocketCaller,
     accept_principal,
     receive_text,
+    services_of,
     websocket_key,
     websocket_principal,
 )
 from app.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from app.services import dispatch, events
-from app.services.events import FeedLimits
-from app.services.live import Published
+from app.services import events
+from app.services.publisher import FeedLimits
 from app.services.socket_keys import KeyWatch
 from app.services.users import Principal
 from tracking.broker import RESYNC, Subscription
@@ -50,7 +50,7 @@ async def feed(websocket: WebSocket) -> None:
     caller = await accept_principal(websocket, _authenticate)
     if caller is None:
         return
-    services = websocket.app.state.services
+    services = services_of(websocket)
     channels = events.feed_channels(caller.principal)
     kind = channels[0].split(":", 1)[0]  # hospital, operators or incident (an agency)
     subscribers = services.metrics.feed_subscribers.labels(kind)
@@ -67,18 +67,14 @@ async def _serve_feed(
     websocket: WebSocket, principal: Principal, channels: tuple[str, ...], watch: KeyWatch
 ) -> None:
     """Subscribe, snapshot, then events until the socket closes or the reader falls behind."""
-    state = websocket.app.state
-    services = state.services
+    engine = websocket.app.state.engine
+    services = services_of(websocket)
     limits = services.feed_limits
     async with services.broker.subscribe(*channels, limit=limits.queue) as subscription:
 
         def take_snapshot() -> str:
-            with Session(state.engine) as session:
-                return events.snapshot(
-                    session, principal=principal, region=state.region,
-                    tables=services.point_tables,
-                    stale_after_s=services.position_stale_after_s,
-                ).model_dump_json()  # fmt: skip
+            with Session(engine) as session:
+                return events.snapshot(session, services.feed_view, principal).model_dump_json()
 
         try:
             await websocket.send_text(await run_in_threadpool(take_snapshot))
@@ -155,7 +151,7 @@ async def _key_ended(watch: KeyWatch) -> Ending:
 async def _receive(websocket: WebSocket, principal: Principal) -> Ending | None:
     """Acknowledgements from a hospital; returns when the client goes away."""
     engine = websocket.app.state.engine
-    services = websocket.app.state.services
+    dispatcher = services_of(websocket).dispatcher
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             text = await receive_text(websocket)
@@ -168,15 +164,12 @@ async def _receive(websocket: WebSocket, principal: Principal) -> Ending | None:
                 await websocket.send_text(error.model_dump_json())
                 continue
 
-            def store_ack(referral_id: int = message.referral_id) -> list[Published]:
+            def store_ack(referral_id: int = message.referral_id) -> None:
                 with Session(engine, expire_on_commit=False) as session:
-                    referral = dispatch.acknowledge(
-                        session, referral_id=referral_id, principal=principal
-                    )
-                    return events.acknowledged(referral)
+                    dispatcher.acknowledge(session, referral_id=referral_id, principal=principal)
 
             try:
-                services.events.emit(await run_in_threadpool(store_ack))
+                await run_in_threadpool(store_ack)
             except (NotFoundError, PermissionDeniedError) as exc:
                 error = ErrorMessage(detail=str(exc))
                 await websocket.send_text(error.model_dump_json())

@@ -11,6 +11,7 @@ from app.api import schemas as s
 from app.api import views
 from app.api.deps import (
     Admin,
+    DispatcherDep,
     HospitalUser,
     RegionDep,
     ServicesDep,
@@ -20,7 +21,7 @@ from app.api.deps import (
 )
 from app.errors import NotFoundError
 from app.models import Hospital, Role
-from app.services import dispatch, events, hospitals
+from app.services import dispatch, hospitals
 from app.services.users import Principal
 
 router = APIRouter(prefix="/api", tags=["hospitals"], route_class=SessionReleasingRoute)
@@ -39,7 +40,9 @@ def list_hospitals(
 ) -> list[s.HospitalOut]:
     """Every hospital with its capabilities and readiness (stale values flagged)."""
     rows = session.exec(select(Hospital).order_by(col(Hospital.id)))
-    return [views.hospital_out(h, stale_after_s=services.readiness_stale_after_s) for h in rows]
+    return [
+        views.hospital_out(h, stale_after_s=services.assessor.readiness_stale_after_s) for h in rows
+    ]
 
 
 @router.get("/hospitals/{hospital_id}")
@@ -48,7 +51,7 @@ def get_hospital(
 ) -> s.HospitalOut:
     """One hospital with its readiness, each value with the time it was reported."""
     row = hospitals.get_hospital(session, hospital_id)
-    return views.hospital_out(row, stale_after_s=services.readiness_stale_after_s)
+    return views.hospital_out(row, stale_after_s=services.assessor.readiness_stale_after_s)
 
 
 @router.patch("/hospitals/{hospital_id}")
@@ -66,7 +69,7 @@ def update_hospital(
         bed_capacity=body.bed_capacity, region=region, actor_user_id=principal.user_id,
     )  # fmt: skip
     services.boards.changed()
-    return views.hospital_out(row, stale_after_s=services.readiness_stale_after_s)
+    return views.hospital_out(row, stale_after_s=services.assessor.readiness_stale_after_s)
 
 
 @router.put("/hospitals/{hospital_id}/readiness")
@@ -91,7 +94,7 @@ def report_readiness(
         actor_user_id=principal.user_id,
     )  # fmt: skip
     services.boards.changed()
-    return views.hospital_out(row, stale_after_s=services.readiness_stale_after_s)
+    return views.hospital_out(row, stale_after_s=services.assessor.readiness_stale_after_s)
 
 
 @router.get("/hospitals/{hospital_id}/incoming")
@@ -110,11 +113,10 @@ def incoming(
 
 @router.post("/referrals/{referral_id}/acknowledgement")
 def acknowledge(
-    referral_id: s.RowId, principal: HospitalUser, session: SessionDep, services: ServicesDep
+    referral_id: s.RowId, principal: HospitalUser, session: SessionDep, dispatcher: DispatcherDep
 ) -> s.ReferralOut:
     """The hospital confirms it has seen an incoming patient and is getting ready."""
-    r = dispatch.acknowledge(session, referral_id=referral_id, principal=principal)
-    services.events.emit(events.acknowledged(r))
+    r = dispatcher.acknowledge(session, referral_id=referral_id, principal=principal)
     return s.ReferralOut(
         referral_id=r.id or 0,
         hospital_id=r.hospital_id,

@@ -60,7 +60,7 @@ def rank(
         body.category,
         services.boards.board(session),
         now=utcnow(),
-        stale_after_s=services.readiness_stale_after_s,
+        stale_after_s=services.assessor.readiness_stale_after_s,
         view=view,
     )
     return s.ranking_out(ranking, synthetic=region.meta.synthetic)

@@ -24,6 +24,7 @@ from app.api.deps import (
     accept_principal,
     close_when_key_ends,
     receive_text,
+    services_of,
     websocket_key,
     websocket_principal,
 )
@@ -128,7 +129,9 @@ async def backfill(
 ) -> StoredOut:
     """Store a batch of buffered fixes (idempotent: a replayed batch changes nothing)."""
     _own_ambulance(principal, ambulance_id)
-    stored = await ingest.store(services, ambulance_id=ambulance_id, fixes=_fixes(body.fixes))
+    stored = await ingest.store(
+        services.fix_writer, ambulance_id=ambulance_id, fixes=_fixes(body.fixes)
+    )
     return _out(stored)
 
 
@@ -148,24 +151,24 @@ async def crew_socket(websocket: WebSocket) -> None:
     The key comes as ``Authorization: Bearer``, as ``?token=`` (never logged), or in a first
     message ``{"type": "auth", "key": ...}``.
     """
-    state = websocket.app.state
+    services = services_of(websocket)
     caller = await accept_principal(websocket, _authenticate)
     if caller is None:
         return
-    watch = state.services.socket_keys.open(caller.key)
+    watch = services.socket_keys.open(caller.key)
     guard = asyncio.create_task(close_when_key_ends(websocket, watch))
     try:
         await _take_fixes(websocket, caller.principal.ambulance_id or "")
     finally:
         guard.cancel()
-        state.services.socket_keys.close(watch)
+        services.socket_keys.close(watch)
 
 
 async def _take_fixes(websocket: WebSocket, ambulance_id: str) -> None:
     """Store and acknowledge fixes until the socket closes."""
-    state = websocket.app.state
+    services = services_of(websocket)
     continuing = False  # this connection's first fixes are checked against the database
-    pace = MessagePace(state.services.crew_messages_per_s)
+    pace = MessagePace(services.crew_messages_per_s)
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             text = await receive_text(websocket)
@@ -175,7 +178,7 @@ async def _take_fixes(websocket: WebSocket, ambulance_id: str) -> None:
                 await websocket.close(1009, "message too big")
                 return
             if not pace.allow():  # a flood: refused, not stored; the crew sends it again
-                state.services.metrics.rate_limited.labels("crew_websocket").inc()
+                services.metrics.rate_limited.labels("crew_websocket").inc()
                 if pace.refused > MAX_REFUSED:
                     log.warning("crew socket of %s closed: flooding", ambulance_id)
                     await websocket.close(CLOSE_POLICY, "too many messages")
@@ -196,7 +199,7 @@ async def _take_fixes(websocket: WebSocket, ambulance_id: str) -> None:
             fixes = [message.fix] if isinstance(message, FixMessage) else message.fixes
             try:
                 stored = await ingest.store(
-                    state.services, ambulance_id=ambulance_id, fixes=_fixes(fixes),
+                    services.fix_writer, ambulance_id=ambulance_id, fixes=_fixes(fixes),
                     continuing=continuing,
                 )  # fmt: skip
             except ServiceUnavailableError as exc:  # not acknowledged: the crew sends it again

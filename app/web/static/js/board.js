@@ -77,6 +77,8 @@ Satria.start(async (me) => {
     render();
   }
 
+  let staleAfterMs = 120000; // until the feed's snapshot says the service's setting
+
   function remaining(entry) {
     if (entry.eta_s === null || entry.eta_s === undefined) return null;
     return entry.eta_s - (Date.now() - entry.etaAt) / 1000;
@@ -87,7 +89,7 @@ Satria.start(async (me) => {
     const entries = [...incoming.values()].sort((a, b) => (remaining(a) ?? 1e9) - (remaining(b) ?? 1e9));
     list.replaceChildren(...entries.map((entry) => {
       const d = entry.data;
-      const stale = entry.fixAt && Date.now() - entry.fixAt > 120000;
+      const stale = entry.fixAt && Date.now() - entry.fixAt > staleAfterMs;
       const acknowledged = Boolean(d.acknowledged_at);
       const button = el("button", {
         type: "button", class: "acknowledge", disabled: acknowledged,
@@ -119,6 +121,7 @@ Satria.start(async (me) => {
   const channel = feed((message) => {
     switch (message.type) {
       case "snapshot":
+        staleAfterMs = message.position_stale_after_s * 1000;
         [...incoming.keys()].forEach(remove);
         message.incoming.forEach(upsert);
         break;

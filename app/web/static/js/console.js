@@ -11,7 +11,7 @@ Satria.start(async () => {
     fire: ["kebakaran", "fire"], violence: ["kekerasan", "violence"], drowning: ["tenggelam", "drowning"],
     disaster: ["bencana", "disaster"], industrial: ["kecelakaan kerja", "industrial accident"], other: ["lainnya", "other"],
   };
-  const STALE_AFTER_MS = 120000;
+  let staleAfterMs = 120000; // until the feed's snapshot says the service's setting
 
   // Everything the page shows first is asked for at once, while the roads load.
   const ACTIVE_QUERY = ACTIVE.map((s) => `status=${s}`).join("&");
@@ -79,7 +79,7 @@ Satria.start(async () => {
     styleAmbulance(a);
   }
   function styleAmbulance(a) {
-    const stale = !a.at || Date.now() - a.at > STALE_AFTER_MS;
+    const stale = !a.at || Date.now() - a.at > staleAfterMs;
     a.marker.setStyle({
       fillColor: { available: "#2e86de", assigned: "#e67e22", out_of_service: "#7f8c8d" }[a.status] || "#2e86de",
       dashArray: stale ? "2 3" : null, fillOpacity: stale ? 0.35 : 0.9,
@@ -348,6 +348,7 @@ Satria.start(async () => {
     if (message.type === "position") {
       placeAmbulance(message.ambulance_id, message.lon, message.lat, message.fix_time, message.call_id ? "assigned" : null);
     } else if (message.type === "snapshot") {
+      staleAfterMs = message.position_stale_after_s * 1000;
       for (const c of message.calls) {
         if (c.position) placeAmbulance(c.position.ambulance_id, c.position.lon, c.position.lat, c.position.fix_time, "assigned");
       }
