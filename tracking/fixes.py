@@ -60,14 +60,10 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class StoredFix:
-    """A usable fix as stored: where an ambulance is, for its ETA and the feeds."""
+    """A usable fix as stored for an ambulance: where it is, for its ETA and the feeds."""
 
     ambulance_id: str
-    fix_time: datetime
-    lon: float
-    lat: float
-    speed_mps: float | None = None
-    heading_deg: float | None = None
+    fix: Fix
     low_accuracy: bool = False
 
 

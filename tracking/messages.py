@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, Strict, TypeAdapter
 
+from tracking.fixes import Fix
+
 Number = Annotated[float, Strict()]  # JSON's numbers only: false is not a longitude
 
 
@@ -69,6 +71,10 @@ class FixIn(BaseModel):
     speed_mps: Number | None = Field(default=None, ge=0, le=150)
     heading_deg: Number | None = Field(default=None, ge=0, le=360)
     accuracy_m: Number | None = Field(default=None, ge=0, le=100_000)
+
+    def to_fix(self) -> Fix:
+        """The fix this message carries."""
+        return Fix(**self.model_dump())
 
 
 class AuthMessage(BaseModel):

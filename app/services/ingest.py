@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from app.core.metrics import Metrics
 from app.errors import ServiceUnavailableError
 from app.services.events import Announcer
-from app.services.fixes import Batch, FixMemory, Stored, store_many
+from app.services.fix_store import Batch, FixMemory, Stored, store_many
 from app.services.live import after_fixes
 from app.services.publisher import publish
 from routing import Region

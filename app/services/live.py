@@ -10,8 +10,7 @@ geofence); every position goes to the operators and to the hospital the patient 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -22,73 +21,61 @@ from app.services.dispatch import move_by_geofence
 from app.services.events import Announcer
 from app.services.heading import Heading, eta_for
 from app.services.records import assignments
-from routing import LonLat
+from tracking.fixes import StoredFix
 from tracking.messages import Arrived, Position
 
 SCENE_RADIUS_M = 150.0  # inside this, the ambulance is on scene
 HOSPITAL_RADIUS_M = 250.0  # inside this, it is at the hospital (car parks are big)
 
 
-class Located(Protocol):
-    """A stored usable fix (a row, or what the writer kept of it)."""
-
-    @property
-    def ambulance_id(self) -> str: ...
-    @property
-    def fix_time(self) -> datetime: ...
-    @property
-    def lon(self) -> float: ...
-    @property
-    def lat(self) -> float: ...
-    @property
-    def speed_mps(self) -> float | None: ...
-    @property
-    def heading_deg(self) -> float | None: ...
-    @property
-    def low_accuracy(self) -> bool: ...
-
-
-def after_fixes(engine: Engine, announcer: Announcer, fixes: Sequence[Located]) -> list[Published]:
+def after_fixes(
+    engine: Engine, announcer: Announcer, fixes: Sequence[StoredFix]
+) -> list[Published]:
     """What the newest fixes of several ambulances mean, in one session: each one's position
     with its ETA, and the calls their arrival moves on; the messages, in order."""
     messages: list[Published] = []
     in_order = announcer.with_sink(messages.extend)  # the writer publishes after its group
     with Session(engine, expire_on_commit=False) as session:
-        current = assignments(session, [fix.ambulance_id for fix in fixes])
-        for fix in fixes:
-            call, hospital_id = current.get(fix.ambulance_id, (None, None))
-            _after_fix(session, in_order, fix, call, hospital_id)
+        current = assignments(session, [placed.ambulance_id for placed in fixes])
+        for placed in fixes:
+            call, hospital_id = current.get(placed.ambulance_id, (None, None))
+            _after_fix(session, in_order, placed, call, hospital_id)
     return messages
 
 
 def _after_fix(
-    session: Session, announcer: Announcer, fix: Located, call: Call | None, hospital_id: str | None
+    session: Session,
+    announcer: Announcer,
+    placed: StoredFix,
+    call: Call | None,
+    hospital_id: str | None,
 ) -> None:
     sink = announcer.sink
     if call is None:
-        position = _position(fix, None, None, None)
-        sink([Published((OPERATORS,), position.model_dump_json(), fix.ambulance_id)])
+        position = _position(placed, None, None, None)
+        sink([Published((OPERATORS,), position.model_dump_json(), placed.ambulance_id)])
         return
     view = announcer.view
-    heading = eta_for(view.region, view.tables, call, hospital_id, LonLat(fix.lon, fix.lat))
+    heading = eta_for(view.region, view.tables, call, hospital_id, placed.fix.point)
     channels = call_channels(call, hospital_id)
-    position = _position(fix, call.id, heading, hospital_id)
-    sink([Published(channels, position.model_dump_json(), fix.ambulance_id)])
-    _arrival(session, announcer, call, fix, heading, hospital_id)
+    position = _position(placed, call.id, heading, hospital_id)
+    sink([Published(channels, position.model_dump_json(), placed.ambulance_id)])
+    _arrival(session, announcer, call, placed.ambulance_id, heading, hospital_id)
 
 
 def _position(
-    fix: Located, call_id: int | None, heading: Heading | None, hospital_id: str | None
+    placed: StoredFix, call_id: int | None, heading: Heading | None, hospital_id: str | None
 ) -> Position:
+    fix = placed.fix
     return Position(
-        ambulance_id=fix.ambulance_id,
+        ambulance_id=placed.ambulance_id,
         call_id=call_id,
         lon=fix.lon,
         lat=fix.lat,
         fix_time=fix.fix_time,
         speed_mps=fix.speed_mps,
         heading_deg=fix.heading_deg,
-        low_accuracy=fix.low_accuracy,
+        low_accuracy=placed.low_accuracy,
         destination=heading.destination if heading else None,
         hospital_id=hospital_id,
         eta_s=heading.eta_s if heading else None,
@@ -100,7 +87,7 @@ def _arrival(
     session: Session,
     announcer: Announcer,
     call: Call,
-    fix: Located,
+    ambulance_id: str,
     heading: Heading,
     hospital_id: str | None,
 ) -> None:
@@ -117,7 +104,7 @@ def _arrival(
         if not move_by_geofence(session, announcer, call, to):
             return  # someone moved it meanwhile: nothing to say
     arrived = Arrived(
-        call_id=call.id or 0, ambulance_id=fix.ambulance_id, at_place=place,
+        call_id=call.id or 0, ambulance_id=ambulance_id, at_place=place,
         hospital_id=hospital_id, at=utcnow(),
     )  # fmt: skip
     announcer.sink([Published(call_channels(call, hospital_id), arrived.model_dump_json())])

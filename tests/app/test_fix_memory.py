@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.core.db import make_engine, upgrade
 from app.models import Ambulance, GpsFix
-from app.services.fixes import Batch, FixMemory, store_many
+from app.services.fix_store import Batch, FixMemory, store_many
 from routing.geo import BBox
 from tracking.fixes import FilterRules, Fix
 
@@ -88,7 +88,7 @@ def test_the_fast_path_still_flags_outliers_and_counts_fixes_stored_elsewhere(
     assert len(rows) == 4
     assert rows[jump.fix_time].outlier  # judged against the remembered usable fix
     assert not rows[T0 + timedelta(seconds=3)].outlier
-    assert result.latest is not None and result.latest.fix_time == T0 + timedelta(seconds=3)
+    assert result.latest is not None and result.latest.fix.fix_time == T0 + timedelta(seconds=3)
 
 
 def test_a_batch_older_than_memory_goes_the_careful_way(engine: Engine) -> None:

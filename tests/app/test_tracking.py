@@ -16,6 +16,7 @@ from app.models import Ambulance, GpsFix
 from app.services.live import after_fixes
 from routing import LonLat
 from tests.app.conftest import Service
+from tracking.fixes import Fix, StoredFix
 
 AJIBARANG = (109.036, -7.392)
 
@@ -180,7 +181,8 @@ def test_eta_falls_on_the_way_and_the_geofence_moves_the_call(service: Service) 
                 )
             ).one()
         if i < len(picks) - 1:
-            messages = after_fixes(state.engine, state.services.announcer, [row])
+            placed = StoredFix(row.ambulance_id, Fix(row.lon, row.lat, row.fix_time))
+            messages = after_fixes(state.engine, state.services.announcer, [placed])
             position = json.loads(messages[0].payload)
             assert position["destination"] == "incident" and position["call_id"] == call_id
             etas.append(position["eta_s"])

@@ -31,7 +31,7 @@ from app.api.deps import (
 from app.errors import AuthenticationError, PermissionDeniedError, ServiceUnavailableError
 from app.models import Role
 from app.services import ingest
-from app.services.fixes import MAX_BATCH, Stored, rejection_counts
+from app.services.fix_store import MAX_BATCH, Stored, rejection_counts
 from app.services.users import Principal
 from tracking.fixes import Fix, readable_time
 from tracking.messages import (
@@ -104,7 +104,7 @@ class StoredOut(BaseModel):
 
 
 def _fixes(items: list[FixIn]) -> list[Fix]:
-    return [Fix(f.lon, f.lat, f.fix_time, f.speed_mps, f.heading_deg, f.accuracy_m) for f in items]
+    return [f.to_fix() for f in items]
 
 
 def _own_ambulance(principal: Principal, ambulance_id: str) -> None:

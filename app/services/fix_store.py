@@ -36,8 +36,9 @@ from sqlmodel import Session, SQLModel, col, select
 from app.errors import NotFoundError
 from app.models import Ambulance, FixRejections, GpsFix, utcnow
 from app.services.ambulances import get_ambulance
+from app.services.fix_judging import Judging, judge_all, unique_by_time
 from routing.geo import BBox
-from tracking.fixes import FilterRules, Fix, Flag, Rejection, StoredFix, judge, readable_time
+from tracking.fixes import FilterRules, Fix, Rejection, StoredFix, readable_time
 
 MAX_BATCH = 5000
 log = logging.getLogger("satria.fixes")
@@ -217,27 +218,18 @@ class _FastPath:
         self, batch: Batch, known: Remembered, bbox: BBox, rules: FilterRules
     ) -> tuple[Stored, Remembered]:
         result = Stored(rejected=_unreadable(batch))
-        fixes = _unique_by_time(sorted(batch.fixes, key=lambda f: f.fix_time), result)
-        previous, newest = known.usable, None
-        for fix in fixes:
-            verdict = judge(fix, previous=previous, bbox=bbox, now=self.now, rules=rules)
-            if verdict.rejection is not None:
-                result.rejected[verdict.rejection.value] += 1
-                continue
-            row = _row(batch.ambulance_id, fix, verdict.flags, self.now)
-            self.rows.append(row)
-            self.owners.append(result)
-            result.stored += 1
-            if verdict.usable:
-                previous, newest = fix, _stored(batch.ambulance_id, fix, verdict.flags)
-        if result.duplicates:
-            result.rejected[Rejection.DUPLICATE.value] += result.duplicates
+        fixes = unique_by_time(sorted(batch.fixes, key=lambda f: f.fix_time), result)
+        judged = judge_all(
+            batch.ambulance_id, fixes, known.usable, result, Judging(bbox, rules, self.now)
+        )
+        self.rows += judged.rows
+        self.owners += [result] * len(judged.rows)
         if result.rejected:
             self.rejected[batch.ambulance_id] = result.rejected
-        if newest is not None:
-            result.latest = newest
-            self.positions[batch.ambulance_id] = result.latest
-        return result, Remembered(max(f.fix_time for f in fixes), previous)
+        if judged.newest is not None:
+            result.latest = judged.newest
+            self.positions[batch.ambulance_id] = judged.newest
+        return result, Remembered(max(f.fix_time for f in fixes), judged.usable)
 
     def write(self, session: Session) -> None:
         if self.rows:
@@ -266,20 +258,11 @@ class _FastPath:
                 .values(lon=bindparam("moved_lon"), lat=bindparam("moved_lat"),
                         position_at=bindparam("moved_at"))
                 ,
-                [{"moved_id": a, "moved_lon": f.lon, "moved_lat": f.lat, "moved_at": f.fix_time}
-                 for a, f in self.positions.items()],
+                [{"moved_id": a, "moved_lon": s.fix.lon, "moved_lat": s.fix.lat,
+                  "moved_at": s.fix.fix_time} for a, s in self.positions.items()],
             )  # fmt: skip
         for ambulance_id, rejected in self.rejected.items():
             _count_rejections(session, ambulance_id, rejected, self.now)
-
-
-def _row(ambulance_id: str, fix: Fix, flags: frozenset[Flag], now: datetime) -> dict[str, object]:
-    return {
-        "ambulance_id": ambulance_id, "fix_time": fix.fix_time, "received_at": now,
-        "lon": fix.lon, "lat": fix.lat, "speed_mps": fix.speed_mps,
-        "heading_deg": fix.heading_deg, "accuracy_m": fix.accuracy_m,
-        "outlier": Flag.OUTLIER in flags, "low_accuracy": Flag.LOW_ACCURACY in flags,
-    }  # fmt: skip
 
 
 def _alone(engine: Engine, batch: Batch, bbox: BBox, rules: FilterRules, now: datetime) -> Stored:
@@ -306,67 +289,36 @@ def _store_in(
     (when this batch reaches the ambulance's newest position), else None."""
     ambulance_id = screened.ambulance_id
     result = Stored(rejected=_unreadable(screened))
-    batch = _unique_by_time(sorted(screened.fixes, key=lambda f: f.fix_time), result)
+    batch = unique_by_time(sorted(screened.fixes, key=lambda f: f.fix_time), result)
     ambulance = get_ambulance(session, ambulance_id)
     position_at = ambulance.position_at
     stored_times = _stored_times(session, ambulance_id, batch)
     previous = _usable_before(session, ambulance_id, batch[0].fix_time) if batch else None
-    newest: StoredFix | None = None
-    rows: list[dict[str, object]] = []
-    for fix in batch:
-        if fix.fix_time in stored_times:
-            result.duplicates += 1
-            continue
-        verdict = judge(fix, previous=previous, bbox=bbox, now=now, rules=rules)
-        if verdict.rejection is not None:
-            result.rejected[verdict.rejection.value] += 1
-            continue
-        rows.append(_row(ambulance_id, fix, verdict.flags, now))
-        result.stored += 1
-        if verdict.usable:
-            previous, newest = fix, _stored(ambulance_id, fix, verdict.flags)
-    if rows:  # in now: the next batch in this transaction may be the same ambulance's
-        session.execute(insert(GPSFIX), rows)
-    if result.duplicates:
-        result.rejected[Rejection.DUPLICATE.value] += result.duplicates
+    judging = Judging(bbox, rules, now)
+    judged = judge_all(ambulance_id, batch, previous, result, judging, stored_times)
+    if judged.rows:  # in now: the next batch in this transaction may be the same ambulance's
+        session.execute(insert(GPSFIX), judged.rows)
     _count_rejections(session, ambulance_id, result.rejected, now)
-    if newest is not None and (position_at is None or newest.fix_time > position_at):
+    newest = judged.newest
+    if newest is not None and (position_at is None or newest.fix.fix_time > position_at):
         session.execute(
             update(Ambulance)
             .where(col(Ambulance.id) == ambulance_id)
             .where(
                 (col(Ambulance.position_at).is_(None))
-                | (col(Ambulance.position_at) < newest.fix_time)
+                | (col(Ambulance.position_at) < newest.fix.fix_time)
             )
-            .values(lon=newest.lon, lat=newest.lat, position_at=newest.fix_time)
+            .values(lon=newest.fix.lon, lat=newest.fix.lat, position_at=newest.fix.fix_time)
         )
         result.latest = newest
     if not batch or (position_at is not None and batch[-1].fix_time < position_at):
         return result, None
-    return result, Remembered(batch[-1].fix_time, previous)
-
-
-def _stored(ambulance_id: str, fix: Fix, flags: frozenset[Flag]) -> StoredFix:
-    return StoredFix(
-        ambulance_id, fix.fix_time, fix.lon, fix.lat, fix.speed_mps, fix.heading_deg,
-        low_accuracy=Flag.LOW_ACCURACY in flags,
-    )  # fmt: skip
+    return result, Remembered(batch[-1].fix_time, judged.usable)
 
 
 def _unreadable(batch: Batch) -> Counter[str]:
     """The rejections a batch starts with: its fixes of unreadable time."""
     return Counter({Rejection.BAD_TIME.value: batch.unreadable} if batch.unreadable else {})
-
-
-def _unique_by_time(batch: list[Fix], result: Stored) -> list[Fix]:
-    """One fix per fix time within the batch (the first); the others are duplicates."""
-    unique: list[Fix] = []
-    for fix in batch:
-        if unique and unique[-1].fix_time == fix.fix_time:
-            result.duplicates += 1
-            continue
-        unique.append(fix)
-    return unique
 
 
 def _stored_times(session: Session, ambulance_id: str, batch: list[Fix]) -> set[datetime]:
