@@ -1,0 +1,210 @@
+"""Calls: what an operator or a facility sends, and what a call looks like."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from app.api.schemas.ranking import RankedHospitalOut, RankingOut
+from app.api.schemas.types import Code, Count, Lat, Lon, LongText, ShortText
+from app.models import (
+    CallStatus,
+    Incident,
+    LocationSource,
+    Triage,
+    Verification,
+)
+
+
+class PatientCreate(BaseModel):
+    """A patient as described by the caller."""
+
+    name: ShortText | None = None
+    age_years: Count | None = Field(default=None, ge=0, le=130)
+    sex: Annotated[str, StringConstraints(pattern="^(male|female)$")] | None = None
+    condition: LongText = ""
+
+
+class CallerCreate(BaseModel):
+    """Who is calling: a NIK and/or a phone number (both optional: an emergency never waits)."""
+
+    nik: Code | None = None
+    phone: Code | None = None
+    name: ShortText | None = None
+
+
+class CallCreate(BaseModel):
+    """A new emergency call: where, what, how urgent, who calls, who is hurt."""
+
+    category: Code = Field(description="Emergency category code (GET /api/categories).")
+    incident: Incident = Field(
+        default=Incident.MEDICAL,
+        description="What happened, for police and fire (traffic_accident, fire, ...).",
+    )
+    triage: Triage
+    lon: Lon | None = None
+    lat: Lat | None = None
+    district_code: Code | None = Field(
+        default=None, description="Kemendagri district code, e.g. 330226; when no point."
+    )
+    address: LongText | None = None
+    patient_count: Count = Field(default=1, ge=1, le=500)
+    patients: list[PatientCreate] = Field(default_factory=list, max_length=50)
+    caller: CallerCreate = Field(default_factory=CallerCreate)
+
+
+class TransferCreate(BaseModel):
+    """An inter-facility transfer request from a Puskesmas or clinic (its own location)."""
+
+    category: Code
+    triage: Triage
+    patient_count: Count = Field(default=1, ge=1, le=50)
+    patients: list[PatientCreate] = Field(default_factory=list, max_length=50)
+
+
+class LocationOut(BaseModel):
+    """Where the call is."""
+
+    source: LocationSource
+    lon: float | None
+    lat: float | None
+    district_code: str | None
+    district_name: str | None
+
+
+class VerificationOut(BaseModel):
+    """The NIK check's outcome."""
+
+    status: Verification
+    detail: str | None
+    at: datetime | None
+
+
+class CallerOut(BaseModel):
+    """The caller, masked."""
+
+    nik_masked: str | None
+    phone_masked: str | None
+
+
+class PatientOut(BaseModel):
+    """A patient's clinical summary (no name)."""
+
+    age_years: int | None
+    sex: str | None
+    condition: str
+
+
+class DispatchOut(BaseModel):
+    """The ambulance on the call."""
+
+    ambulance_id: str
+    assigned_at: datetime
+    eta_s: float | None
+    recommended: bool
+
+
+class ReferralOut(BaseModel):
+    """The destination hospital."""
+
+    referral_id: int
+    hospital_id: str
+    recommended_hospital_id: str | None
+    override_reason: str | None
+    created_at: datetime
+    acknowledged_at: datetime | None
+
+
+class CallOut(BaseModel):
+    """An emergency call or a transfer request, as the operators see it."""
+
+    id: int
+    status: CallStatus
+    created_at: datetime
+    updated_at: datetime
+    category: str
+    incident: Incident
+    triage: Triage
+    transfer: bool
+    handled_by: int | None = Field(
+        description="user id of the operator handling the call, the only one who reads its "
+        "personal data in clear"
+    )
+    location: LocationOut
+    patient_count: int
+    patients: list[PatientOut]
+    verification: VerificationOut
+    caller: CallerOut | None
+    recommended_hospital_id: str | None
+    recommended_ambulance_id: str | None
+    dispatch: DispatchOut | None
+    referral: ReferralOut | None
+
+
+class AmbulanceOptionOut(BaseModel):
+    """An available ambulance with its road ETA to the incident (s)."""
+
+    ambulance_id: str
+    name: str
+    post_id: str
+    eta_s: float
+    lon: float
+    lat: float
+    position_at: datetime | None
+
+
+class RecommendedHospitalOut(BaseModel):
+    """The recommended hospital; ``fallback`` when none was eligible (phone it first)."""
+
+    hospital: RankedHospitalOut
+    fallback: bool
+
+
+class AssessmentOut(BaseModel):
+    """Hospitals ranked and ambulances found, from the call's location, now."""
+
+    location_note: str | None
+    recommended_hospital: RecommendedHospitalOut | None
+    ambulances: list[AmbulanceOptionOut]
+    ranking: RankingOut | None
+
+
+class CallCreatedOut(BaseModel):
+    """The stored call with its assessment."""
+
+    call: CallOut
+    caller_known: bool
+    assessment: AssessmentOut
+
+
+class StatusChange(BaseModel):
+    """A new status for a call (a reason is required to cancel)."""
+
+    status: CallStatus
+    reason: ShortText | None = None
+
+
+class DispatchCreate(BaseModel):
+    """Assign an ambulance: omit ``ambulance_id`` to take the recommended one."""
+
+    ambulance_id: Code | None = None
+
+
+class ReferralCreate(BaseModel):
+    """Choose the hospital: omit ``hospital_id`` for the recommended one; another needs a reason."""
+
+    hospital_id: Code | None = None
+    override_reason: ShortText | None = None
+
+
+class CallPersonalOut(BaseModel):
+    """Personal data of a call, in clear, for the operator handling it (audited)."""
+
+    call_id: int
+    caller_nik: str | None
+    caller_name: str | None
+    caller_phone: str | None
+    address: str | None
+    patient_names: list[str | None]

@@ -1,0 +1,85 @@
+"""Hospitals: their readiness, their records, their incoming patients."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from app.api.schemas.calls import PatientOut
+from app.api.schemas.types import Code, Count, Flag, ShortText
+from app.models import (
+    CallStatus,
+    Triage,
+)
+
+
+class BedsValue(BaseModel):
+    """Free beds of one kind, when reported, and whether that is too old to trust."""
+
+    free: int
+    reported_at: datetime
+    stale: bool
+
+
+class ReadinessOut(BaseModel):
+    """A hospital's readiness, every value with its time."""
+
+    beds: dict[str, BedsValue]
+    on_diversion: bool
+    diversion_reason: str | None
+    diversion_since: datetime | None
+    diversion_reported_at: datetime | None
+    capabilities_down: list[str]
+    capabilities_down_reported_at: datetime | None
+
+
+class HospitalOut(BaseModel):
+    """A hospital with its capabilities and readiness."""
+
+    id: str
+    name: str
+    hospital_class: str
+    lon: float
+    lat: float
+    capabilities: list[str]
+    bed_capacity: dict[str, int]
+    address: str
+    readiness: ReadinessOut
+
+
+class ReadinessUpdate(BaseModel):
+    """A readiness report: only the values given change."""
+
+    free_beds: dict[Code, Annotated[Count, Field(ge=0, le=5000)]] | None = Field(
+        default=None, max_length=20
+    )
+    on_diversion: Flag | None = None
+    diversion_reason: ShortText | None = None
+    capabilities_down: list[Code] | None = Field(default=None, max_length=50)
+
+
+class HospitalUpdate(BaseModel):
+    """An administrator's correction of a hospital's record."""
+
+    name: ShortText | None = None
+    capabilities: list[Code] | None = Field(default=None, max_length=50)
+    bed_capacity: dict[Code, Annotated[Count, Field(ge=0, le=5000)]] | None = Field(
+        default=None, max_length=20
+    )
+
+
+class IncomingOut(BaseModel):
+    """A patient coming to this hospital: what the team needs to be ready at the door."""
+
+    referral_id: int
+    call_id: int
+    status: CallStatus
+    category: str
+    triage: Triage
+    patient_count: int
+    patients: list[PatientOut]
+    ambulance_id: str | None
+    referred_at: datetime
+    acknowledged_at: datetime | None
