@@ -33,7 +33,7 @@ import numpy as np
 from bench.server import live_server, postgres_schema
 from routing.demo import generate_demo
 from routing.network import RoadNetwork
-from routing.region import DEFAULT_REGIONS_DIR
+from routing.pack import DEFAULT_REGIONS_DIR
 
 NIKS = ("3302264107900001", "3302190101850003", "3302014107900001")
 

@@ -32,7 +32,8 @@ from routing.conditions import Restriction, build_view
 from routing.demo import generate_demo
 from routing.demo import geography as geo
 from routing.geo import LonLat
-from routing.region import DEFAULT_REGIONS_DIR, Region
+from routing.pack import DEFAULT_REGIONS_DIR
+from routing.region import Region
 
 
 def bank(x_m: float, offset_m: float) -> LonLat:

@@ -24,8 +24,9 @@ import numpy as np
 from routing.demo import generate_demo
 from routing.errors import SnapError
 from routing.geo import LonLat
+from routing.pack import DEFAULT_REGIONS_DIR
 from routing.ranking import Readiness
-from routing.region import DEFAULT_REGIONS_DIR, Region
+from routing.region import Region
 
 
 def rss_mib() -> float:

@@ -60,7 +60,8 @@ from bench.server import (
 )
 from bench.tracking import environment, feed_keys, percentile
 from routing.demo import generate_demo
-from routing.region import DEFAULT_REGIONS_DIR, Region
+from routing.pack import DEFAULT_REGIONS_DIR
+from routing.region import Region
 
 APPLICATION = "satria-soak"  # the service's connections, as PostgreSQL names them
 

@@ -48,7 +48,7 @@ from app.services import users
 from bench.server import LiveServer, column, live_server, postgres_schema
 from routing import LonLat, Region
 from routing.demo import generate_demo
-from routing.region import DEFAULT_REGIONS_DIR
+from routing.pack import DEFAULT_REGIONS_DIR
 
 
 @dataclass

@@ -44,10 +44,9 @@ from routing.pack import (
     RegionMeta,
     read_meta,
     read_posts,
-    write_hospitals,
     write_meta,
-    write_posts,
 )
+from routing.pack_writing import write_hospitals, write_posts
 from routing.speeds import SpeedTable
 
 Progress = Callable[[str], None]

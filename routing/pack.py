@@ -8,7 +8,7 @@ writing produces files that reading accepts.
 from __future__ import annotations
 
 import csv
-import math
+import json
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +20,7 @@ import numpy.typing as npt
 import tomli_w
 
 from routing.capabilities import Taxonomy
-from routing.errors import RegionPackError, TaxonomyError
+from routing.errors import RegionNotFoundError, RegionPackError, TaxonomyError
 from routing.geo import BBox, LonLat
 
 REGION_FILE = "region.toml"
@@ -320,59 +320,29 @@ def read_population(directory: Path, bbox: BBox) -> PopulationGrid | None:
     return PopulationGrid(np.array(lon), np.array(lat), np.array(people))
 
 
-def write_population(directory: Path, grid: PopulationGrid) -> None:
-    """Write population.csv."""
-    with (directory / POPULATION_FILE).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(POPULATION_COLUMNS)
-        for lon, lat, people in zip(grid.lon, grid.lat, grid.people, strict=True):
-            writer.writerow([_deg(float(lon)), _deg(float(lat)), f"{people:.0f}"])
+DEFAULT_REGIONS_DIR = Path(__file__).resolve().parent.parent / "data" / "regions"
 
 
-def write_districts(directory: Path, districts: Iterable[District]) -> None:
-    """Write districts.csv."""
-    with (directory / DISTRICTS_FILE).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(DISTRICT_COLUMNS)
-        for d in districts:
-            writer.writerow([d.code, d.name, _deg(d.centre.lon), _deg(d.centre.lat)])
+def resolve_region_dir(name_or_path: str | Path, regions_dir: Path | None = None) -> Path:
+    """A region name under ``regions_dir`` (default data/regions), or a path to a pack."""
+    candidate = Path(name_or_path)
+    if (candidate / REGION_FILE).is_file():
+        return candidate
+    base = regions_dir or DEFAULT_REGIONS_DIR
+    named = base / str(name_or_path)
+    if (named / REGION_FILE).is_file():
+        return named
+    known = sorted(p.parent.name for p in base.glob(f"*/{REGION_FILE}")) if base.is_dir() else []
+    msg = f"no region pack {str(name_or_path)!r} (looked in {base}; known: {known or 'none'})"
+    if str(name_or_path) == "demo":
+        msg += "; create it with `satria region demo`"
+    raise RegionNotFoundError(msg)
 
 
-def write_hospitals(directory: Path, hospitals: Iterable[HospitalRow]) -> None:
-    """Write hospitals.csv."""
-    with (directory / HOSPITALS_FILE).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HOSPITAL_COLUMNS)
-        for h in hospitals:
-            writer.writerow(
-                [
-                    h.id,
-                    h.name,
-                    h.hospital_class,
-                    _deg(h.location.lon),
-                    _deg(h.location.lat),
-                    ";".join(h.capabilities),
-                    *(h.beds.get(c.removeprefix("beds_"), 0) for c in BED_COLUMNS),
-                    h.osm_id,
-                    h.address,
-                ]
-            )
-
-
-def write_posts(directory: Path, posts: Iterable[AmbulancePost]) -> None:
-    """Write ambulance_posts.csv."""
-    with (directory / POSTS_FILE).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(POST_COLUMNS)
-        for p in posts:
-            writer.writerow(
-                [p.id, p.name, _deg(p.location.lon), _deg(p.location.lat), p.ambulances]
-            )
-
-
-def _deg(value: float) -> str:
-    """Degrees to 7 decimals (about 1 cm), as OpenStreetMap stores them."""
-    if not math.isfinite(value):
-        msg = f"not a coordinate: {value}"
-        raise ValueError(msg)
-    return f"{value:.7f}"
+def read_features(directory: Path) -> dict[str, Any] | None:
+    """Map features shipped with a pack (river, hills), GeoJSON, or None."""
+    path = directory / FEATURES_FILE
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data

@@ -6,12 +6,8 @@ ranking = region.rank_hospitals(LonLat(109.24, -7.42), "stemi")
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
-import json
 import threading
 import time
-from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,13 +25,11 @@ from routing.conditions import (
     Restriction,
     RoutingView,
     SpeedProfile,
-    build_view,
     select_edges,
 )
 from routing.coverage import DEFAULT_LIMITS_S, Coverage, CoverageCells, compute_coverage
 from routing.engine import PointTable, Route, SourceTables, TargetTables
 from routing.errors import (
-    RegionNotFoundError,
     RegionNotImportedError,
     RegionPackError,
     TaxonomyError,
@@ -44,19 +38,20 @@ from routing.errors import (
 from routing.geo import LonLat, haversine_m
 from routing.network import FloatArray, IntArray, RoadNetwork
 from routing.pack import (
-    FEATURES_FILE,
-    REGION_FILE,
     ROADS_FILE,
     AmbulancePost,
     District,
     PopulationGrid,
     RegionMeta,
     read_districts,
+    read_features,
     read_hospitals,
     read_meta,
     read_population,
     read_posts,
+    resolve_region_dir,
 )
+from routing.placement import place_hospitals, place_posts
 from routing.ranking import (
     DEFAULT_STALE_AFTER_S,
     Hospital,
@@ -66,10 +61,8 @@ from routing.ranking import (
     rank,
 )
 from routing.snap import DEFAULT_MAX_SNAP_M, EdgeSnapper, Snap
-
-DEFAULT_REGIONS_DIR = Path(__file__).resolve().parent.parent / "data" / "regions"
-MAX_ACCESS_M = 1000.0  # a hospital farther than this from any road is an error in the pack
-RECENT_VIEWS = 3  # kept for roads that come back to an earlier state (about 30 MB each, demo)
+from routing.summary import summarise
+from routing.view_keeper import ViewKeeper
 
 
 @dataclass(frozen=True)
@@ -84,22 +77,6 @@ class LoadTimings:
     def total_s(self) -> float:
         """All steps."""
         return self.files_s + self.snapper_s + self.tables_s
-
-
-def resolve_region_dir(name_or_path: str | Path, regions_dir: Path | None = None) -> Path:
-    """A region name under ``regions_dir`` (default data/regions), or a path to a pack."""
-    candidate = Path(name_or_path)
-    if (candidate / REGION_FILE).is_file():
-        return candidate
-    base = regions_dir or DEFAULT_REGIONS_DIR
-    named = base / str(name_or_path)
-    if (named / REGION_FILE).is_file():
-        return named
-    known = sorted(p.parent.name for p in base.glob(f"*/{REGION_FILE}")) if base.is_dir() else []
-    msg = f"no region pack {str(name_or_path)!r} (looked in {base}; known: {known or 'none'})"
-    if str(name_or_path) == "demo":
-        msg += "; create it with `satria region demo`"
-    raise RegionNotFoundError(msg)
 
 
 class Region:
@@ -131,21 +108,13 @@ class Region:
         self.directory = directory
         self.snapper = EdgeSnapper(network, bbox=meta.bbox, max_snap_m=max_snap_m)
         snapped = time.perf_counter()
-        self.hospitals = self._place_hospitals(hospital_rows)
+        self.hospitals = place_hospitals(self.snapper, self.taxonomy, hospital_rows)
         self._hospital_index = {h.id: i for i, h in enumerate(self.hospitals)}
         self._capabilities_only = ReadinessBoard(self.hospitals, self.taxonomy, None)
-        self.post_nodes = self._place_posts()
+        self.post_nodes = place_posts(self.snapper, self.posts)
         # Without a profile the roads run at their typical speeds at every hour.
         self.profile = profile
-        self._versions = itertools.count(1)
-        self._swap_lock = threading.Lock()
-        self._views_at: OrderedDict[tuple[str, int], RoutingView] = OrderedDict()
-        self._recent: OrderedDict[bytes, RoutingView] = OrderedDict()
-        self.view = build_view(
-            network, Conditions.make(network), hospital_nodes=[h.node for h in self.hospitals],
-            post_nodes=self.post_nodes, version=0,
-        )  # fmt: skip
-        self._recent[self.view.conditions.fingerprint()] = self.view
+        self.views = ViewKeeper(network, [h.node for h in self.hospitals], self.post_nodes)
         done = time.perf_counter()
         self.timings = LoadTimings(0.0, snapped - started, done - snapped)
 
@@ -200,49 +169,6 @@ class Region:
         region.timings = LoadTimings(files_s, region.timings.snapper_s, region.timings.tables_s)
         return region
 
-    def _place_hospitals(self, rows: Sequence[Any]) -> tuple[Hospital, ...]:
-        if not rows:
-            return ()
-        lon = np.array([r.location.lon for r in rows])
-        lat = np.array([r.location.lat for r in rows])
-        nodes, access_m = self.snapper.nearest_nodes(lon, lat)
-        hospitals = []
-        for row, node, dist in zip(rows, nodes, access_m, strict=True):
-            if dist > MAX_ACCESS_M:
-                msg = (
-                    f"hospital {row.id!r} ({row.name}) is {dist:.0f} m from the nearest road node; "
-                    f"check its coordinates in hospitals.csv"
-                )
-                raise RegionPackError(msg)
-            hospitals.append(
-                Hospital(
-                    id=row.id,
-                    name=row.name,
-                    hospital_class=row.hospital_class,
-                    location=row.location,
-                    capabilities=row.capabilities,
-                    capability_mask=self.taxonomy.mask(row.capabilities),
-                    beds=dict(row.beds),
-                    node=int(node),
-                    access_m=float(dist),
-                    osm_id=row.osm_id,
-                    address=row.address,
-                )
-            )
-        return tuple(hospitals)
-
-    def _place_posts(self) -> list[int]:
-        if not self.posts:
-            return []
-        lon = np.array([p.location.lon for p in self.posts])
-        lat = np.array([p.location.lat for p in self.posts])
-        nodes, access_m = self.snapper.nearest_nodes(lon, lat)
-        for post, dist in zip(self.posts, access_m, strict=True):
-            if dist > MAX_ACCESS_M:
-                msg = f"ambulance post {post.id!r} is {dist:.0f} m from the nearest road node"
-                raise RegionPackError(msg)
-        return [int(n) for n in nodes]
-
     # --- conditions -----------------------------------------------------------------------
 
     @property
@@ -277,39 +203,20 @@ class Region:
         """Directed edges a restriction drawn as this point, line or polygon covers."""
         return select_edges(self.network, self.snapper, geometry)
 
+    @property
+    def view(self) -> RoutingView:
+        """The view in use: the roads as routing sees them now."""
+        return self.views.view
+
     def prepare(self, conditions: Conditions) -> RoutingView:
-        """A view for these conditions, built from the current one (only what the change can
-        affect is solved again), or taken from the few recent views when the roads are back
-        to what they were (a closure lifted). Not in use until :meth:`swap`; thread-safe."""
-        started = time.perf_counter()
-        key = conditions.fingerprint()
-        with self._swap_lock:
-            recent = self._recent.get(key)
-            if recent is not None:
-                self._recent.move_to_end(key)  # the roads as usual stay kept
-        if recent is not None:
-            return dataclasses.replace(
-                recent, version=next(self._versions), conditions=conditions,
-                tables_recomputed=0, build_s=time.perf_counter() - started,
-            )  # fmt: skip
-        view = build_view(
-            self.network, conditions, hospital_nodes=[h.node for h in self.hospitals],
-            post_nodes=self.post_nodes, version=next(self._versions), previous=self.view,
-        )  # fmt: skip
-        with self._swap_lock:
-            self._recent[key] = view
-            while len(self._recent) > RECENT_VIEWS:
-                self._recent.popitem(last=False)
-        return view
+        """A view for these conditions (see :meth:`ViewKeeper.prepare`); not in use until
+        :meth:`swap`. Thread-safe."""
+        return self.views.prepare(conditions)
 
     def swap(self, view: RoutingView) -> bool:
         """Put ``view`` in use, unless a newer one already is; queries that started before
         keep the view they read. Returns whether it was put in use."""
-        with self._swap_lock:
-            if view.version <= self.view.version:
-                return False
-            self.view = view  # one reference: readers see the old view or the new, whole
-            return True
+        return self.views.swap(view)
 
     def update(
         self, when: datetime | None = None, restrictions: Iterable[Restriction] | None = None
@@ -323,24 +230,7 @@ class Region:
     def view_at(self, when: datetime) -> RoutingView:
         """A view for another time of day with the current restrictions (for a planned
         departure); the current view when the period is the same. A few are kept."""
-        current = self.view
-        conditions = self.conditions(when)
-        if conditions.period == current.period:
-            return current
-        key = (conditions.period, current.version)
-        with self._swap_lock:
-            cached = self._views_at.get(key)
-        if cached is not None:
-            return cached
-        view = build_view(
-            self.network, conditions, hospital_nodes=[h.node for h in self.hospitals],
-            post_nodes=self.post_nodes, version=current.version,
-        )  # fmt: skip
-        with self._swap_lock:
-            self._views_at[key] = view
-            while len(self._views_at) > 4:
-                self._views_at.popitem(last=False)
-        return view
+        return self.views.at(self.conditions(when))
 
     # --- queries --------------------------------------------------------------------------
 
@@ -500,31 +390,8 @@ class Region:
     @property
     def features(self) -> dict[str, Any] | None:
         """Map features shipped with the pack (river, hills), GeoJSON, or None."""
-        if self.directory is None or not (self.directory / FEATURES_FILE).is_file():
-            return None
-        data: dict[str, Any] = json.loads((self.directory / FEATURES_FILE).read_text("utf-8"))
-        return data
+        return read_features(self.directory) if self.directory is not None else None
 
     def summary(self) -> dict[str, Any]:
         """What a person wants to know about the region, as plain data."""
-        capabilities = Counter(c for h in self.hospitals for c in h.capabilities)
-        return {
-            "name": self.meta.name,
-            "title": self.meta.title,
-            "synthetic": self.meta.synthetic,
-            "source": self.meta.source,
-            "licence": self.meta.licence,
-            "attribution": self.meta.attribution,
-            "bbox": list(self.meta.bbox),
-            "nodes": self.network.node_count,
-            "edges": self.network.edge_count,
-            "road_km_by_class": self.network.road_km_by_class(),
-            "hospitals": len(self.hospitals),
-            "hospitals_by_class": dict(Counter(h.hospital_class or "?" for h in self.hospitals)),
-            "hospitals_by_capability": {
-                c: capabilities.get(c, 0) for c in self.taxonomy.capabilities
-            },
-            "ambulance_posts": len(self.posts),
-            "ambulances": sum(p.ambulances for p in self.posts),
-            "districts": len(self.districts),
-        }
+        return summarise(self)

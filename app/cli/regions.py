@@ -13,7 +13,8 @@ from app.cli.common import RegionsDir, console, now
 from routing.demo import DEFAULT_SEED, generate_demo
 from routing.errors import RoutingError
 from routing.osm_import import ImportReport, import_region
-from routing.region import DEFAULT_REGIONS_DIR, Region, resolve_region_dir
+from routing.pack import DEFAULT_REGIONS_DIR, resolve_region_dir
+from routing.region import Region
 
 region_app = typer.Typer(help="Region packs: roads, hospitals, ambulance posts.")
 

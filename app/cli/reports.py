@@ -18,7 +18,8 @@ from app.services.coverage_map import render
 from app.services.eta_report import errors_by_period, trips, write_trips
 from app.services.hospitals import BoardCache
 from routing.errors import RoutingError
-from routing.region import DEFAULT_REGIONS_DIR, Region
+from routing.pack import DEFAULT_REGIONS_DIR
+from routing.region import Region
 from routing.speed_fit import fit_profile, read_trips, write_profile
 
 app = typer.Typer()

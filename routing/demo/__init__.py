@@ -18,12 +18,9 @@ from routing.pack import (
     FEATURES_FILE,
     ROADS_FILE,
     RegionMeta,
-    write_districts,
-    write_hospitals,
     write_meta,
-    write_population,
-    write_posts,
 )
+from routing.pack_writing import write_districts, write_hospitals, write_population, write_posts
 from routing.speeds import SpeedTable
 
 DEFAULT_SEED = 119

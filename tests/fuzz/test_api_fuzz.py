@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from bench.server import LiveServer, live_server
-from routing.region import DEFAULT_REGIONS_DIR
+from routing.pack import DEFAULT_REGIONS_DIR
 from tests.app.conftest import BACKENDS, fresh_database
 
 CONFORMING = ("operator", "admin")  # every check of Schemathesis, on every answer

@@ -22,7 +22,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from bench.server import free_port, live_server, stop_process
 from bench.server import start_redis as bench_start_redis
-from routing.region import DEFAULT_REGIONS_DIR
+from routing.pack import DEFAULT_REGIONS_DIR
 from tests.waiting import wait_until
 
 HOSPITAL = "rsud-purwa"

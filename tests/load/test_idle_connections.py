@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app.api.routes.tracking import AUTH_WAIT_S
 from bench.server import live_server
-from routing.region import DEFAULT_REGIONS_DIR
+from routing.pack import DEFAULT_REGIONS_DIR
 
 IDLE = 2000
 

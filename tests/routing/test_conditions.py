@@ -139,7 +139,7 @@ def test_a_ranking_during_a_swap_uses_the_old_or_the_new_tables_never_a_mix(
     try:
         for i in range(40):  # swap back and forth while the reader ranks
             view = open_view if i % 2 else closed_view
-            region.view = view  # the same single assignment swap() does
+            region.views.view = view  # the same single assignment swap() does
     finally:
         stop.set()
         reader.join()

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bench.server import LiveServer, live_server
-from routing.region import DEFAULT_REGIONS_DIR
+from routing.pack import DEFAULT_REGIONS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("SATRIA_SCREENSHOTS", ROOT / "test-screenshots"))

@@ -11,7 +11,7 @@ import httpx2
 from playwright.sync_api import Page
 
 from bench.server import live_server
-from routing.region import DEFAULT_REGIONS_DIR
+from routing.pack import DEFAULT_REGIONS_DIR
 from tests.waiting import wait_until
 from tests.web.conftest import screenshot
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from websockets.sync.client import connect
 
 from routing import LonLat, Region
-from routing.region import DEFAULT_REGIONS_DIR
+from routing.pack import DEFAULT_REGIONS_DIR
 from tests.web.conftest import REPORT, Site, log_in, screenshot
 from tracking.simulator import Trip
 
