@@ -63,10 +63,10 @@ from app.services.verification import (
 from app.services.verification_runner import VerificationJob, VerificationRunner, pending_jobs
 from app.web import pages
 from routing import Region
-from routing.conditions import SpeedProfile
 from routing.demo import GENERATOR_VERSION, generate_demo
 from routing.errors import RegionError
 from routing.pack import read_meta
+from routing.speed_profile import SpeedProfile
 from tracking.broker import Broker, make_broker
 from tracking.eta import PointTables
 from tracking.fixes import FilterRules

@@ -19,14 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from routing import engine
 from routing.capabilities import Category, Taxonomy
-from routing.conditions import (
-    FREE_FLOW,
-    Conditions,
-    Restriction,
-    RoutingView,
-    SpeedProfile,
-    select_edges,
-)
+from routing.conditions import Conditions, Restriction, RoutingView
 from routing.coverage import DEFAULT_LIMITS_S, Coverage, CoverageCells, compute_coverage
 from routing.engine import PointTable, Route, SourceTables, TargetTables
 from routing.errors import (
@@ -60,7 +53,9 @@ from routing.ranking import (
     ReadinessBoard,
     rank,
 )
+from routing.road_selection import select_edges
 from routing.snap import DEFAULT_MAX_SNAP_M, EdgeSnapper, Snap
+from routing.speed_profile import FREE_FLOW, SpeedProfile
 from routing.summary import summarise
 from routing.view_keeper import ViewKeeper
 

@@ -25,11 +25,11 @@ import numpy as np
 import tomli_w
 from scipy.optimize import nnls
 
-from routing.conditions import DAYS, SpeedProfile
 from routing.errors import NoRouteError, RegionPackError, SnapError
 from routing.geo import LonLat
 from routing.network import FloatArray
 from routing.region import Region
+from routing.speed_profile import DAYS, SpeedProfile
 
 TRIP_COLUMNS = ("departed_at", "from_lon", "from_lat", "to_lon", "to_lat", "duration_s")
 DAY_GROUPS = {"weekdays": DAYS[:5], "saturday": ("sat",), "sunday": ("sun",)}

@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from routing.conditions import DEFAULT_PROFILE_PATH
 from routing.pack import DEFAULT_REGIONS_DIR
+from routing.speed_profile import DEFAULT_PROFILE_PATH
 
 
 class Settings(BaseSettings):

@@ -18,8 +18,8 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from app.models import Call, Dispatch, GpsFix
-from routing.conditions import FREE_FLOW, SpeedProfile
 from routing.geo import LonLat, haversine_m
+from routing.speed_profile import FREE_FLOW, SpeedProfile
 
 ARRIVE_WITHIN_M = 100.0
 LONGEST_TRIP = timedelta(hours=3)

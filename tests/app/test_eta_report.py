@@ -16,9 +16,9 @@ from app.core.db import make_engine
 from app.models import Dispatch, GpsFix, utcnow
 from app.services.eta_report import errors_by_period, trips
 from routing import LonLat, Region
-from routing.conditions import SpeedProfile
 from routing.geo import haversine_m
 from routing.speed_fit import read_trips
+from routing.speed_profile import SpeedProfile
 from tests.app.conftest import SECRET, running_service
 
 SCENE = {"lon": 109.233, "lat": -7.39}

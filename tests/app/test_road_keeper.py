@@ -16,8 +16,8 @@ from app.models import RestrictionKind, RoadRestriction, Role
 from app.services import users
 from app.services.roads import RoadConditionsKeeper
 from routing import Region
-from routing.conditions import SpeedProfile
 from routing.demo import geography as geo
+from routing.speed_profile import SpeedProfile
 from tests.app.conftest import running_service
 from tracking.broker import MemoryBroker
 

@@ -12,8 +12,8 @@ import pytest
 import shapely
 
 from routing import LonLat, Region
-from routing.conditions import DEFAULT_PROFILE_PATH, FREE_FLOW, SpeedProfile
 from routing.demo import geography as geo
+from routing.speed_profile import DEFAULT_PROFILE_PATH, FREE_FLOW, SpeedProfile
 from tests.app.conftest import Service, running_service
 from tests.waiting import wait_until
 

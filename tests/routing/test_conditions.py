@@ -12,10 +12,11 @@ import pytest
 import shapely
 
 from routing import LonLat, Region
-from routing.conditions import Restriction, SpeedProfile, affected_columns
+from routing.conditions import Restriction, affected_columns
 from routing.demo import geography as geo
 from routing.engine import SourceTables, TargetTables
 from routing.errors import TaxonomyError
+from routing.speed_profile import SpeedProfile
 
 BRIDGE_X_M = 9_500.0  # the only crossing of the river for 16 km
 MONDAY_0730_WIB = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from routing import LonLat, Region
-from routing.conditions import SpeedProfile
 from routing.speed_fit import Trip, fit_profile, read_trips, write_profile
+from routing.speed_profile import SpeedProfile
 
 MONDAY_0000_WIB = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
 
