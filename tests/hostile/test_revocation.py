@@ -69,6 +69,7 @@ def test_revoked_keys_close_their_open_sockets(hostile: Hostile) -> None:
         return list(await asyncio.gather(*(_closed_within(s, 30) for s in (crew, feed))))
 
     for code, reason, took_s in asyncio.run(scenario()):
+        print(f"revoked: closed {code} after {took_s:.2f} s ({reason})")  # for the record
         assert code == 1008 and "revoked" in reason, (code, reason)
         assert took_s <= KEY_CACHE_S, took_s
 
@@ -85,6 +86,7 @@ def test_an_expired_key_closes_its_open_socket(hostile: Hostile) -> None:
             return await _closed_within(crew, 30)
 
     code, reason, took_s = asyncio.run(scenario())
+    print(f"expired: closed {code} after {took_s:.2f} s ({reason})")
     assert code == 1008 and "expired" in reason, (code, reason)
     assert took_s <= KEY_CACHE_S
 
@@ -116,6 +118,7 @@ def test_a_key_revoked_on_one_worker_closes_its_sockets_on_the_other(
         ids = _key_ids(worker_b, admin)
         closed = asyncio.run(_revoke_on_b(worker_a, worker_b, admin, crew_key, hospital_key, ids))
     for code, reason, took_s in closed:
+        print(f"revoked on the other worker: closed {code} after {took_s:.2f} s ({reason})")
         assert code == 1008 and "revoked" in reason, (code, reason)
         assert took_s <= KEY_CACHE_S, took_s
 
