@@ -17,7 +17,7 @@ from app.core.db import upgrade
 from app.core.logging import log_config
 from app.main import create_app
 from app.services.simulation import demo_keys, prepare_fleet
-from tracking.simulator import SimulationSettings
+from tracking.simulated_crew import SimulationSettings
 from tracking.simulator import simulate as run_simulation
 
 app = typer.Typer()

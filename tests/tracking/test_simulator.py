@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from bench.server import live_server
 from routing import LonLat, Region
 from routing.geo import haversine_m
-from tracking.simulator import Trip
+from tracking.trip import Trip
 
 
 def test_a_trip_goes_from_start_to_end_at_the_route_speed(demo: Region) -> None:

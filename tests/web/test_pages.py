@@ -19,7 +19,7 @@ from websockets.sync.client import connect
 from routing import LonLat, Region
 from routing.pack import DEFAULT_REGIONS_DIR
 from tests.web.conftest import REPORT, Site, log_in, screenshot
-from tracking.simulator import Trip
+from tracking.trip import Trip
 
 INCIDENT = LonLat(109.2290, -7.3850)  # Kota Purwa, a few minutes from RSUD Purwa
 HOSPITAL = "rsud-purwa"

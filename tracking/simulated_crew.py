@@ -1,0 +1,356 @@
+"""One simulated crew (SYNTHETIC): its settings, its statistics, and its life on the road.
+
+See ``tracking.simulator`` for what a crew does; this module never reads the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx2
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import WebSocketException
+
+from routing import LonLat, Region
+from routing.errors import RoutingError
+from routing.geo import haversine_m
+from tracking.trip import Trip
+
+log = logging.getLogger("satria.simulator")
+EARTH_M_PER_DEG = 111_320.0
+# Categories an operator could plausibly take on any road of the region.
+MISSION_CATEGORIES = ("stemi", "stroke", "major_trauma", "respiratory", "general", "head_injury")
+INCIDENTS = {"major_trauma": "traffic_accident", "head_injury": "traffic_accident"}
+
+
+@dataclass(frozen=True)
+class Crew:
+    """One simulated ambulance: its id, its crew key and where it starts."""
+
+    ambulance_id: str
+    key: str = field(repr=False)
+    home: LonLat
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """How the crews behave."""
+
+    base_url: str  # http://host:port of `satria serve`
+    rate_hz: float = 1.0  # fixes per second per crew
+    duration_s: float | None = None  # None: until cancelled
+    noise_m: float = 4.0  # standard deviation of the GPS noise
+    tunnel_every_s: float | None = 900.0  # mean time between tunnels per crew (None: never)
+    tunnel_s: float = 40.0  # how long a tunnel lasts
+    bad_fix_probability: float = 0.003
+    operator_key: str | None = field(default=None, repr=False)  # with it: missions
+    on_scene_s: float = 20.0
+    mission_radius_m: float = 8_000.0
+    calls_per_s: float = 20.0  # first missions are spread out: operators take calls one by one
+    seed: int = 1
+
+
+@dataclass
+class SimulationStats:
+    """What the crews sent and what Satria answered."""
+
+    calls_taken: int = 0  # answered 201: stored
+    fixes_sent: int = 0
+    fixes_stored: int = 0
+    duplicates: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    bad_fixes_sent: int = 0
+    backfilled: int = 0
+    tunnels: int = 0
+    missions_started: int = 0
+    missions_done: int = 0
+    reconnects: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """For printing."""
+        return {
+            "calls_taken": self.calls_taken,
+            "fixes_sent": self.fixes_sent,
+            "fixes_stored": self.fixes_stored,
+            "duplicates": self.duplicates,
+            "rejected": dict(self.rejected),
+            "bad_fixes_sent": self.bad_fixes_sent,
+            "backfilled": self.backfilled,
+            "tunnels": self.tunnels,
+            "missions_started": self.missions_started,
+            "missions_done": self.missions_done,
+            "reconnects": self.reconnects,
+            "errors": dict(self.errors),
+        }
+
+
+Clock = Callable[[], datetime]
+
+
+class SimulatedCrew:
+    """One crew's life: connect, drive trips, send fixes, go through tunnels."""
+
+    def __init__(
+        self,
+        region: Region,
+        crew: Crew,
+        settings: SimulationSettings,
+        stats: SimulationStats,
+        http: httpx2.AsyncClient,
+        seed: int,
+        clock: Clock,
+    ) -> None:
+        self.clock = clock
+        self.region = region
+        self.crew = crew
+        self.settings = settings
+        self.stats = stats
+        self.http = http
+        self.rng = random.Random(seed)
+        self.here = crew.home
+        self.seq = 0
+        self.socket: ClientConnection | None = None
+        self.buffer: list[dict[str, Any]] = []
+        self.offline_until = 0.0
+        self.loop = asyncio.get_running_loop()
+
+    @property
+    def _ws_url(self) -> str:
+        return self.settings.base_url.replace("http", "ws", 1) + "/ws/crew"
+
+    async def run(self, first_mission_after_s: float = 0.0) -> None:
+        # Crews do not all start on the same tick; they wait at their post for their call.
+        await asyncio.sleep(self.rng.random() / self.settings.rate_hz)
+        try:
+            await self._idle(first_mission_after_s)
+            while True:
+                if self.settings.operator_key:
+                    await self._mission()
+                else:
+                    await self._drive(self._random_destination())
+        finally:
+            await close_quietly(self.socket)
+
+    # --- missions -----------------------------------------------------------------------------
+
+    async def _mission(self) -> None:
+        incident = self._random_destination()
+        category = self.rng.choice(MISSION_CATEGORIES)
+        call = await self._operator("POST", "/api/calls", {
+            "category": category, "incident": INCIDENTS.get(category, "medical"),
+            "triage": self.rng.choice(["merah", "kuning", "kuning", "hijau"]),
+            "lon": round(incident.lon, 6), "lat": round(incident.lat, 6),
+            "patients": [{"age_years": self.rng.randint(1, 90), "condition": "simulated"}],
+        })  # fmt: skip
+        if call is None:
+            await asyncio.sleep(10.0)
+            return
+        self.stats.calls_taken += 1
+        call_id = call["call"]["id"]
+        dispatched = await self._operator(
+            "POST", f"/api/calls/{call_id}/dispatch", {"ambulance_id": self.crew.ambulance_id}
+        )
+        referred = dispatched and await self._operator("POST", f"/api/calls/{call_id}/referral", {})
+        if not referred:
+            await self._operator(
+                "POST", f"/api/calls/{call_id}/status",
+                {"status": "cancelled", "reason": "simulation: no ambulance or hospital"},
+            )  # fmt: skip
+            await asyncio.sleep(10.0)
+            return
+        self.stats.missions_started += 1
+        hospital_id = referred["referral"]["hospital_id"]
+        await self._drive(incident)
+        await self._crew_status(call_id, "on_scene")  # if the geofence has not said so already
+        await self._idle(self.settings.on_scene_s)
+        await self._crew_status(call_id, "transporting")
+        await self._drive(self.region.hospital(hospital_id).location)
+        await self._crew_status(call_id, "at_hospital")
+        await self._idle(self.settings.on_scene_s)
+        await self._operator("POST", f"/api/calls/{call_id}/status", {"status": "closed"})
+        self.stats.missions_done += 1
+        await self._drive(self.crew.home)
+
+    async def _operator(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        headers = {"Authorization": f"Bearer {self.settings.operator_key}"}
+        return await self._request(method, path, body, headers)
+
+    async def _crew_status(self, call_id: int, status: str) -> None:
+        headers = {"Authorization": f"Bearer {self.crew.key}"}
+        path = f"/api/calls/{call_id}/status"
+        # 409: the geofence moved the call already, which is what should happen.
+        await self._request("POST", path, {"status": status}, headers, conflict_ok=True)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        *,
+        conflict_ok: bool = False,
+    ) -> Any:
+        try:
+            response = await self.http.request(method, path, json=body, headers=headers)
+        except httpx2.HTTPError as exc:
+            self.stats.errors[f"http {type(exc).__name__}"] += 1
+            return None
+        if response.status_code == 409 and conflict_ok:
+            return None
+        if response.status_code >= 400:
+            self.stats.errors[f"{path.rsplit('/', maxsplit=1)[-1]} {response.status_code}"] += 1
+            return None
+        return response.json()
+
+    # --- driving ------------------------------------------------------------------------------
+
+    def _random_destination(self) -> LonLat:
+        network = self.region.network
+        radius = self.settings.mission_radius_m
+        for _ in range(200):
+            node = self.rng.randrange(network.node_count)
+            point = LonLat(float(network.node_lon[node]), float(network.node_lat[node]))
+            if 500.0 < haversine_m(self.crew.home, point) < radius:
+                return point
+        return self.crew.home
+
+    async def _drive(self, destination: LonLat) -> None:
+        try:
+            route = self.region.route(self.here, destination)
+        except RoutingError:
+            self.stats.errors["no route"] += 1
+            await self._idle(5.0)
+            return
+        coords = [(float(c[0]), float(c[1])) for c in route.geometry.coords]
+        trip = Trip(coords, route.travel_time_s)
+        started = self.loop.time()
+        while (elapsed := self.loop.time() - started) < trip.duration_s:
+            here, heading = trip.at(elapsed)
+            await self._tick(here, heading, trip.speed_mps)
+        self.here = destination
+        await self._tick(destination, 0.0, 0.0)
+
+    async def _idle(self, seconds: float) -> None:
+        until = self.loop.time() + seconds
+        while self.loop.time() < until:
+            await self._tick(self.here, 0.0, 0.0)
+
+    async def _tick(self, here: LonLat, heading: float, speed_mps: float) -> None:
+        """Send one fix (or buffer it in a tunnel), then wait for the next period."""
+        period = 1.0 / self.settings.rate_hz
+        next_at = self.loop.time() + period
+        self.here = here
+        await self._send(self._fix(here, heading, speed_mps))
+        await asyncio.sleep(max(0.0, next_at - self.loop.time()))
+
+    def _fix(self, here: LonLat, heading: float, speed_mps: float) -> dict[str, Any]:
+        noise = self.settings.noise_m / EARTH_M_PER_DEG
+        lon = here.lon + self.rng.gauss(0, noise) / math.cos(math.radians(here.lat))
+        lat = here.lat + self.rng.gauss(0, noise)
+        fix: dict[str, Any] = {
+            "lon": round(lon, 7), "lat": round(lat, 7),
+            "fix_time": self.clock().isoformat(), "speed_mps": round(speed_mps, 1),
+            "heading_deg": heading, "accuracy_m": round(abs(self.rng.gauss(5, 2)) + 2, 1),
+        }  # fmt: skip
+        if self.rng.random() < self.settings.bad_fix_probability:
+            self.stats.bad_fixes_sent += 1
+            kind = self.rng.choice(("jump", "future", "inaccurate"))
+            if kind == "jump":  # 30 km away one second later
+                fix["lat"] = round(lat + 0.27, 7)
+            elif kind == "future":
+                fix["fix_time"] = (self.clock() + timedelta(hours=1)).isoformat()
+            else:
+                fix["accuracy_m"] = 800.0
+        return fix
+
+    async def _send(self, fix: dict[str, Any]) -> None:
+        now = self.loop.time()
+        tunnel_every = self.settings.tunnel_every_s
+        if now < self.offline_until:
+            self.buffer.append(fix)
+            return
+        if self.buffer:
+            await self._backfill()
+        if tunnel_every and self.rng.random() < 1.0 / (tunnel_every * self.settings.rate_hz):
+            self.stats.tunnels += 1
+            self.offline_until = now + self.settings.tunnel_s
+            await close_quietly(self.socket)  # the phone loses its connection
+            self.socket = None
+            self.buffer.append(fix)
+            return
+        await self._send_live(fix)
+
+    async def _send_live(self, fix: dict[str, Any]) -> None:
+        for attempt in range(2):
+            try:
+                socket = await self._socket()
+                self.seq += 1
+                await socket.send(json.dumps({"type": "fix", "seq": self.seq, "fix": fix}))
+                answer = json.loads(await asyncio.wait_for(socket.recv(), 30.0))
+                if answer.get("type") != "ack":  # not stored (database down): keep it
+                    self.stats.errors[f"crew socket {answer.get('type')}"] += 1
+                    break
+                self.stats.fixes_sent += 1
+                self._count(answer)
+                return
+            except (OSError, WebSocketException, TimeoutError) as exc:
+                self.stats.errors[f"ws {type(exc).__name__}"] += 1
+                await close_quietly(self.socket)
+                self.socket = None
+                if attempt == 0:
+                    self.stats.reconnects += 1
+        self.buffer.append(fix)  # sent later by backfill, like a phone would
+
+    async def _socket(self) -> ClientConnection:
+        if self.socket is None:
+            self.socket = await connect(
+                self._ws_url,
+                additional_headers={"Authorization": f"Bearer {self.crew.key}"},
+                open_timeout=30,
+                compression=None,  # fixes are ~200 bytes: deflate costs CPU on both ends
+            )
+        return self.socket
+
+    def _count(self, answer: dict[str, Any]) -> None:
+        self.stats.fixes_stored += answer["stored"]
+        self.stats.duplicates += answer["duplicates"]
+        self.stats.rejected.update(answer["rejected"])
+
+    async def _backfill(self) -> None:
+        """After the tunnel: the buffered fixes through the offline backfill endpoint."""
+        batch, self.buffer = self.buffer, []
+        answer = await self._request(
+            "POST", f"/api/ambulances/{self.crew.ambulance_id}/fixes", {"fixes": batch},
+            {"Authorization": f"Bearer {self.crew.key}"},
+        )  # fmt: skip
+        if answer is None:
+            self.buffer = batch + self.buffer  # keep them; try again on the next fix
+            return
+        self.stats.fixes_sent += len(batch)
+        self.stats.backfilled += len(batch)
+        self.stats.fixes_stored += answer["stored"]
+        self.stats.duplicates += answer["duplicates"]
+        self.stats.rejected.update(answer["rejected"])
+
+
+async def close_quietly(socket: ClientConnection | None, timeout_s: float = 2.0) -> None:
+    """Close a socket that may already be gone; drop it if the closing handshake stalls."""
+    if socket is None:
+        return
+    closing = asyncio.ensure_future(socket.close())
+    done, _ = await asyncio.wait({closing}, timeout=timeout_s)
+    if not done:  # the other side does not answer: a phone would just drop the connection
+        socket.transport.abort()
+        closing.cancel()
+    elif not closing.cancelled():
+        closing.exception()  # retrieved: a failed close of a dead socket is no news
