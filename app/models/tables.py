@@ -7,136 +7,28 @@ Table models never leave the API: routes answer with their own public models.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Column,
-    DateTime,
-    Dialect,
     Index,
-    String,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC on every backend: PostgreSQL timestamptz; SQLite keeps UTC text and
-    hands back naive values, which are made aware again here, once, for the whole service."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            msg = "naive datetime: the service stores aware UTC times only"
-            raise ValueError(msg)
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-TZ = UtcDateTime()
-
-
-class EnumText(TypeDecorator[StrEnum]):
-    """An enumeration stored as its text value and read back as the enumeration.
-
-    Text, not a database ENUM: adding a status later is a code change, not an ALTER TYPE
-    on PostgreSQL. Reading back the enumeration (not a bare string) keeps ``is`` checks true.
-    """
-
-    impl = String(24)
-    cache_ok = True
-
-    def __init__(self, enum: type[StrEnum]) -> None:
-        super().__init__()
-        self.enum = enum
-
-    def process_bind_param(self, value: StrEnum | str | None, dialect: Dialect) -> str | None:
-        return self.enum(value).value if value is not None else None
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
-        return self.enum(value) if value is not None else None
-
-
-def utcnow() -> datetime:
-    """Now, timezone-aware UTC."""
-    return datetime.now(UTC)
-
-
-class Role(StrEnum):
-    """Who a key belongs to; routes check the role and the bound entity."""
-
-    OPERATOR = "operator"
-    CREW = "crew"
-    HOSPITAL = "hospital"
-    FACILITY = "facility"  # a Puskesmas or clinic sending inter-facility transfers
-    AGENCY = "agency"  # police, fire
-    ADMIN = "admin"
-
-
-class CallStatus(StrEnum):
-    """Lifecycle of an emergency call."""
-
-    RECEIVED = "received"
-    DISPATCHED = "dispatched"
-    EN_ROUTE = "en_route"
-    ON_SCENE = "on_scene"
-    TRANSPORTING = "transporting"
-    AT_HOSPITAL = "at_hospital"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
-class Incident(StrEnum):
-    """What happened, as police and fire see it (the clinical category is separate): an
-    agency follows the incident kinds that concern it."""
-
-    MEDICAL = "medical"  # illness at home or in public: no other service needed
-    TRAFFIC_ACCIDENT = "traffic_accident"
-    FIRE = "fire"
-    VIOLENCE = "violence"
-    DROWNING = "drowning"
-    DISASTER = "disaster"  # flood, landslide, earthquake
-    INDUSTRIAL = "industrial"
-    OTHER = "other"
-
-
-class Triage(StrEnum):
-    """SPGDT triage colours."""
-
-    MERAH = "merah"
-    KUNING = "kuning"
-    HIJAU = "hijau"
-    HITAM = "hitam"
-
-
-class Verification(StrEnum):
-    """Outcome of checking the caller's NIK against the civil registry."""
-
-    PENDING = "pending"
-    VERIFIED = "verified"
-    NOT_FOUND = "not_found"
-    MISMATCH = "data_mismatch"
-    UNAVAILABLE = "registry_unavailable"
-    INVALID = "invalid_nik"
-    NOT_GIVEN = "not_given"
-
-
-class AmbulanceStatus(StrEnum):
-    """Availability of an ambulance."""
-
-    AVAILABLE = "available"
-    ASSIGNED = "assigned"
-    OUT_OF_SERVICE = "out_of_service"
+from app.models.columns import TZ, EnumText, utcnow
+from app.models.enums import (
+    AmbulanceStatus,
+    CallStatus,
+    Incident,
+    LocationSource,
+    RestrictionKind,
+    Role,
+    Triage,
+    Verification,
+)
 
 
 class User(SQLModel, table=True):
@@ -244,14 +136,6 @@ class Ambulance(SQLModel, table=True):
     lon: float | None = None
     lat: float | None = None
     position_at: datetime | None = Field(default=None, sa_type=TZ)
-
-
-class LocationSource(StrEnum):
-    """Where a call's point came from."""
-
-    POINT = "point"  # the caller or the operator gave coordinates
-    DISTRICT = "district"  # only a district and an address: the district's centre is used
-    FACILITY = "facility"  # an inter-facility transfer starts at the facility
 
 
 class Call(SQLModel, table=True):
@@ -373,13 +257,6 @@ class FixRejections(SQLModel, table=True):
     reason: str = Field(primary_key=True, max_length=24)
     count: int = 0
     last_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
-
-
-class RestrictionKind(StrEnum):
-    """A road closed to traffic, or slowed (a travel-time factor)."""
-
-    CLOSURE = "closure"
-    SLOWDOWN = "slowdown"
 
 
 class RoadRestriction(SQLModel, table=True):
