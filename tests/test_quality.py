@@ -30,3 +30,18 @@ def test_ruff_lint_and_format() -> None:
 def test_mypy_strict() -> None:
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MAX_MODULE_LINES = 400  # migrations aside: they are history, not design
+
+
+def test_no_module_does_several_jobs_by_its_size() -> None:
+    too_long = {}
+    for package in ("app", "routing", "tracking"):
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > MAX_MODULE_LINES:
+                too_long[path.relative_to(ROOT).as_posix()] = lines
+    assert too_long == {}
