@@ -11,7 +11,6 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY routing ./routing
 COPY tracking ./tracking
-COPY bench ./bench
 COPY data ./data
 # Editable: the taxonomy and region packs are read from data/ beside the code. The demo
 # region is generated at build time (deterministic, SYNTHETIC), so a container starts in

@@ -30,10 +30,10 @@ from typing import Any
 import httpx2
 import numpy as np
 
-from bench.server import live_server, postgres_schema
 from routing.demo import generate_demo
 from routing.network import RoadNetwork
 from routing.pack import DEFAULT_REGIONS_DIR
+from tests.live_server import live_server, postgres_schema
 
 NIKS = ("3302264107900001", "3302190101850003", "3302014107900001")
 

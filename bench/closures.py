@@ -27,13 +27,13 @@ import httpx2
 import numpy as np
 import shapely
 
-from bench.server import live_server
 from routing.conditions import Restriction, build_view
 from routing.demo import generate_demo
 from routing.demo import geography as geo
 from routing.geo import LonLat
 from routing.pack import DEFAULT_REGIONS_DIR
 from routing.region import Region
+from tests.live_server import live_server
 
 
 def bank(x_m: float, offset_m: float) -> LonLat:

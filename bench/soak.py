@@ -49,7 +49,11 @@ from app.core.config import Settings
 from app.models import Role
 from app.services import users
 from bench.registry import PASSWORD, USER, RegistryServer
-from bench.server import (
+from bench.tracking import environment, feed_keys, percentile
+from routing.demo import generate_demo
+from routing.pack import DEFAULT_REGIONS_DIR
+from routing.region import Region
+from tests.live_server import (
     LiveServer,
     column,
     free_port,
@@ -58,10 +62,6 @@ from bench.server import (
     start_redis,
     stop_process,
 )
-from bench.tracking import environment, feed_keys, percentile
-from routing.demo import generate_demo
-from routing.pack import DEFAULT_REGIONS_DIR
-from routing.region import Region
 
 APPLICATION = "satria-soak"  # the service's connections, as PostgreSQL names them
 

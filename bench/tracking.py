@@ -45,10 +45,10 @@ from app.core.config import Settings
 from app.main import load_region
 from app.models import Role
 from app.services import users
-from bench.server import LiveServer, column, live_server, postgres_schema
 from routing import LonLat, Region
 from routing.demo import generate_demo
 from routing.pack import DEFAULT_REGIONS_DIR
+from tests.live_server import LiveServer, column, live_server, postgres_schema
 
 
 @dataclass

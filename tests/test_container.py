@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from app.core.config import Settings
-from bench.server import free_port
+from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE_CODE = "/srv/satria"
@@ -122,7 +122,7 @@ def install(demo_dir: Path) -> Iterator[Install]:
         python, python_env = _interpreter(base)
         code = base / IMAGE_CODE.lstrip("/")
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "demo", "roads.npz")
-        for part in ("app", "routing", "tracking", "bench", "data"):
+        for part in ("app", "routing", "tracking", "data"):
             shutil.copytree(ROOT / part, code / part, ignore=ignore)
         shutil.copy(ROOT / "pyproject.toml", code)
         shutil.copytree(demo_dir, code / "data" / "regions" / "demo")  # built with the image

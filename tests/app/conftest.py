@@ -24,8 +24,8 @@ from app.core.config import Settings
 from app.main import create_app
 from app.models import Incident, Role
 from app.services import users
-from bench.server import postgres_schema
 from routing import LonLat, Region
+from tests.live_server import postgres_schema
 
 POSTGRES_URL = os.environ.get("SATRIA_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]

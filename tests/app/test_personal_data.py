@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from websockets.sync.client import connect
 
-from bench.server import live_server
 from tests.app.conftest import BACKENDS, fresh_database
+from tests.live_server import live_server
 
 NIK = "3302264107900001"
 INVALID_NIK = "3302264107900000"  # zero serial: rejected, still personal data

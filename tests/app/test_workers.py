@@ -19,10 +19,10 @@ from sqlalchemy import create_engine, text
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from bench.server import LiveServer, live_server
 from routing import LonLat, Region
 from routing.demo import geography as geo
 from tests.app.conftest import POSTGRES_URL, fresh_database
+from tests.live_server import LiveServer, live_server
 from tests.waiting import wait_until
 
 REDIS_URL = os.environ.get("SATRIA_TEST_REDIS_URL", "")

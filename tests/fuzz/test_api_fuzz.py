@@ -19,9 +19,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from bench.server import LiveServer, live_server
 from routing.pack import DEFAULT_REGIONS_DIR
 from tests.app.conftest import BACKENDS, fresh_database
+from tests.live_server import LiveServer, live_server
 
 CONFORMING = ("operator", "admin")  # every check of Schemathesis, on every answer
 ROLES = {

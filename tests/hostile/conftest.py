@@ -13,8 +13,8 @@ from typing import Any
 import httpx2
 import pytest
 
-from bench.server import LiveServer, column, live_server
 from tests.app.conftest import BACKENDS, fresh_database
+from tests.live_server import LiveServer, column, live_server
 
 CREWS = 9
 KEY_CACHE_S = 3.0  # open sockets of a revoked key must close within this

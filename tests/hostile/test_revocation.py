@@ -15,10 +15,10 @@ from sqlalchemy import create_engine, text
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.server import LiveServer
 from tests.app.conftest import POSTGRES_URL
 from tests.app.test_workers import REDIS_URL, two_workers
 from tests.hostile.conftest import KEY_CACHE_S, Hostile, fix_message, now_iso
+from tests.live_server import LiveServer
 
 
 async def _closed_within(socket: ClientConnection, limit_s: float) -> tuple[int, str, float]:

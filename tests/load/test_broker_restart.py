@@ -20,9 +20,9 @@ import httpx2
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from bench.server import free_port, live_server, stop_process
-from bench.server import start_redis as bench_start_redis
 from routing.pack import DEFAULT_REGIONS_DIR
+from tests.live_server import free_port, live_server, stop_process
+from tests.live_server import start_redis as bench_start_redis
 from tests.waiting import wait_until
 
 HOSPITAL = "rsud-purwa"

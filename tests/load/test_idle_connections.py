@@ -14,8 +14,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from app.api.routes.tracking import AUTH_WAIT_S
-from bench.server import live_server
 from routing.pack import DEFAULT_REGIONS_DIR
+from tests.live_server import live_server
 
 IDLE = 2000
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench.server import live_server
 from routing import LonLat, Region
 from routing.geo import haversine_m
+from tests.live_server import live_server
 from tracking.trip import Trip
 
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench.server import LiveServer, live_server
 from routing.pack import DEFAULT_REGIONS_DIR
+from tests.live_server import LiveServer, live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("SATRIA_SCREENSHOTS", ROOT / "test-screenshots"))

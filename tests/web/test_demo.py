@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx2
 from playwright.sync_api import Page
 
-from bench.server import live_server
 from routing.pack import DEFAULT_REGIONS_DIR
+from tests.live_server import live_server
 from tests.waiting import wait_until
 from tests.web.conftest import screenshot
 

@@ -1,4 +1,5 @@
-"""A real `satria serve` in a child process, for benchmarks and end-to-end tests.
+"""A real `satria serve` in a child process, for end-to-end tests and benchmarks: the test
+harness, not the product (it is not installed with it).
 
 Starts the console script on a free port with the given SATRIA_* settings, waits until
 /healthz answers, creates users with `satria users create`, and stops the process (and its
