@@ -64,7 +64,7 @@ def test_the_libraries_never_read_the_wall_clock() -> None:
     files = sorted((ROOT / "routing").rglob("*.py")) + sorted((ROOT / "tracking").rglob("*.py"))
     assert [line for f in files for line in clock_reads(f)] == []
     # The check itself finds a clock read where there is one.
-    assert clock_reads(ROOT / "app" / "models.py")
+    assert clock_reads(ROOT / "app" / "models" / "columns.py")
 
 
 PACKAGES = ("app", "routing", "tracking")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -64,8 +66,8 @@ def nearest_available(
     from_posts = region.travel_from_posts(target).tolist()
     post_index = {post.id: i for i, post in enumerate(region.posts)}
     options: list[AmbulanceOption] = []
-    roaming: list[tuple[Ambulance, LonLat, Snap]] = []
-    for ambulance in list_ambulances(session, status=AmbulanceStatus.AVAILABLE):
+    roaming: list[tuple[_Available, LonLat, Snap]] = []
+    for ambulance in _available(session):
         i = post_index.get(ambulance.post_id)
         position = (
             LonLat(ambulance.lon, ambulance.lat)
@@ -96,7 +98,27 @@ def nearest_available(
     return options[:limit]
 
 
-def _option(ambulance: Ambulance, eta_s: float, position: LonLat) -> AmbulanceOption:
+class _Available(NamedTuple):
+    id: str
+    name: str
+    post_id: str
+    lon: float | None
+    lat: float | None
+    position_at: datetime | None
+
+
+def _available(session: Session) -> list[_Available]:
+    """The available ambulances, as plain rows: asked on every call, so no ORM objects."""
+    rows = session.connection().execute(  # Core: no ORM objects, no unit of work
+        sa_select(
+            col(Ambulance.id), col(Ambulance.name), col(Ambulance.post_id),
+            col(Ambulance.lon), col(Ambulance.lat), col(Ambulance.position_at),
+        ).where(col(Ambulance.status) == AmbulanceStatus.AVAILABLE)
+    )  # fmt: skip
+    return [_Available(*row) for row in rows]
+
+
+def _option(ambulance: _Available, eta_s: float, position: LonLat) -> AmbulanceOption:
     return AmbulanceOption(
         ambulance.id, ambulance.name, ambulance.post_id, eta_s, position, ambulance.position_at
     )

@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
 from app.models import AuditEvent
+
+AUDIT: Table = AuditEvent.__table__  # type: ignore[attr-defined]
 
 
 def record(
@@ -23,7 +26,9 @@ def record(
     entity_id: str | int,
     **detail: Any,
 ) -> AuditEvent:
-    """Add one audit event to the session (committed with the change it describes)."""
+    """Add one audit event to the session's transaction (committed with the change it
+    describes). An INSERT of its own, after what the session holds is flushed: an event is
+    never read back, so it needs no object in the unit of work (a call's intake is faster)."""
     event = AuditEvent(
         actor_user_id=actor_user_id,
         action=action,
@@ -31,7 +36,8 @@ def record(
         entity_id=str(entity_id),
         detail=detail,
     )
-    session.add(event)
+    session.flush()  # the rows it names (a new user, a new call) go in first
+    session.connection().execute(insert(AUDIT), [event.model_dump(exclude={"id"})])
     return event
 
 

@@ -99,10 +99,17 @@ def incoming_of(session: Session, view: FeedView, referral: Referral, call: Call
     )
 
 
-def summary_of(session: Session, view: FeedView, call: Call) -> IncidentSummary:
-    """An open call as operators and agencies see it (no caller, no patient details)."""
-    referral = active_referral(session, call.id or 0)
-    where = tracked(session, view, call, referral.hospital_id if referral is not None else None)
+def summary_of(
+    session: Session, view: FeedView, call: Call, *, new: bool = False
+) -> IncidentSummary:
+    """An open call as operators and agencies see it (no caller, no patient details);
+    ``new``: just taken, so neither an ambulance nor a hospital is looked for."""
+    if new:
+        where = Tracked(None, None, stale=False)
+    else:
+        referral = active_referral(session, call.id or 0)
+        hospital_id = referral.hospital_id if referral is not None else None
+        where = tracked(session, view, call, hospital_id)
     district = view.region.districts.get(call.district_code or "")
     return IncidentSummary(
         call_id=call.id or 0,
@@ -161,7 +168,7 @@ def snapshot(session: Session, view: FeedView, principal: Principal) -> Snapshot
 
 def call_opened(session: Session, view: FeedView, call: Call) -> list[Published]:
     """A new call: to the operators and to the agencies following its incident kind."""
-    message = CallOpened(call=summary_of(session, view, call))
+    message = CallOpened(call=summary_of(session, view, call, new=True))
     return [Published(call_channels(call, None), message.model_dump_json())]
 
 
