@@ -50,7 +50,7 @@ from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
 from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
-from app.services.roads import RoadConditionsKeeper
+from app.services.roads import KeeperTiming, RoadConditionsKeeper
 from app.services.socket_keys import SocketKeys
 from app.services.state import ServiceState
 from app.services.users import PrincipalCache
@@ -58,6 +58,8 @@ from app.services.verification import (
     CircuitBreaker,
     HttpRegistryVerifier,
     LocalRegistryVerifier,
+    Patience,
+    RegistryLogin,
     Verifier,
 )
 from app.services.verification_runner import VerificationJob, VerificationRunner, pending_jobs
@@ -98,13 +100,9 @@ def build_verifier(settings: Settings, engine: Engine, vault: PersonalDataVault)
         return LocalRegistryVerifier(engine, vault)
     return HttpRegistryVerifier(
         settings.registry_url,
-        user=settings.registry_user,
-        password=settings.registry_password,
-        timeout_s=settings.registry_timeout_s,
-        attempts=settings.registry_attempts,
-        breaker=CircuitBreaker(
-            settings.registry_breaker_failures, settings.registry_breaker_reset_s
-        ),
+        RegistryLogin(settings.registry_user, settings.registry_password),
+        Patience(settings.registry_timeout_s, settings.registry_attempts),
+        CircuitBreaker(settings.registry_breaker_failures, settings.registry_breaker_reset_s),
     )
 
 
@@ -161,7 +159,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         broker = make_broker(settings.broker_url)
         served.profile = speed_profile(settings)  # also for rankings at another time of day
         roads = RoadConditionsKeeper(
-            engine, served, broker, refresh_s=settings.roads_refresh_s,
+            engine, served, broker, timing=KeeperTiming(refresh_s=settings.roads_refresh_s),
             on_swap=metrics.road_view_swapped,
         )  # fmt: skip
         await roads.start()  # closures in force apply before the first request

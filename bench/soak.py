@@ -159,7 +159,7 @@ def operator_key() -> str:
     engine = create_engine(Settings().database)
     try:
         with Session(engine) as session:
-            user = users.create_user(session, name="soak operator", role=Role.OPERATOR)
+            user = users.create_user(session, users.NewUser("soak operator", Role.OPERATOR))
             key = users.issue_key(session, user_id=user.id or 0, days=1).key
             session.commit()
             return key

@@ -97,9 +97,8 @@ def feed_keys(server: LiveServer, region: Region, count: int) -> list[str]:
     keys = []
     with Session(engine) as session:
         for hospital in region.hospitals[:count]:
-            user = users.create_user(
-                session, name=f"bench {hospital.id}", role=Role.HOSPITAL, hospital_id=hospital.id
-            )
+            new = users.NewUser(f"bench {hospital.id}", Role.HOSPITAL, hospital_id=hospital.id)
+            user = users.create_user(session, new)
             keys.append(users.issue_key(session, user_id=user.id or 0, days=1).key)
         session.commit()
     engine.dispose()

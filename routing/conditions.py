@@ -130,7 +130,7 @@ class RoutingView:
         return np.where(self.conditions.closed, np.inf, self.network.travel_time_s)
 
 
-def build_view(
+def build_view(  # noqa: PLR0913 - the network, its conditions and what the view tables
     base: RoadNetwork,
     conditions: Conditions,
     *,
@@ -179,7 +179,7 @@ def build_view(
     )
 
 
-def affected_columns(
+def affected_columns(  # noqa: PLR0913 - a numeric kernel over the tables' arrays
     times: npt.NDArray[np.floating],
     near: npt.NDArray[np.integer],
     far: npt.NDArray[np.integer],

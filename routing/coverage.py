@@ -135,7 +135,7 @@ def covered_road_m(network: RoadNetwork, to_hospital_s: FloatArray, limit_s: flo
     return float((covered * network.length_m[once]).sum())
 
 
-def compute_coverage(
+def compute_coverage(  # noqa: PLR0913 - the library's coverage call and its options
     view: RoutingView,
     hospitals: Sequence[Hospital],
     capability: str,

@@ -178,7 +178,7 @@ class RoadNetwork:
     # --- building -----------------------------------------------------------------------
 
     @classmethod
-    def from_edges(
+    def from_edges(  # noqa: PLR0913 - a network is these named arrays
         cls,
         *,
         node_lon: npt.ArrayLike,

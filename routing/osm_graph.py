@@ -121,7 +121,7 @@ def split_loops_and_parallels(graph: nx.MultiDiGraph[Any]) -> Cleanup:
         if length_m < MIN_SPLIT_M:
             dropped.add(length_m)
             continue
-        _split_edge(graph, u, v, data, 3 if is_loop else 2, cuts)
+        _split_edge(graph, (u, v, data), 3 if is_loop else 2, cuts)
         split.add(length_m)
     return cleanup
 
@@ -136,15 +136,14 @@ def _line(graph: nx.MultiDiGraph[Any], u: Any, v: Any, data: dict[str, Any]) -> 
 
 def _split_edge(
     graph: nx.MultiDiGraph[Any],
-    u: Any,
-    v: Any,
-    data: dict[str, Any],
+    edge: tuple[Any, Any, dict[str, Any]],
     parts: int,
     cuts: dict[tuple[float, float], Any],
 ) -> None:
     """Replace u->v by ``parts`` edges through new nodes evenly along its line. The reverse
     edge of a two-way road is cut at the same points, so both use the same new nodes; a loop
     takes three parts, so that its two directions never join the same two nodes twice."""
+    u, v, data = edge
     line = _line(graph, u, v, data)
     nodes = [u]
     for i in range(1, parts):

@@ -197,7 +197,7 @@ def load_hospital_features(
     return found
 
 
-def import_region(
+def import_region(  # noqa: PLR0913 - keyword options of one import
     directory: Path,
     *,
     imported_at: datetime,

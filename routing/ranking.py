@@ -166,7 +166,7 @@ class _Judged(NamedTuple):
     beds_at_s: tuple[float, ...]
 
 
-def rank(
+def rank(  # noqa: PLR0913 - keyword-only: every input of a ranking, named
     *,
     point: LonLat,
     category: Category,

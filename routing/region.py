@@ -77,7 +77,7 @@ class LoadTimings:
 class Region:
     """Roads, hospitals and ambulance posts of one region, ready to answer queries."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only: a pack's contents
         self,
         *,
         meta: RegionMeta,
@@ -263,7 +263,7 @@ class Region:
         """Digest readiness once for many rankings (rebuild it when readiness changes)."""
         return ReadinessBoard(self.hospitals, self.taxonomy, readiness)
 
-    def rank_hospitals(
+    def rank_hospitals(  # noqa: PLR0913 - the library's main call, keyword options
         self,
         point: LonLat,
         category: str | Category,

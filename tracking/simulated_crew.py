@@ -97,25 +97,28 @@ class SimulationStats:
 Clock = Callable[[], datetime]
 
 
+@dataclass(frozen=True)
+class Simulation:
+    """What every crew of a run shares: the roads, the settings, the statistics, the HTTP
+    client and the clock its fixes read."""
+
+    region: Region
+    settings: SimulationSettings
+    stats: SimulationStats
+    http: httpx2.AsyncClient
+    clock: Clock
+
+
 class SimulatedCrew:
     """One crew's life: connect, drive trips, send fixes, go through tunnels."""
 
-    def __init__(
-        self,
-        region: Region,
-        crew: Crew,
-        settings: SimulationSettings,
-        stats: SimulationStats,
-        http: httpx2.AsyncClient,
-        seed: int,
-        clock: Clock,
-    ) -> None:
-        self.clock = clock
-        self.region = region
+    def __init__(self, simulation: Simulation, crew: Crew, seed: int) -> None:
+        self.clock = simulation.clock
+        self.region = simulation.region
         self.crew = crew
-        self.settings = settings
-        self.stats = stats
-        self.http = http
+        self.settings = simulation.settings
+        self.stats = simulation.stats
+        self.http = simulation.http
         self.rng = random.Random(seed)
         self.here = crew.home
         self.seq = 0

@@ -29,7 +29,14 @@ from collections.abc import Sequence
 import httpx2
 
 from routing import Region
-from tracking.simulated_crew import Clock, Crew, SimulatedCrew, SimulationSettings, SimulationStats
+from tracking.simulated_crew import (
+    Clock,
+    Crew,
+    SimulatedCrew,
+    Simulation,
+    SimulationSettings,
+    SimulationStats,
+)
 
 
 async def simulate(
@@ -41,9 +48,10 @@ async def simulate(
     # Requests queue for a pooled connection as long as they must (pool=None).
     timeout = httpx2.Timeout(30.0, pool=None)
     async with httpx2.AsyncClient(base_url=settings.base_url, timeout=timeout) as http:
+        shared = Simulation(region, settings, stats, http, clock)
         tasks = [
             asyncio.create_task(
-                SimulatedCrew(region, crew, settings, stats, http, settings.seed + i, clock).run(
+                SimulatedCrew(shared, crew, settings.seed + i).run(
                     first_mission_after_s=i / settings.calls_per_s
                 )
             )

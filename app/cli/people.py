@@ -48,10 +48,11 @@ def users_create(
     facility = LonLat(lon, lat) if lon is not None and lat is not None else None
     try:
         with Session(engine) as session:
-            user = users.create_user(
-                session, name=name, role=role_value, hospital_id=hospital,
-                ambulance_id=ambulance, facility=facility, incidents=followed,
+            new = users.NewUser(
+                name, role_value, hospital_id=hospital, ambulance_id=ambulance,
+                facility=facility, incidents=followed,
             )  # fmt: skip
+            user = users.create_user(session, new)
             issued = users.issue_key(
                 session, user_id=user.id or 0, days=days or settings.api_key_days
             )

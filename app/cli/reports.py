@@ -14,7 +14,7 @@ from app.cli.common import RegionsDir, console, now, prepared
 from app.main import speed_profile
 from app.services import roads
 from app.services.coverage import DEFAULT_CAPABILITIES
-from app.services.coverage_map import render
+from app.services.coverage_map import RoadsShown, render
 from app.services.eta_report import errors_by_period, trips, write_trips
 from app.services.hospitals import BoardCache
 from routing.errors import RoutingError
@@ -79,8 +79,8 @@ def coverage(
         console.print(table)
         for hospital_id, why in found.excluded.items():
             console.print(f"  not counted: {hospital_id} ({why})")
-        path = render(region, found, board.hospitals, out_dir / f"coverage-{code}.png",
-                      when=when, restrictions=len(restrictions))  # fmt: skip
+        shown = RoadsShown(when, len(restrictions))
+        path = render(region, found, board.hospitals, out_dir / f"coverage-{code}.png", shown)
         console.print(f"  map: {path}")
 
 

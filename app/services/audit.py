@@ -6,6 +6,7 @@ administrators, who do not need a caller's NIK to see that a call was verified.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,17 +42,21 @@ def record(
     return event
 
 
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which audit events: of an entity (and id), an action, since a time; None: any."""
+
+    entity: str | None = None
+    entity_id: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+
+
 def events(
-    session: Session,
-    *,
-    entity: str | None = None,
-    entity_id: str | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    session: Session, which: AuditQuery, *, limit: int = 100, offset: int = 0
 ) -> list[AuditEvent]:
     """Audit events, newest first, filtered."""
+    entity, entity_id, action, since = which.entity, which.entity_id, which.action, which.since
     query = select(AuditEvent)
     if entity is not None:
         query = query.where(AuditEvent.entity == entity)

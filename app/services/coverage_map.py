@@ -4,6 +4,7 @@ areas, the hospitals that count and those that do not, and the figures."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -28,16 +29,23 @@ BAND_COLOURS = ("#c0392b", "#e67e22", "#f6c85f", "#fbe8b0", "#fdf5dc", "#fffaf0"
 ROAD_WIDTH = {"trunk": 1.1, "primary": 0.9, "secondary": 0.7, "tertiary": 0.5}
 
 
+@dataclass(frozen=True)
+class RoadsShown:
+    """Which roads the map shows: their time (UTC) and the restrictions in force then."""
+
+    when: datetime
+    restrictions: int
+
+
 def render(
     region: Region,
     coverage: Coverage,
     hospitals: tuple[Hospital, ...] | list[Hospital],
     path: Path,
-    *,
-    when: datetime,
-    restrictions: int,
+    roads: RoadsShown,
 ) -> Path:
     """Draw the map and the figures to ``path`` (PNG)."""
+    when, restrictions = roads.when, roads.restrictions
     label = region.taxonomy.capabilities[coverage.capability].label
     figure, ax = plt.subplots(figsize=(11, 8.5), dpi=150)
     for i, band in reversed(list(enumerate(coverage.bands))):

@@ -25,12 +25,16 @@ class Tally(Protocol):
 
 
 @dataclass(frozen=True)
-class Judging:
-    """What every fix is judged against besides the fix before it."""
+class FixPolicy:
+    """What every fix is judged against besides the fix before it: the region's box and the
+    filter rules."""
 
     bbox: BBox
     rules: FilterRules
-    now: datetime
+
+    def at(self, now: datetime) -> Judging:
+        """Judging as of ``now`` (fix times in the future or too old are measured from it)."""
+        return Judging(self.bbox, self.rules, now)
 
 
 @dataclass
@@ -40,37 +44,6 @@ class Judged:
     rows: list[dict[str, object]]
     usable: Fix | None
     newest: StoredFix | None = None
-
-
-def judge_all(
-    ambulance_id: str,
-    fixes: list[Fix],
-    previous: Fix | None,
-    result: Tally,
-    judging: Judging,
-    stored_times: set[datetime] | frozenset[datetime] = frozenset(),
-) -> Judged:
-    """The one judging loop of both paths: fixes in time order, each judged against the
-    last usable one before it; counts go to ``result`` (``stored_times``: duplicates)."""
-    judged = Judged([], previous)
-    for fix in fixes:
-        if fix.fix_time in stored_times:
-            result.duplicates += 1
-            continue
-        verdict = judge(
-            fix, previous=judged.usable, bbox=judging.bbox, now=judging.now, rules=judging.rules
-        )
-        if verdict.rejection is not None:
-            result.rejected[verdict.rejection.value] += 1
-            continue
-        judged.rows.append(fix_row(ambulance_id, fix, verdict.flags, judging.now))
-        result.stored += 1
-        if verdict.usable:
-            judged.usable = fix
-            judged.newest = StoredFix(ambulance_id, fix, Flag.LOW_ACCURACY in verdict.flags)
-    if result.duplicates:
-        result.rejected[Rejection.DUPLICATE.value] += result.duplicates
-    return judged
 
 
 def fix_row(
@@ -94,3 +67,42 @@ def unique_by_time(batch: list[Fix], result: Tally) -> list[Fix]:
             continue
         unique.append(fix)
     return unique
+
+
+@dataclass(frozen=True)
+class Judging:
+    """A policy as of one moment: the one judging loop of both storing paths."""
+
+    bbox: BBox
+    rules: FilterRules
+    now: datetime
+
+    def judge_all(
+        self,
+        ambulance_id: str,
+        fixes: list[Fix],
+        previous: Fix | None,
+        result: Tally,
+        stored_times: set[datetime] | frozenset[datetime] = frozenset(),
+    ) -> Judged:
+        """The one judging loop of both paths: fixes in time order, each judged against the
+        last usable one before it; counts go to ``result`` (``stored_times``: duplicates)."""
+        judged = Judged([], previous)
+        for fix in fixes:
+            if fix.fix_time in stored_times:
+                result.duplicates += 1
+                continue
+            verdict = judge(
+                fix, previous=judged.usable, bbox=self.bbox, now=self.now, rules=self.rules
+            )
+            if verdict.rejection is not None:
+                result.rejected[verdict.rejection.value] += 1
+                continue
+            judged.rows.append(fix_row(ambulance_id, fix, verdict.flags, self.now))
+            result.stored += 1
+            if verdict.usable:
+                judged.usable = fix
+                judged.newest = StoredFix(ambulance_id, fix, Flag.LOW_ACCURACY in verdict.flags)
+        if result.duplicates:
+            result.rejected[Rejection.DUPLICATE.value] += result.duplicates
+        return judged

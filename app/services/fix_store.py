@@ -36,9 +36,8 @@ from sqlmodel import Session, SQLModel, col, select
 from app.errors import NotFoundError
 from app.models import Ambulance, FixRejections, GpsFix, utcnow
 from app.services.ambulances import get_ambulance
-from app.services.fix_judging import Judging, judge_all, unique_by_time
-from routing.geo import BBox
-from tracking.fixes import FilterRules, Fix, Rejection, StoredFix, readable_time
+from app.services.fix_judging import FixPolicy, Judging, unique_by_time
+from tracking.fixes import Fix, Rejection, StoredFix, readable_time
 
 MAX_BATCH = 5000
 log = logging.getLogger("satria.fixes")
@@ -100,28 +99,20 @@ class Stored:
     error: Exception | None = None  # set by store_many when this batch alone could not go in
 
 
-def store_fixes(
-    engine: Engine,
-    *,
-    ambulance_id: str,
-    fixes: list[Fix],
-    bbox: BBox,
-    rules: FilterRules,
-    now: datetime | None = None,
-) -> Stored:
-    """Judge and store a batch; retried once if a concurrent batch stored the same fixes."""
-    batch = Batch(ambulance_id, fixes).screened()
+def store_fixes(engine: Engine, batch: Batch, judging: Judging) -> Stored:
+    """Judge and store a screened batch in a transaction of its own; retried once if a
+    concurrent batch stored the same fixes."""
     try:
-        return _store(engine, batch, bbox, rules, now or utcnow())
+        return _store(engine, batch, judging)
     except IntegrityError:
         # Another connection stored some of these fix times between our check and our
         # insert: run again, they are duplicates now.
-        return _store(engine, batch, bbox, rules, now or utcnow())
+        return _store(engine, batch, judging)
 
 
-def _store(engine: Engine, batch: Batch, bbox: BBox, rules: FilterRules, now: datetime) -> Stored:
+def _store(engine: Engine, batch: Batch, judging: Judging) -> Stored:
     with Session(engine, expire_on_commit=False) as session:
-        result, _ = _store_in(session, batch, bbox, rules, now)
+        result, _ = _store_in(session, batch, judging)
         session.commit()
     return result
 
@@ -135,9 +126,8 @@ def database_unavailable(exc: BaseException) -> bool:
 def store_many(
     engine: Engine,
     batches: list[Batch],
+    policy: FixPolicy,
     *,
-    bbox: BBox,
-    rules: FilterRules,
     memory: FixMemory | None = None,
     now: datetime | None = None,
 ) -> list[Stored]:
@@ -149,11 +139,11 @@ def store_many(
     ambulance, a value the database refuses) is one batch's: each batch is then stored on
     its own, so that one cannot fail the others.
     """
-    moment = now or utcnow()
+    judging = policy.at(now or utcnow())
     memory = memory if memory is not None else FixMemory()
     batches = [batch.screened() for batch in batches]
     try:
-        return _group(engine, batches, bbox, rules, memory, moment)
+        return _group(engine, batches, judging, memory)
     except Exception as exc:
         for batch in batches:  # the transaction died: what memory knows may not be stored
             memory.forget(batch.ambulance_id)
@@ -161,20 +151,15 @@ def store_many(
             raise
         if not isinstance(exc, IntegrityError | NotFoundError):
             log.warning("a fix group failed (%s): storing its batches one by one", type(exc))
-    return [_alone(engine, batch, bbox, rules, moment) for batch in batches]
+    return [_alone(engine, batch, judging) for batch in batches]
 
 
 def _group(
-    engine: Engine,
-    batches: list[Batch],
-    bbox: BBox,
-    rules: FilterRules,
-    memory: FixMemory,
-    now: datetime,
+    engine: Engine, batches: list[Batch], judging: Judging, memory: FixMemory
 ) -> list[Stored]:
     results: list[Stored] = []
     learned: dict[str, Remembered] = {}
-    fast = _FastPath(now)
+    fast = _FastPath(judging)
     with Session(engine, expire_on_commit=False) as session:
         for batch in batches:
             known = (
@@ -187,9 +172,9 @@ def _group(
                 and batch.fixes
                 and min(f.fix_time for f in batch.fixes) > known.newest
             ):
-                result, learned[batch.ambulance_id] = fast.judge(batch, known, bbox, rules)
+                result, learned[batch.ambulance_id] = fast.judge(batch, known)
             else:
-                result, remembered = _store_in(session, batch, bbox, rules, now)
+                result, remembered = _store_in(session, batch, judging)
                 if remembered is not None:
                     learned[batch.ambulance_id] = remembered
                 else:
@@ -207,21 +192,18 @@ class _FastPath:
     """Live batches judged against memory, written together: one multi-row insert that
     skips fixes stored meanwhile (by another process), one update of positions."""
 
-    def __init__(self, now: datetime) -> None:
-        self.now = now
+    def __init__(self, judging: Judging) -> None:
+        self.judging = judging
+        self.now = judging.now
         self.rows: list[dict[str, object]] = []
         self.owners: list[Stored] = []  # the result each row belongs to
         self.positions: dict[str, StoredFix] = {}
         self.rejected: dict[str, Counter[str]] = {}
 
-    def judge(
-        self, batch: Batch, known: Remembered, bbox: BBox, rules: FilterRules
-    ) -> tuple[Stored, Remembered]:
+    def judge(self, batch: Batch, known: Remembered) -> tuple[Stored, Remembered]:
         result = Stored(rejected=_unreadable(batch))
         fixes = unique_by_time(sorted(batch.fixes, key=lambda f: f.fix_time), result)
-        judged = judge_all(
-            batch.ambulance_id, fixes, known.usable, result, Judging(bbox, rules, self.now)
-        )
+        judged = self.judging.judge_all(batch.ambulance_id, fixes, known.usable, result)
         self.rows += judged.rows
         self.owners += [result] * len(judged.rows)
         if result.rejected:
@@ -265,10 +247,9 @@ class _FastPath:
             _count_rejections(session, ambulance_id, rejected, self.now)
 
 
-def _alone(engine: Engine, batch: Batch, bbox: BBox, rules: FilterRules, now: datetime) -> Stored:
+def _alone(engine: Engine, batch: Batch, judging: Judging) -> Stored:
     try:
-        return store_fixes(engine, ambulance_id=batch.ambulance_id, fixes=batch.fixes,
-                           bbox=bbox, rules=rules, now=now)  # fmt: skip
+        return store_fixes(engine, batch, judging)
     except (IntegrityError, NotFoundError) as exc:
         return Stored(error=exc)
     except Exception as exc:
@@ -283,7 +264,7 @@ def _alone(engine: Engine, batch: Batch, bbox: BBox, rules: FilterRules, now: da
 
 
 def _store_in(
-    session: Session, screened: Batch, bbox: BBox, rules: FilterRules, now: datetime
+    session: Session, screened: Batch, judging: Judging
 ) -> tuple[Stored, Remembered | None]:
     """Store by reading what is stored; also what the fast path may remember afterwards
     (when this batch reaches the ambulance's newest position), else None."""
@@ -294,11 +275,10 @@ def _store_in(
     position_at = ambulance.position_at
     stored_times = _stored_times(session, ambulance_id, batch)
     previous = _usable_before(session, ambulance_id, batch[0].fix_time) if batch else None
-    judging = Judging(bbox, rules, now)
-    judged = judge_all(ambulance_id, batch, previous, result, judging, stored_times)
+    judged = judging.judge_all(ambulance_id, batch, previous, result, stored_times)
     if judged.rows:  # in now: the next batch in this transaction may be the same ambulance's
         session.execute(insert(GPSFIX), judged.rows)
-    _count_rejections(session, ambulance_id, result.rejected, now)
+    _count_rejections(session, ambulance_id, result.rejected, judging.now)
     newest = judged.newest
     if newest is not None and (position_at is None or newest.fix.fix_time > position_at):
         session.execute(

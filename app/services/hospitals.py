@@ -262,17 +262,26 @@ class BoardCache:
         return ReadinessBoard(hospitals, taxonomy, readiness)
 
 
+@dataclass(frozen=True)
+class HospitalCorrection:
+    """What an administrator corrects in a hospital's record; None: unchanged."""
+
+    name: str | None = None
+    capabilities: list[str] | None = None
+    bed_capacity: dict[str, int] | None = None
+
+
 def update_hospital(
     session: Session,
-    *,
     hospital_id: str,
-    name: str | None,
-    capabilities: list[str] | None,
-    bed_capacity: dict[str, int] | None,
+    correction: HospitalCorrection,
+    *,
     region: Region,
-    actor_user_id: int,
+    actor_user_id: int | None,
 ) -> Hospital:
     """Correct a hospital's record; capabilities take effect in the next ranking."""
+    name, capabilities = correction.name, correction.capabilities
+    bed_capacity = correction.bed_capacity
     hospital = get_hospital(session, hospital_id)
     unknown = set(capabilities or []) - set(region.taxonomy.capabilities)
     if unknown:

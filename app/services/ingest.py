@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from app.core.metrics import Metrics
 from app.errors import ServiceUnavailableError
 from app.services.events import Announcer
+from app.services.fix_judging import FixPolicy
 from app.services.fix_store import Batch, FixMemory, Stored, store_many
 from app.services.live import after_fixes
 from app.services.publisher import publish
@@ -55,8 +56,7 @@ class FixWriter:
     ) -> None:
         self.engine = engine
         self.metrics = metrics
-        self.region = region
-        self.rules = rules
+        self.policy = FixPolicy(region.meta.bbox, rules)
         self.max_group = max_group
         self.groups = 0  # transactions, for the benchmark
         self.batches = 0  # connections' batches in them
@@ -99,8 +99,8 @@ class FixWriter:
             try:
                 results = await loop.run_in_executor(
                     self._thread,
-                    functools.partial(store_many, self.engine, batches, memory=self._memory,
-                                      bbox=self.region.meta.bbox, rules=self.rules),
+                    functools.partial(store_many, self.engine, batches, self.policy,
+                                      memory=self._memory),
                 )  # fmt: skip
             except Exception as exc:  # the database is down: nobody is acknowledged
                 log.warning(

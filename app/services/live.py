@@ -60,7 +60,7 @@ def _after_fix(
     channels = call_channels(call, hospital_id)
     position = _position(placed, call.id, heading, hospital_id)
     sink([Published(channels, position.model_dump_json(), placed.ambulance_id)])
-    _arrival(session, announcer, call, placed.ambulance_id, heading, hospital_id)
+    _arrival(session, announcer, call, position, heading)
 
 
 def _position(
@@ -84,12 +84,7 @@ def _position(
 
 
 def _arrival(
-    session: Session,
-    announcer: Announcer,
-    call: Call,
-    ambulance_id: str,
-    heading: Heading,
-    hospital_id: str | None,
+    session: Session, announcer: Announcer, call: Call, position: Position, heading: Heading
 ) -> None:
     """Entering the geofence moves the call on: to on scene, or to at hospital."""
     if heading.destination == "incident" and heading.distance_m <= SCENE_RADIUS_M:
@@ -104,7 +99,8 @@ def _arrival(
         if not move_by_geofence(session, announcer, call, to):
             return  # someone moved it meanwhile: nothing to say
     arrived = Arrived(
-        call_id=call.id or 0, ambulance_id=ambulance_id, at_place=place,
-        hospital_id=hospital_id, at=utcnow(),
+        call_id=call.id or 0, ambulance_id=position.ambulance_id, at_place=place,
+        hospital_id=position.hospital_id, at=utcnow(),
     )  # fmt: skip
-    announcer.sink([Published(call_channels(call, hospital_id), arrived.model_dump_json())])
+    channels = call_channels(call, position.hospital_id)
+    announcer.sink([Published(channels, arrived.model_dump_json())])

@@ -26,18 +26,24 @@ def get_call(session: Session, call_id: int) -> Call:
     return call
 
 
+@dataclass(frozen=True)
+class CallQuery:
+    """Which calls: of these statuses, taken in [since, until), in a district, or a
+    facility's transfer requests; None: any."""
+
+    status: list[CallStatus] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    district_code: str | None = None
+    transfer_from_user: int | None = None
+
+
 def list_calls(
-    session: Session,
-    *,
-    status: list[CallStatus] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    district_code: str | None = None,
-    transfer_from_user: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    session: Session, which: CallQuery, *, limit: int = 100, offset: int = 0
 ) -> list[Call]:
     """Calls, newest first, filtered by status, creation time range and district."""
+    status, since, until = which.status, which.since, which.until
+    district_code, transfer_from_user = which.district_code, which.transfer_from_user
     query = select(Call)
     if status:
         query = query.where(col(Call.status).in_(status))

@@ -185,6 +185,15 @@ class _Target:
     restrictions: tuple[tuple[int, float], ...]  # (id, factor; inf = closed)
 
 
+@dataclass(frozen=True)
+class KeeperTiming:
+    """How often the keeper looks again anyway (s), and how early it builds the view of the
+    next period (s)."""
+
+    refresh_s: float = 5.0
+    lead_s: float = 300.0
+
+
 class RoadConditionsKeeper:
     """Keeps the region's routing view equal to the restrictions in force and the time of day.
 
@@ -199,15 +208,14 @@ class RoadConditionsKeeper:
         region: Region,
         broker: Broker,
         *,
-        refresh_s: float = 5.0,
-        lead_s: float = 300.0,
+        timing: KeeperTiming = KeeperTiming(),
         on_swap: Callable[[RoutingView, float], None] | None = None,
     ) -> None:
         self._engine = engine
         self._region = region
         self._broker = broker
-        self._refresh_s = refresh_s
-        self._lead_s = lead_s
+        self._refresh_s = timing.refresh_s
+        self._lead_s = timing.lead_s
         self._on_swap = on_swap
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []

@@ -91,6 +91,5 @@ def _user(
     existing = session.exec(select(User).where(User.name == name, User.role == role)).first()
     if existing is not None and existing.active:
         return existing
-    return users.create_user(
-        session, name=name, role=role, ambulance_id=ambulance_id, hospital_id=hospital_id
-    )
+    new = users.NewUser(name, role, hospital_id=hospital_id, ambulance_id=ambulance_id)
+    return users.create_user(session, new)

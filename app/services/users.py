@@ -43,19 +43,23 @@ class IssuedKey:
     expires_at: datetime | None
 
 
-def create_user(
-    session: Session,
-    *,
-    name: str,
-    role: Role,
-    hospital_id: str | None = None,
-    ambulance_id: str | None = None,
-    facility: LonLat | None = None,
-    incidents: Sequence[Incident] = (),
-    actor_user_id: int | None = None,
-) -> User:
-    """A user with the binding its role needs (hospital, ambulance, facility location, or the
-    incident kinds an agency follows)."""
+@dataclass(frozen=True)
+class NewUser:
+    """A user to create: a name, a role, and the binding the role needs (a hospital, an
+    ambulance, a facility's location, or the incident kinds an agency follows)."""
+
+    name: str
+    role: Role
+    hospital_id: str | None = None
+    ambulance_id: str | None = None
+    facility: LonLat | None = None
+    incidents: Sequence[Incident] = ()
+
+
+def create_user(session: Session, new: NewUser, *, actor_user_id: int | None = None) -> User:
+    """A user with the binding its role needs, checked; audited."""
+    name, role, hospital_id, ambulance_id = new.name, new.role, new.hospital_id, new.ambulance_id
+    facility, incidents = new.facility, new.incidents
     _check_binding(session, role, hospital_id, ambulance_id, facility)
     if role is Role.AGENCY and not incidents:
         msg = "an agency user needs the incident kinds it follows (e.g. traffic_accident, fire)"

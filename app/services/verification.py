@@ -139,27 +139,36 @@ class RegistryFailureError(Exception):
     """The registry answered with a server error or an unreadable body (retryable)."""
 
 
+@dataclass(frozen=True)
+class RegistryLogin:
+    """The registry's HTTP Basic credentials (none when ``user`` is empty)."""
+
+    user: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Patience:
+    """How long one attempt may take (s), how many attempts, the first backoff (s)."""
+
+    timeout_s: float
+    attempts: int
+    backoff_s: float = 0.2
+
+
 class HttpRegistryVerifier:
     """A Dukcapil-style registry over HTTP, with timeouts, retries and a circuit breaker."""
 
     def __init__(
-        self,
-        base_url: str,
-        *,
-        user: str,
-        password: str,
-        timeout_s: float,
-        attempts: int,
-        breaker: CircuitBreaker,
-        backoff_s: float = 0.2,
+        self, base_url: str, login: RegistryLogin, patience: Patience, breaker: CircuitBreaker
     ) -> None:
         self._client = httpx2.AsyncClient(
             base_url=base_url.rstrip("/"),
-            auth=httpx2.BasicAuth(user, password) if user else None,
-            timeout=httpx2.Timeout(timeout_s),
+            auth=httpx2.BasicAuth(login.user, login.password) if login.user else None,
+            timeout=httpx2.Timeout(patience.timeout_s),
         )
-        self._attempts = attempts
-        self._backoff_s = backoff_s
+        self._attempts = patience.attempts
+        self._backoff_s = patience.backoff_s
         self.breaker = breaker
 
     async def verify(self, nik: str, name: str | None) -> Outcome:

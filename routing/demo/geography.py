@@ -57,7 +57,7 @@ class Town:
     oneway_core: float = 0.0  # share of the half side with one-way streets
 
 
-def _town(
+def _town(  # noqa: PLR0913 - one row of the synthetic towns' table
     key: str, name: str, x: float, dy: float, half: float, spacing: float, core: float
 ) -> Town:
     """A town placed ``dy`` metres north (+) or south (-) of the river at x."""

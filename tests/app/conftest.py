@@ -133,7 +133,7 @@ def running_service(
                     )
                     for k, v in binding.items()
                 }
-                user = users.create_user(session, name=f"test {who}", role=role, **bound)
+                user = users.create_user(session, users.NewUser(f"test {who}", role, **bound))
                 issued = users.issue_key(session, user_id=user.id or 0, days=30)
                 service.keys[who], service.user_ids[who] = issued.key, user.id or 0
             session.commit()

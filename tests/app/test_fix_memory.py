@@ -13,12 +13,13 @@ from sqlmodel import Session, col, select
 
 from app.core.db import make_engine, upgrade
 from app.models import Ambulance, GpsFix
+from app.services.fix_judging import FixPolicy
 from app.services.fix_store import Batch, FixMemory, store_many
 from routing.geo import BBox
 from tracking.fixes import FilterRules, Fix
 
 BBOX = BBox(108.8, -7.8, 109.6, -7.1)
-RULES = FilterRules()
+POLICY = FixPolicy(BBOX, FilterRules())
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
 
 
@@ -55,12 +56,12 @@ def stored(engine: Engine) -> list[GpsFix]:
 
 def test_continuing_fixes_are_stored_without_reading(engine: Engine) -> None:
     memory = FixMemory()
-    first = store_many(engine, [Batch("amb-1", [at(0)])], bbox=BBOX, rules=RULES, memory=memory)
+    first = store_many(engine, [Batch("amb-1", [at(0)])], POLICY, memory=memory)
     assert first[0].stored == 1
     reads = Reads(engine)
     for second in range(1, 6):
         batch = Batch("amb-1", [at(second, -7.40 + second * 1e-4)], continuing=True)
-        [result] = store_many(engine, [batch], bbox=BBOX, rules=RULES, memory=memory)
+        [result] = store_many(engine, [batch], POLICY, memory=memory)
         assert result.stored == 1 and result.latest is not None
     assert reads.count == 0  # judged from memory, inserted with RETURNING
     assert [f.fix_time for f in stored(engine)] == [T0 + timedelta(seconds=s) for s in range(6)]
@@ -73,7 +74,7 @@ def test_the_fast_path_still_flags_outliers_and_counts_fixes_stored_elsewhere(
     engine: Engine,
 ) -> None:
     memory = FixMemory()
-    store_many(engine, [Batch("amb-1", [at(0)])], bbox=BBOX, rules=RULES, memory=memory)
+    store_many(engine, [Batch("amb-1", [at(0)])], POLICY, memory=memory)
     # Another worker stores the fix at 1 s meanwhile (the crew reconnected there briefly).
     with Session(engine) as session:
         session.add(GpsFix(ambulance_id="amb-1", fix_time=T0 + timedelta(seconds=1),
@@ -81,7 +82,7 @@ def test_the_fast_path_still_flags_outliers_and_counts_fixes_stored_elsewhere(
         session.commit()
     jump = at(2, -7.20)  # 22 km north one second later: no ambulance drives that fast
     batch = Batch("amb-1", [at(1), jump, at(3, -7.4001)], continuing=True)
-    [result] = store_many(engine, [batch], bbox=BBOX, rules=RULES, memory=memory)
+    [result] = store_many(engine, [batch], POLICY, memory=memory)
     assert (result.stored, result.duplicates) == (2, 1)
     assert result.rejected["duplicate"] == 1
     rows = {f.fix_time: f for f in stored(engine)}
@@ -93,9 +94,9 @@ def test_the_fast_path_still_flags_outliers_and_counts_fixes_stored_elsewhere(
 
 def test_a_batch_older_than_memory_goes_the_careful_way(engine: Engine) -> None:
     memory = FixMemory()
-    store_many(engine, [Batch("amb-1", [at(10)])], bbox=BBOX, rules=RULES, memory=memory)
+    store_many(engine, [Batch("amb-1", [at(10)])], POLICY, memory=memory)
     replay = Batch("amb-1", [at(5), at(10)], continuing=True)  # 10 s is stored already
-    [result] = store_many(engine, [replay], bbox=BBOX, rules=RULES, memory=memory)
+    [result] = store_many(engine, [replay], POLICY, memory=memory)
     assert (result.stored, result.duplicates) == (1, 1)
     assert result.latest is None  # an older fix does not move the ambulance back
     with Session(engine) as session:
@@ -113,7 +114,7 @@ def test_one_crews_unreadable_times_share_no_failure_with_the_group(engine: Engi
         Fix(109.24, -7.40, datetime.fromisoformat("9999-12-31T23:00:00-12:00")),
     ]
     group = [Batch("amb-1", [at(0), at(1)]), Batch("amb-2", [*bad_times, at(5)])]
-    first, second = store_many(engine, group, bbox=BBOX, rules=RULES)
+    first, second = store_many(engine, group, POLICY)
     assert first.stored == 2 and first.error is None and not first.rejected
     assert second.stored == 1 and second.rejected == {"bad_time": 3}
     assert len(stored(engine)) == 3
@@ -125,7 +126,7 @@ def test_a_value_the_database_refuses_fails_only_its_own_batch(engine: Engine) -
         session.commit()
     refused = Fix(109.24, -7.40, T0 + timedelta(seconds=9), speed_mps=10**400)  # no float
     group = [Batch("amb-1", [at(0)]), Batch("amb-2", [at(3), refused])]
-    first, second = store_many(engine, group, bbox=BBOX, rules=RULES)
+    first, second = store_many(engine, group, POLICY)
     assert first.stored == 1 and first.error is None
     assert second.stored == 0 and second.error is None
     assert second.rejected == {"unstorable": 2}  # acknowledged as refused, not sent forever

@@ -11,6 +11,7 @@ from app.core.db import make_engine, upgrade
 from app.models import Ambulance, Hospital, ReadinessReport
 from app.services.hospitals import (
     BoardCache,
+    HospitalCorrection,
     ReadinessChange,
     report_readiness,
     seed_from_region,
@@ -26,10 +27,8 @@ def test_seeded_once_then_the_database_rules(database_url: str, demo: Region) ->
     engine = make_engine(database_url)
     with Session(engine) as session:
         assert seed_from_region(session, demo) == (20, 21)
-        update_hospital(
-            session, hospital_id="rsud-purwa", name="RSUD Prof. Purwa", capabilities=["igd_24h"],
-            bed_capacity=None, region=demo, actor_user_id=None,  # type: ignore[arg-type]
-        )  # fmt: skip
+        correction = HospitalCorrection(name="RSUD Prof. Purwa", capabilities=["igd_24h"])
+        update_hospital(session, "rsud-purwa", correction, region=demo, actor_user_id=None)
         assert seed_from_region(session, demo) == (0, 0)  # a restart adds nothing...
         row = session.get(Hospital, "rsud-purwa")
         assert row is not None and row.name == "RSUD Prof. Purwa"  # ...and overwrites nothing

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.models import RestrictionKind, RoadRestriction, Role
 from app.services import users
-from app.services.roads import RoadConditionsKeeper
+from app.services.roads import KeeperTiming, RoadConditionsKeeper
 from routing import Region
 from routing.demo import geography as geo
 from routing.speed_profile import SpeedProfile
@@ -41,7 +41,9 @@ def test_the_next_period_is_built_ahead_and_swapped_in_at_the_boundary(
     free = region.travel_to_hospitals(point)[0]
     with running_service(database_url, tmp_path, region) as service:
         region.profile = rush_profile(region)  # the service started with none
-        keeper = RoadConditionsKeeper(service.app.state.engine, region, MemoryBroker(), lead_s=300)
+        keeper = RoadConditionsKeeper(
+            service.app.state.engine, region, MemoryBroker(), timing=KeeperTiming(lead_s=300)
+        )
         asyncio.run(keeper.apply(BOUNDARY - timedelta(seconds=90)))
         assert region.view.period == "free flow"
         ahead = keeper._ahead  # built, not in use
@@ -66,7 +68,7 @@ def test_a_restriction_leaves_the_view_at_its_expiry(
     with running_service(database_url, tmp_path, region) as service:
         engine = service.app.state.engine
         with Session(engine) as session:
-            user = users.create_user(session, name="op", role=Role.OPERATOR)
+            user = users.create_user(session, users.NewUser("op", Role.OPERATOR))
             shape = shapely.geometry.mapping(area)
             session.add(RoadRestriction(
                 kind=RestrictionKind.CLOSURE, reason="flood", geometry=shape, edge_count=2,

@@ -15,7 +15,13 @@ from sqlmodel import Session
 from app.core.security import PersonalDataVault
 from app.models import Verification
 from app.services.registry import import_csv
-from app.services.verification import BreakerState, CircuitBreaker, HttpRegistryVerifier
+from app.services.verification import (
+    BreakerState,
+    CircuitBreaker,
+    HttpRegistryVerifier,
+    Patience,
+    RegistryLogin,
+)
 from bench.registry import PASSWORD, USER, RegistryServer
 from routing import Region
 from tests.app.conftest import SECRET, Service, running_service
@@ -31,17 +37,18 @@ def registry() -> Iterator[RegistryServer]:
     server.stop()
 
 
-def verifier(server: RegistryServer, **changes: Any) -> HttpRegistryVerifier:
-    options: dict[str, Any] = {
-        "user": USER,
-        "password": PASSWORD,
-        "timeout_s": 0.5,
-        "attempts": 2,
-        "breaker": CircuitBreaker(3, 30.0),
-        "backoff_s": 0.01,
-        **changes,
-    }
-    return HttpRegistryVerifier(server.url, **options)
+def verifier(
+    server: RegistryServer,
+    *,
+    password: str = PASSWORD,
+    timeout_s: float = 0.5,
+    attempts: int = 2,
+    breaker: CircuitBreaker | None = None,
+) -> HttpRegistryVerifier:
+    return HttpRegistryVerifier(
+        server.url, RegistryLogin(USER, password), Patience(timeout_s, attempts, backoff_s=0.01),
+        breaker or CircuitBreaker(3, 30.0),
+    )  # fmt: skip
 
 
 def check(v: HttpRegistryVerifier, nik: str, name: str | None) -> tuple[Verification, str]:

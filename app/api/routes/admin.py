@@ -39,11 +39,11 @@ def create_user(
         if body.facility_lon is not None and body.facility_lat is not None
         else None
     )
-    user = users.create_user(
-        session, name=body.name, role=body.role, hospital_id=body.hospital_id,
-        ambulance_id=body.ambulance_id, facility=facility, incidents=body.incidents,
-        actor_user_id=principal.user_id,
+    new = users.NewUser(
+        body.name, body.role, hospital_id=body.hospital_id, ambulance_id=body.ambulance_id,
+        facility=facility, incidents=body.incidents,
     )  # fmt: skip
+    user = users.create_user(session, new, actor_user_id=principal.user_id)
     issued = users.issue_key(
         session, user_id=user.id or 0, days=body.key_days or settings.api_key_days,
         actor_user_id=principal.user_id,
@@ -93,10 +93,8 @@ def read_audit(
     offset: s.Offset = 0,
 ) -> list[s.AuditOut]:
     """The audit log, newest first (append-only; administrators only)."""
-    rows = audit.events(
-        session, entity=entity, entity_id=entity_id, action=action, since=since, limit=limit,
-        offset=offset,
-    )  # fmt: skip
+    which = audit.AuditQuery(entity, entity_id, action, since)
+    rows = audit.events(session, which, limit=limit, offset=offset)
     return [s.AuditOut.model_validate(e, from_attributes=True) for e in rows]
 
 

@@ -76,10 +76,8 @@ def list_calls(
     offset: s.Offset = 0,
 ) -> list[s.CallOut]:
     """List calls, newest first, by status, creation time range and district."""
-    rows = records.list_calls(
-        session, status=status_, since=since, until=until, district_code=district_code,
-        limit=limit, offset=offset,
-    )  # fmt: skip
+    which = records.CallQuery(status_, since, until, district_code)
+    rows = records.list_calls(session, which, limit=limit, offset=offset)
     return views.calls_out(session, rows, region)
 
 
@@ -185,7 +183,8 @@ def list_transfers(
     principal: FacilityUser, session: SessionDep, region: RegionDep
 ) -> list[s.CallOut]:
     """This facility's own transfer requests, newest first."""
-    rows = records.list_calls(session, transfer_from_user=principal.user_id)
+    which = records.CallQuery(transfer_from_user=principal.user_id)
+    rows = records.list_calls(session, which)
     return views.calls_out(session, rows, region)
 
 

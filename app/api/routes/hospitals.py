@@ -64,10 +64,10 @@ def update_hospital(
     services: ServicesDep,
 ) -> s.HospitalOut:
     """Correct a hospital's name, capabilities or bed capacity (administrators)."""
+    correction = hospitals.HospitalCorrection(body.name, body.capabilities, body.bed_capacity)
     row = hospitals.update_hospital(
-        session, hospital_id=hospital_id, name=body.name, capabilities=body.capabilities,
-        bed_capacity=body.bed_capacity, region=region, actor_user_id=principal.user_id,
-    )  # fmt: skip
+        session, hospital_id, correction, region=region, actor_user_id=principal.user_id
+    )
     services.boards.changed()
     return views.hospital_out(row, stale_after_s=services.assessor.readiness_stale_after_s)
 
