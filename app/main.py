@@ -159,9 +159,12 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         broker = make_broker(settings.broker_url)
         served.profile = speed_profile(settings)  # also for rankings at another time of day
         roads = RoadConditionsKeeper(
-            engine, served, broker, timing=KeeperTiming(refresh_s=settings.roads_refresh_s),
+            engine,
+            served,
+            broker,
+            timing=KeeperTiming(refresh_s=settings.roads_refresh_s),
             on_swap=metrics.road_view_swapped,
-        )  # fmt: skip
+        )
         await roads.start()  # closures in force apply before the first request
         boards = hospitals.BoardCache(served)
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
@@ -175,9 +178,19 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         await socket_keys.start()
         app.state.services = services = assemble(
             settings,
-            Resources(engine, served, vault, broker, boards, runner, principals, roads,
-                      socket_keys, metrics),
-        )  # fmt: skip
+            Resources(
+                engine,
+                served,
+                vault,
+                broker,
+                boards,
+                runner,
+                principals,
+                roads,
+                socket_keys,
+                metrics,
+            ),
+        )
         services.fix_writer.start(
             ingest.position_publisher(engine, services.fix_writer, services.announcer, broker)
         )
@@ -273,9 +286,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     """The schema, generated once, with the problem body every error answers with."""
     if app.openapi_schema is None:
         schema = get_openapi(
-            title=app.title, version=app.version, description=app.description,
+            title=app.title,
+            version=app.version,
+            description=app.description,
             routes=app.routes,
-        )  # fmt: skip
+        )
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
             errors.problem_schema()
         )
@@ -286,9 +301,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def _mount(app: FastAPI) -> None:
     """Routers, pages and middleware."""
     for module in (
-        calls, hospitals_routes, ambulances, tracking, admin, routing, account, health,
-        roads_routes, coverage,
-    ):  # fmt: skip
+        calls,
+        hospitals_routes,
+        ambulances,
+        tracking,
+        admin,
+        routing,
+        account,
+        health,
+        roads_routes,
+        coverage,
+    ):
         app.include_router(module.router)
     app.include_router(tracking.ws_router)
     app.include_router(feeds.router)

@@ -160,9 +160,14 @@ def build_view(  # noqa: PLR0913 - the network, its conditions and what the view
                 previous.tables.time_s, network.head, network.tail, down[:0], old_w, down, new_w
             )
             posts_to_redo = _uses(previous.post_tables.tree_edge, up) | affected_columns(
-                previous.post_tables.time_s, network.tail, network.head, down[:0], old_w, down,
+                previous.post_tables.time_s,
+                network.tail,
+                network.head,
+                down[:0],
+                old_w,
+                down,
                 new_w,
-            )  # fmt: skip
+            )
         tables = _rebuild(previous.tables, previous.tables.target_nodes, to_redo, network)
         post_tables = _rebuild(
             previous.post_tables, previous.post_tables.source_nodes, posts_to_redo, network

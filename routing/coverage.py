@@ -71,8 +71,9 @@ class CoverageCells:
         self.projection = projection
         x, y = projection.to_xy(network.node_lon, network.node_lat)
         points: np.ndarray = np.asarray(shapely.points(np.column_stack((x, y))))
-        frame = shapely.box(x.min() - reach_m, y.min() - reach_m, x.max() + reach_m,
-                            y.max() + reach_m)  # fmt: skip
+        frame = shapely.box(
+            x.min() - reach_m, y.min() - reach_m, x.max() + reach_m, y.max() + reach_m
+        )
         voronoi = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=frame)
         parts = np.asarray(shapely.get_parts(voronoi))
         # GEOS returns the cells in its own order: find each node's own cell (nodes at the
@@ -162,14 +163,21 @@ def compute_coverage(  # noqa: PLR0913 - the library's coverage call and its opt
         if population is not None:
             inside = shapely.contains_xy(polygon, population.lon, population.lat)
             people = float(population.people[inside].sum())
-        bands.append(CoverageBand(
-            limit_s=limit_s, nodes=int(mask.sum()), area_km2=area_m2 / 1e6,
-            area_share=area_m2 / cells.total_area_m2, road_km=road_m / 1000,
-            road_share=road_m / total_road_m if total_road_m else 0.0, population=people,
-            population_share=people / total_people if people is not None and total_people
-            else None,
-            polygon=polygon,
-        ))  # fmt: skip
+        bands.append(
+            CoverageBand(
+                limit_s=limit_s,
+                nodes=int(mask.sum()),
+                area_km2=area_m2 / 1e6,
+                area_share=area_m2 / cells.total_area_m2,
+                road_km=road_m / 1000,
+                road_share=road_m / total_road_m if total_road_m else 0.0,
+                population=people,
+                population_share=people / total_people
+                if people is not None and total_people
+                else None,
+                polygon=polygon,
+            )
+        )
     return Coverage(
         capability=capability,
         hospital_ids=tuple(hospitals[i].id for i in columns),

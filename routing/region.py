@@ -376,9 +376,14 @@ class Region:
                 )
             cells = self._coverage_cells
         return compute_coverage(
-            view or self.view, hospitals or self.hospitals, capability, readiness, cells,
-            limits_s=limits_s, population=self.population,
-        )  # fmt: skip
+            view or self.view,
+            hospitals or self.hospitals,
+            capability,
+            readiness,
+            cells,
+            limits_s=limits_s,
+            population=self.population,
+        )
 
     # --- description ----------------------------------------------------------------------
 

@@ -107,9 +107,10 @@ def class_times(region: Region, trip: Trip) -> FloatArray:
     edges = np.asarray(route.edges, dtype=np.int64)
     network = view.network
     seconds = np.bincount(
-        network.road_class[edges], weights=network.travel_time_s[edges],
+        network.road_class[edges],
+        weights=network.travel_time_s[edges],
         minlength=len(network.road_classes),
-    )  # fmt: skip
+    )
     by_class: FloatArray = np.asarray(seconds, dtype=np.float64)
     total = float(by_class.sum())
     # The first and last edges are driven in part: scale to the route's own time.
@@ -163,17 +164,26 @@ def fit_profile(
             if share[c] >= MIN_SHARE and abs(1 / slowness[c] - 1) > KEEP_WITHIN
         }
         if factors:
-            periods.append({
-                "name": f"fitted {group} {hour:02d}:00", "days": list(DAY_GROUPS[group]),
-                "hours": [hour], "speed_factors": factors,
-            })  # fmt: skip
+            periods.append(
+                {
+                    "name": f"fitted {group} {hour:02d}:00",
+                    "days": list(DAY_GROUPS[group]),
+                    "hours": [hour],
+                    "speed_factors": factors,
+                }
+            )
     profile = SpeedProfile.from_dict(
         {"timezone": timezone, "period": periods}, source=f"fitted to {used} trips"
     )
     return FitReport(
-        profile, tuple(periods), used, skipped, fitted,
-        float(np.median(before)) if before else 0.0, float(np.median(after)) if after else 0.0,
-    )  # fmt: skip
+        profile,
+        tuple(periods),
+        used,
+        skipped,
+        fitted,
+        float(np.median(before)) if before else 0.0,
+        float(np.median(after)) if after else 0.0,
+    )
 
 
 def _fit_bucket(a: FloatArray, d: FloatArray) -> FloatArray:

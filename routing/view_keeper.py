@@ -38,9 +38,13 @@ class ViewKeeper:
         self, conditions: Conditions, *, version: int, previous: RoutingView | None = None
     ) -> RoutingView:
         return build_view(
-            self._network, conditions, hospital_nodes=self._hospital_nodes,
-            post_nodes=self._post_nodes, version=version, previous=previous,
-        )  # fmt: skip
+            self._network,
+            conditions,
+            hospital_nodes=self._hospital_nodes,
+            post_nodes=self._post_nodes,
+            version=version,
+            previous=previous,
+        )
 
     def prepare(self, conditions: Conditions) -> RoutingView:
         """A view for these conditions, built from the current one (only what the change can
@@ -54,9 +58,12 @@ class ViewKeeper:
                 self._recent.move_to_end(key)  # the roads as usual stay kept
         if recent is not None:
             return dataclasses.replace(
-                recent, version=next(self._versions), conditions=conditions,
-                tables_recomputed=0, build_s=time.perf_counter() - started,
-            )  # fmt: skip
+                recent,
+                version=next(self._versions),
+                conditions=conditions,
+                tables_recomputed=0,
+                build_s=time.perf_counter() - started,
+            )
         view = self._build(conditions, version=next(self._versions), previous=self.view)
         with self._lock:
             self._recent[key] = view

@@ -249,8 +249,9 @@ class RedisBroker:
                 except Exception as exc:
                     log.warning("redis resubscribe failed (%s); retrying", type(exc).__name__)
                     return
-            log.info("redis pub/sub back: %d channels; feeds start again from a snapshot",
-                     len(channels))  # fmt: skip
+            log.info(
+                "redis pub/sub back: %d channels; feeds start again from a snapshot", len(channels)
+            )
             for subscription in self._hub.subscriptions():
                 subscription.mark_gap()
 

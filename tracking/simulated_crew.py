@@ -149,12 +149,18 @@ class SimulatedCrew:
     async def _mission(self) -> None:
         incident = self._random_destination()
         category = self.rng.choice(MISSION_CATEGORIES)
-        call = await self._operator("POST", "/api/calls", {
-            "category": category, "incident": INCIDENTS.get(category, "medical"),
-            "triage": self.rng.choice(["merah", "kuning", "kuning", "hijau"]),
-            "lon": round(incident.lon, 6), "lat": round(incident.lat, 6),
-            "patients": [{"age_years": self.rng.randint(1, 90), "condition": "simulated"}],
-        })  # fmt: skip
+        call = await self._operator(
+            "POST",
+            "/api/calls",
+            {
+                "category": category,
+                "incident": INCIDENTS.get(category, "medical"),
+                "triage": self.rng.choice(["merah", "kuning", "kuning", "hijau"]),
+                "lon": round(incident.lon, 6),
+                "lat": round(incident.lat, 6),
+                "patients": [{"age_years": self.rng.randint(1, 90), "condition": "simulated"}],
+            },
+        )
         if call is None:
             await asyncio.sleep(10.0)
             return
@@ -166,9 +172,10 @@ class SimulatedCrew:
         referred = dispatched and await self._operator("POST", f"/api/calls/{call_id}/referral", {})
         if not referred:
             await self._operator(
-                "POST", f"/api/calls/{call_id}/status",
+                "POST",
+                f"/api/calls/{call_id}/status",
                 {"status": "cancelled", "reason": "simulation: no ambulance or hospital"},
-            )  # fmt: skip
+            )
             await asyncio.sleep(10.0)
             return
         self.stats.missions_started += 1
@@ -261,10 +268,13 @@ class SimulatedCrew:
         lon = here.lon + self.rng.gauss(0, noise) / math.cos(math.radians(here.lat))
         lat = here.lat + self.rng.gauss(0, noise)
         fix: dict[str, Any] = {
-            "lon": round(lon, 7), "lat": round(lat, 7),
-            "fix_time": self.clock().isoformat(), "speed_mps": round(speed_mps, 1),
-            "heading_deg": heading, "accuracy_m": round(abs(self.rng.gauss(5, 2)) + 2, 1),
-        }  # fmt: skip
+            "lon": round(lon, 7),
+            "lat": round(lat, 7),
+            "fix_time": self.clock().isoformat(),
+            "speed_mps": round(speed_mps, 1),
+            "heading_deg": heading,
+            "accuracy_m": round(abs(self.rng.gauss(5, 2)) + 2, 1),
+        }
         if self.rng.random() < self.settings.bad_fix_probability:
             self.stats.bad_fixes_sent += 1
             kind = self.rng.choice(("jump", "future", "inaccurate"))
@@ -333,9 +343,11 @@ class SimulatedCrew:
         """After the tunnel: the buffered fixes through the offline backfill endpoint."""
         batch, self.buffer = self.buffer, []
         answer = await self._request(
-            "POST", f"/api/ambulances/{self.crew.ambulance_id}/fixes", {"fixes": batch},
+            "POST",
+            f"/api/ambulances/{self.crew.ambulance_id}/fixes",
+            {"fixes": batch},
             {"Authorization": f"Bearer {self.crew.key}"},
-        )  # fmt: skip
+        )
         if answer is None:
             self.buffer = batch + self.buffer  # keep them; try again on the next fix
             return

@@ -49,9 +49,13 @@ def users_create(
     try:
         with Session(engine) as session:
             new = users.NewUser(
-                name, role_value, hospital_id=hospital, ambulance_id=ambulance,
-                facility=facility, incidents=followed,
-            )  # fmt: skip
+                name,
+                role_value,
+                hospital_id=hospital,
+                ambulance_id=ambulance,
+                facility=facility,
+                incidents=followed,
+            )
             user = users.create_user(session, new)
             issued = users.issue_key(
                 session, user_id=user.id or 0, days=days or settings.api_key_days

@@ -59,23 +59,29 @@ def coverage(
     limits_s = [m * 60.0 for m in (limits or [15, 30, 60])]
     for code in capability or DEFAULT_CAPABILITIES:
         try:
-            found = region.coverage(code, board.readiness, limits_s=limits_s,
-                                    hospitals=board.hospitals)  # fmt: skip
+            found = region.coverage(
+                code, board.readiness, limits_s=limits_s, hospitals=board.hospitals
+            )
         except RoutingError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
-        table = Table(title=f"{region.taxonomy.capabilities[code].label} "
-                      f"({len(found.hospital_ids)} hospitals count"
-                      f"{', SYNTHETIC region' if region.meta.synthetic else ''})")  # fmt: skip
+        table = Table(
+            title=f"{region.taxonomy.capabilities[code].label} "
+            f"({len(found.hospital_ids)} hospitals count"
+            f"{', SYNTHETIC region' if region.meta.synthetic else ''})"
+        )
         for column in ("within", "area km2", "area", "road km", "roads", "people", "people %"):
             table.add_column(column, justify="right")
         for band in found.bands:
             table.add_row(
-                f"{band.limit_s / 60:.0f} min", f"{band.area_km2:,.0f}", f"{band.area_share:.0%}",
-                f"{band.road_km:,.0f}", f"{band.road_share:.0%}",
+                f"{band.limit_s / 60:.0f} min",
+                f"{band.area_km2:,.0f}",
+                f"{band.area_share:.0%}",
+                f"{band.road_km:,.0f}",
+                f"{band.road_share:.0%}",
                 "-" if band.population is None else f"{band.population:,.0f}",
                 "-" if band.population_share is None else f"{band.population_share:.0%}",
-            )  # fmt: skip
+            )
         console.print(table)
         for hospital_id, why in found.excluded.items():
             console.print(f"  not counted: {hospital_id} ({why})")
@@ -114,10 +120,13 @@ def eta_report(
         table.add_column(column, justify="right")
     for row in errors_by_period(records, speed_profile(settings)):
         table.add_row(
-            row.period, str(row.trips), f"{row.median_given_s / 60:.1f} min",
-            f"{row.median_taken_s / 60:.1f} min", f"{row.median_error:+.0%}",
+            row.period,
+            str(row.trips),
+            f"{row.median_given_s / 60:.1f} min",
+            f"{row.median_taken_s / 60:.1f} min",
+            f"{row.median_error:+.0%}",
             f"{row.median_abs_error:.0%}",
-        )  # fmt: skip
+        )
     console.print(table)
     if trips_out is not None:
         write_trips(records, trips_out)

@@ -96,10 +96,15 @@ def simulate(
         f"{', with missions' if missions else ''}; Ctrl-C stops"
     )
     options = SimulationSettings(
-        base_url=base_url, rate_hz=rate, duration_s=duration, seed=seed,
-        operator_key=operator_key, tunnel_every_s=tunnel_every or None, tunnel_s=tunnel_s,
+        base_url=base_url,
+        rate_hz=rate,
+        duration_s=duration,
+        seed=seed,
+        operator_key=operator_key,
+        tunnel_every_s=tunnel_every or None,
+        tunnel_s=tunnel_s,
         bad_fix_probability=bad_fix_share,
-    )  # fmt: skip
+    )
     try:
         stats = asyncio.run(run_simulation(region, crews, options, clock=now))
     except KeyboardInterrupt:
@@ -125,13 +130,21 @@ def demo(
     listen_port = port or settings.port
     base_url = f"http://{settings.host}:{listen_port}"
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, region=region), host=settings.host,
-                       port=listen_port, log_level="warning", timeout_graceful_shutdown=5)
-    )  # fmt: skip
+        uvicorn.Config(
+            create_app(settings, region=region),
+            host=settings.host,
+            port=listen_port,
+            log_level="warning",
+            timeout_graceful_shutdown=5,
+        )
+    )
     options = SimulationSettings(
-        base_url=base_url, rate_hz=rate, seed=seed, operator_key=operator_key,
+        base_url=base_url,
+        rate_hz=rate,
+        seed=seed,
+        operator_key=operator_key,
         calls_per_s=0.5,  # calls come in one by one, as they would on a shift
-    )  # fmt: skip
+    )
 
     async def run() -> None:
         serving = asyncio.create_task(server.serve())

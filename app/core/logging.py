@@ -24,8 +24,19 @@ LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn", "satria")
 # token-like query value (another system's key, a key under a name we did not foresee).
 _OUR_KEY = re.compile(r"sat_[A-Za-z0-9_\-]{8,}")
 _QUERY_PAIR = re.compile(r"(?P<name>[?&;][^=&\s\"'#]*)=(?P<value>[^&\s\"'#]*)")
-_SECRET_NAMES = {"token", "key", "k", "auth", "authorization", "api_key", "apikey",
-                 "access_token", "password", "secret", "x-api-key"}  # fmt: skip
+_SECRET_NAMES = {
+    "token",
+    "key",
+    "k",
+    "auth",
+    "authorization",
+    "api_key",
+    "apikey",
+    "access_token",
+    "password",
+    "secret",
+    "x-api-key",
+}
 _TOKEN_LIKE = re.compile(r"^(?:Bearer[ +])?[A-Za-z0-9_\-.~+/=]{20,}$", re.IGNORECASE)
 
 
@@ -91,8 +102,9 @@ class RequestIds:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [
-                    *message.get("headers", []), (b"x-request-id", request_id.encode()),
-                ]  # fmt: skip
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_id)
@@ -124,9 +136,11 @@ def log_config(fmt: str, level: str = "info") -> dict[str, Any]:
         else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
     )
     handler = {
-        "class": "logging.StreamHandler", "formatter": "main", "filters": ["redact"],
+        "class": "logging.StreamHandler",
+        "formatter": "main",
+        "filters": ["redact"],
         "stream": "ext://sys.stderr",
-    }  # fmt: skip
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -25,59 +25,79 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Histogram(
-            "satria_http_request_seconds", "HTTP requests by route template and status",
-            ["method", "route", "status"], registry=r, buckets=LATENCY_BUCKETS_S,
-        )  # fmt: skip
+            "satria_http_request_seconds",
+            "HTTP requests by route template and status",
+            ["method", "route", "status"],
+            registry=r,
+            buckets=LATENCY_BUCKETS_S,
+        )
         self.calls = Counter(
             "satria_calls_total", "Emergency calls taken, by category", ["category"], registry=r
         )
         self.rankings = Counter(
-            "satria_rankings_total", "Hospital rankings computed (calls and assessments)",
+            "satria_rankings_total",
+            "Hospital rankings computed (calls and assessments)",
             registry=r,
-        )  # fmt: skip
+        )
         self.fixes = Counter(
-            "satria_fixes_total", "GPS fixes received, by outcome (stored, duplicate, or the "
-            "rejection reason)", ["outcome"], registry=r,
-        )  # fmt: skip
+            "satria_fixes_total",
+            "GPS fixes received, by outcome (stored, duplicate, or the rejection reason)",
+            ["outcome"],
+            registry=r,
+        )
         self.fix_groups = Histogram(
-            "satria_fix_group_seconds", "Time to store one group commit of fixes",
-            registry=r, buckets=LATENCY_BUCKETS_S,
-        )  # fmt: skip
+            "satria_fix_group_seconds",
+            "Time to store one group commit of fixes",
+            registry=r,
+            buckets=LATENCY_BUCKETS_S,
+        )
         self.fix_group_size = Histogram(
-            "satria_fix_group_batches", "Crew batches stored together in one group commit",
-            registry=r, buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000),
-        )  # fmt: skip
+            "satria_fix_group_batches",
+            "Crew batches stored together in one group commit",
+            registry=r,
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000),
+        )
         self.storage_failures = Counter(
-            "satria_fix_storage_failures_total", "Groups of fixes the database refused (not "
-            "acknowledged)", registry=r,
-        )  # fmt: skip
+            "satria_fix_storage_failures_total",
+            "Groups of fixes the database refused (not acknowledged)",
+            registry=r,
+        )
         self.feed_subscribers = Gauge(
             "satria_feed_subscribers", "Open feeds, by kind", ["feed"], registry=r
         )
         self.feed_closed = Counter(
-            "satria_feed_closed_total", "Feeds closed by the service, by reason", ["reason"],
+            "satria_feed_closed_total",
+            "Feeds closed by the service, by reason",
+            ["reason"],
             registry=r,
-        )  # fmt: skip
+        )
         self.positions_dropped = Counter(
-            "satria_feed_positions_dropped_total", "Positions replaced by a newer one before a "
-            "slow feed read them (latest wins)", registry=r,
-        )  # fmt: skip
-        self.rate_limited = Counter(
-            "satria_rate_limited_total", "Requests and messages refused by a rate limit",
-            ["what"], registry=r,
-        )  # fmt: skip
-        self.road_views = Counter(
-            "satria_road_views_total", "Routing views put in use (closures, time of day)",
+            "satria_feed_positions_dropped_total",
+            "Positions replaced by a newer one before a slow feed read them (latest wins)",
             registry=r,
-        )  # fmt: skip
+        )
+        self.rate_limited = Counter(
+            "satria_rate_limited_total",
+            "Requests and messages refused by a rate limit",
+            ["what"],
+            registry=r,
+        )
+        self.road_views = Counter(
+            "satria_road_views_total",
+            "Routing views put in use (closures, time of day)",
+            registry=r,
+        )
         self.road_view_seconds = Histogram(
-            "satria_road_view_seconds", "From a road change noticed to its view in use",
-            registry=r, buckets=LATENCY_BUCKETS_S,
-        )  # fmt: skip
+            "satria_road_view_seconds",
+            "From a road change noticed to its view in use",
+            registry=r,
+            buckets=LATENCY_BUCKETS_S,
+        )
         self.road_tables_recomputed = Counter(
-            "satria_road_tables_recomputed_total", "Hospital and post tables recomputed for "
-            "road changes", registry=r,
-        )  # fmt: skip
+            "satria_road_tables_recomputed_total",
+            "Hospital and post tables recomputed for road changes",
+            registry=r,
+        )
 
     def road_view_swapped(self, view: RoutingView, seconds: float) -> None:
         """A new routing view is in use."""

@@ -111,10 +111,14 @@ def _available(session: Session) -> list[_Available]:
     """The available ambulances, as plain rows: asked on every call, so no ORM objects."""
     rows = session.connection().execute(  # Core: no ORM objects, no unit of work
         sa_select(
-            col(Ambulance.id), col(Ambulance.name), col(Ambulance.post_id),
-            col(Ambulance.lon), col(Ambulance.lat), col(Ambulance.position_at),
+            col(Ambulance.id),
+            col(Ambulance.name),
+            col(Ambulance.post_id),
+            col(Ambulance.lon),
+            col(Ambulance.lat),
+            col(Ambulance.position_at),
         ).where(col(Ambulance.status) == AmbulanceStatus.AVAILABLE)
-    )  # fmt: skip
+    )
     return [_Available(*row) for row in rows]
 
 
@@ -162,9 +166,13 @@ def set_service_status(
     ambulance.status = AmbulanceStatus.AVAILABLE if in_service else AmbulanceStatus.OUT_OF_SERVICE
     session.add(ambulance)
     audit.record(
-        session, actor_user_id=actor_user_id, action="ambulance.service", entity="ambulance",
-        entity_id=ambulance_id, status=ambulance.status.value,
-    )  # fmt: skip
+        session,
+        actor_user_id=actor_user_id,
+        action="ambulance.service",
+        entity="ambulance",
+        entity_id=ambulance_id,
+        status=ambulance.status.value,
+    )
     session.commit()
     return ambulance
 
@@ -178,8 +186,11 @@ def set_crew(session: Session, *, ambulance_id: str, crew: str, actor_user_id: i
     ambulance.crew = crew
     session.add(ambulance)
     audit.record(
-        session, actor_user_id=actor_user_id, action="ambulance.crew", entity="ambulance",
+        session,
+        actor_user_id=actor_user_id,
+        action="ambulance.crew",
+        entity="ambulance",
         entity_id=ambulance_id,
-    )  # fmt: skip
+    )
     session.commit()
     return ambulance

@@ -112,11 +112,13 @@ class Intake:
         region, vault = self.assessor.region, self.vault
         region.taxonomy.category(call_in.category)  # an unknown category is a 422 from routing
         call = Call(
-            created_by=principal.user_id, category=call_in.category, incident=call_in.incident,
+            created_by=principal.user_id,
+            category=call_in.category,
+            incident=call_in.incident,
             triage=call_in.triage,
             # A transfer request waits for an operator to take it over.
             handled_by=principal.user_id if principal.role in HANDLERS else None,
-        )  # fmt: skip
+        )
         _locate(call, call_in, principal, region)
         try:
             assessment = self.assessor.assess(session, call)
@@ -149,13 +151,19 @@ class Intake:
         ]
         session.add_all(patients)
         audit.record(
-            session, actor_user_id=principal.user_id, action="call.created", entity="call",
-            entity_id=call_id, category=call.category, incident=call.incident.value,
+            session,
+            actor_user_id=principal.user_id,
+            action="call.created",
+            entity="call",
+            entity_id=call_id,
+            category=call.category,
+            incident=call.incident.value,
             triage=call.triage.value,
-            transfer=call.transfer_from_user is not None, verification=call.verification.value,
+            transfer=call.transfer_from_user is not None,
+            verification=call.verification.value,
             recommended_hospital=call.recommended_hospital_id,
             recommended_ambulance=call.recommended_ambulance_id,
-        )  # fmt: skip
+        )
         session.commit()  # stored before it is acknowledged, and before anyone is asked anything
         if job_nik is not None:
             self.verify(VerificationJob(call_id, job_nik, call_in.caller_name))
@@ -242,9 +250,13 @@ def take_over(session: Session, *, call_id: int, principal: Principal) -> Call:
         call.updated_at = utcnow()
         session.add(call)
         audit.record(
-            session, actor_user_id=principal.user_id, action="call.taken_over", entity="call",
-            entity_id=call_id, previous_handler=previous,
-        )  # fmt: skip
+            session,
+            actor_user_id=principal.user_id,
+            action="call.taken_over",
+            entity="call",
+            entity_id=call_id,
+            previous_handler=previous,
+        )
         session.commit()
         session.refresh(call)
     return call
@@ -277,9 +289,12 @@ def reveal_personal_data(
         patient_names=[clear(p.name_ciphertext) for p in patients_of(session, call_id)],
     )
     audit.record(
-        session, actor_user_id=principal.user_id, action="call.personal_data_read",
-        entity="call", entity_id=call_id,
-    )  # fmt: skip
+        session,
+        actor_user_id=principal.user_id,
+        action="call.personal_data_read",
+        entity="call",
+        entity_id=call_id,
+    )
     session.commit()
     return data
 
@@ -292,8 +307,12 @@ def reveal_address_to_crew(
     if call.address_ciphertext is None:
         return None
     audit.record(
-        session, actor_user_id=principal.user_id, action="call.address_read_by_crew",
-        entity="call", entity_id=call.id or 0, ambulance_id=principal.ambulance_id,
-    )  # fmt: skip
+        session,
+        actor_user_id=principal.user_id,
+        action="call.address_read_by_crew",
+        entity="call",
+        entity_id=call.id or 0,
+        ambulance_id=principal.ambulance_id,
+    )
     session.commit()
     return vault.decrypt(call.address_ciphertext)

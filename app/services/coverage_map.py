@@ -61,8 +61,14 @@ def render(
         ax.plot(hospital.location.lon, hospital.location.lat, mark, color=colour, markersize=6)
         why = "" if hospital.id in counted else f" ({coverage.excluded.get(hospital.id, '')})"
         where = (hospital.location.lon, hospital.location.lat)
-        ax.annotate(f"{hospital.name}{why}", where, xytext=(4, 4), textcoords="offset points",
-                    fontsize=6.5, color=colour)  # fmt: skip
+        ax.annotate(
+            f"{hospital.name}{why}",
+            where,
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=6.5,
+            color=colour,
+        )
     west, south, east, north = region.meta.bbox
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
@@ -78,24 +84,38 @@ def render(
         fontsize=9,
     )
     if synthetic:
-        ax.text(0.5, 0.5, "SYNTHETIC", transform=ax.transAxes, fontsize=70, color="#000000",
-                alpha=0.06, ha="center", va="center", rotation=30)  # fmt: skip
+        ax.text(
+            0.5,
+            0.5,
+            "SYNTHETIC",
+            transform=ax.transAxes,
+            fontsize=70,
+            color="#000000",
+            alpha=0.06,
+            ha="center",
+            va="center",
+            rotation=30,
+        )
     ax.legend(
         handles=[
             Rectangle((0, 0), 1, 1, color=BAND_COLOURS[i % len(BAND_COLOURS)])
             for i in range(len(coverage.bands))
         ],
         labels=[_band_line(b) for b in coverage.bands],
-        loc="lower left", fontsize=7, title="within (area; road length; people)",
-        title_fontsize=7, framealpha=0.9,
-    )  # fmt: skip
+        loc="lower left",
+        fontsize=7,
+        title="within (area; road length; people)",
+        title_fontsize=7,
+        framealpha=0.9,
+    )
     figure.text(
-        0.01, 0.01,
+        0.01,
+        0.01,
         f"{synthetic}Source: Satria coverage analysis. Hospitals counted: "
         f"{len(coverage.hospital_ids)} (o); not counted now: {len(coverage.excluded)} (x). "
         f"Areas: points within {region.snapper.max_snap_m:.0f} m of a road.",
         fontsize=6.5,
-    )  # fmt: skip
+    )
     figure.tight_layout()
     figure.savefig(path, format="png")
     plt.close(figure)
@@ -129,13 +149,15 @@ def _roads(ax: Axes, region: Region) -> None:
         edges = np.flatnonzero(once & (network.road_class == code))
         segments = np.stack(
             (
-                np.column_stack((network.node_lon[network.tail[edges]],
-                                 network.node_lat[network.tail[edges]])),
-                np.column_stack((network.node_lon[network.head[edges]],
-                                 network.node_lat[network.head[edges]])),
+                np.column_stack(
+                    (network.node_lon[network.tail[edges]], network.node_lat[network.tail[edges]])
+                ),
+                np.column_stack(
+                    (network.node_lon[network.head[edges]], network.node_lat[network.head[edges]])
+                ),
             ),
             axis=1,
-        )  # fmt: skip
+        )
         width = ROAD_WIDTH.get(name, 0.25)
         lines = LineCollection(list(segments), linewidths=width, colors="#555555", alpha=0.6)
         ax.add_collection(lines)
@@ -150,9 +172,11 @@ def _patches(geometry: BaseGeometry, colour: str) -> list[PathPatch]:
             np.asarray(ring.coords) for ring in polygon.interiors
         ]
         vertices = np.concatenate(rings)
-        codes = np.concatenate([
-            [MplPath.MOVETO] + [MplPath.LINETO] * (len(r) - 2) + [MplPath.CLOSEPOLY]
-            for r in rings
-        ])  # fmt: skip
+        codes = np.concatenate(
+            [
+                [MplPath.MOVETO] + [MplPath.LINETO] * (len(r) - 2) + [MplPath.CLOSEPOLY]
+                for r in rings
+            ]
+        )
         patches.append(PathPatch(MplPath(vertices, codes), facecolor=colour, edgecolor="none"))
     return patches

@@ -62,9 +62,15 @@ def _move(
         raise ConflictError(msg)
     call.status, call.updated_at = to, now
     audit.record(
-        session, actor_user_id=actor, action="call.status", entity="call", entity_id=call.id or 0,
-        before=before.value, after=to.value, **detail,
-    )  # fmt: skip
+        session,
+        actor_user_id=actor,
+        action="call.status",
+        entity="call",
+        entity_id=call.id or 0,
+        before=before.value,
+        after=to.value,
+        **detail,
+    )
 
 
 @dataclass(frozen=True)
@@ -138,9 +144,14 @@ class Dispatcher:
         )
         session.add(row)
         _move(
-            session, call, S.DISPATCHED, actor=principal.user_id, ambulance_id=chosen,
-            recommended=row.recommended, eta_s=row.eta_s,
-        )  # fmt: skip
+            session,
+            call,
+            S.DISPATCHED,
+            actor=principal.user_id,
+            ambulance_id=chosen,
+            recommended=row.recommended,
+            eta_s=row.eta_s,
+        )
         session.commit()
         self.announcer.status_changed(session, call, before)
         return call
@@ -188,10 +199,17 @@ class Dispatcher:
         session.add(row)
         replaced = previous.hospital_id if previous else None
         audit.record(
-            session, actor_user_id=principal.user_id, action="call.referred", entity="call",
-            entity_id=call_id, hospital_id=chosen, recommended_hospital_id=recommended,
-            overridden=overridden, override_reason=row.override_reason, replaces=replaced,
-        )  # fmt: skip
+            session,
+            actor_user_id=principal.user_id,
+            action="call.referred",
+            entity="call",
+            entity_id=call_id,
+            hospital_id=chosen,
+            recommended_hospital_id=recommended,
+            overridden=overridden,
+            override_reason=row.override_reason,
+            replaces=replaced,
+        )
         session.commit()
         self.announcer.referral_created(session, row, replaced)
         return call
@@ -248,9 +266,13 @@ class Dispatcher:
             referral.acknowledged_by = principal.user_id
             session.add(referral)
             audit.record(
-                session, actor_user_id=principal.user_id, action="referral.acknowledged",
-                entity="referral", entity_id=referral_id, hospital_id=referral.hospital_id,
-            )  # fmt: skip
+                session,
+                actor_user_id=principal.user_id,
+                action="referral.acknowledged",
+                entity="referral",
+                entity_id=referral_id,
+                hospital_id=referral.hospital_id,
+            )
             session.commit()
         self.announcer.acknowledged(referral)
         return referral

@@ -95,12 +95,18 @@ def trips(
             unmatched += 1
             continue
         first = fixes[0]
-        found.append(TripRecord(
-            call_id=call.id or 0, ambulance_id=dispatch.ambulance_id,
-            given_eta_s=float(dispatch.eta_s or 0), assigned_at=dispatch.assigned_at,
-            departed_at=first.fix_time, origin=LonLat(first.lon, first.lat), destination=scene,
-            arrived_at=arrival.fix_time,
-        ))  # fmt: skip
+        found.append(
+            TripRecord(
+                call_id=call.id or 0,
+                ambulance_id=dispatch.ambulance_id,
+                given_eta_s=float(dispatch.eta_s or 0),
+                assigned_at=dispatch.assigned_at,
+                departed_at=first.fix_time,
+                origin=LonLat(first.lon, first.lat),
+                destination=scene,
+                arrived_at=arrival.fix_time,
+            )
+        )
     return found, unmatched
 
 
@@ -133,7 +139,13 @@ def write_trips(records: Sequence[TripRecord], path: Path) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["departed_at", "from_lon", "from_lat", "to_lon", "to_lat", "duration_s"])
         for r in records:
-            writer.writerow([
-                r.departed_at.isoformat(), f"{r.origin.lon:.6f}", f"{r.origin.lat:.6f}",
-                f"{r.destination.lon:.6f}", f"{r.destination.lat:.6f}", f"{r.taken_s:.0f}",
-            ])  # fmt: skip
+            writer.writerow(
+                [
+                    r.departed_at.isoformat(),
+                    f"{r.origin.lon:.6f}",
+                    f"{r.origin.lat:.6f}",
+                    f"{r.destination.lon:.6f}",
+                    f"{r.destination.lat:.6f}",
+                    f"{r.taken_s:.0f}",
+                ]
+            )

@@ -69,10 +69,16 @@ def tracked(session: Session, view: FeedView, call: Call, hospital_id: str | Non
     here = LonLat(ambulance.lon or 0.0, ambulance.lat or 0.0)
     heading = eta_for(view.region, view.tables, call, hospital_id, here)
     position = Position(
-        ambulance_id=ambulance.id, call_id=call.id, lon=here.lon, lat=here.lat,
-        fix_time=ambulance.position_at, destination=heading.destination,
-        hospital_id=hospital_id, eta_s=heading.eta_s, eta_failed=heading.eta_failed,
-    )  # fmt: skip
+        ambulance_id=ambulance.id,
+        call_id=call.id,
+        lon=here.lon,
+        lat=here.lat,
+        fix_time=ambulance.position_at,
+        destination=heading.destination,
+        hospital_id=hospital_id,
+        eta_s=heading.eta_s,
+        eta_failed=heading.eta_failed,
+    )
     stale = is_stale(ambulance.position_at, stale_after_s=view.stale_after_s)
     return Tracked(ambulance.id, position, stale)
 
@@ -161,9 +167,12 @@ def snapshot(session: Session, view: FeedView, principal: Principal) -> Snapshot
         open_calls = [summary_of(session, view, c) for c in session.exec(calls)]
     feed = ",".join(feed_channels(principal))
     return Snapshot(
-        feed=feed, incoming=incoming, calls=open_calls, at=utcnow(),
+        feed=feed,
+        incoming=incoming,
+        calls=open_calls,
+        at=utcnow(),
         position_stale_after_s=view.stale_after_s,
-    )  # fmt: skip
+    )
 
 
 def call_opened(session: Session, view: FeedView, call: Call) -> list[Published]:
@@ -185,9 +194,13 @@ def referral_created(
     messages = [Published(channels, message.model_dump_json())]
     if replaced is not None and replaced != referral.hospital_id:
         rerouted = StatusChanged(
-            call_id=call.id or 0, ambulance_id=incoming.ambulance_id, hospital_id=replaced,
-            before=call.status.value, after="rerouted", at=utcnow(),
-        )  # fmt: skip
+            call_id=call.id or 0,
+            ambulance_id=incoming.ambulance_id,
+            hospital_id=replaced,
+            before=call.status.value,
+            after="rerouted",
+            at=utcnow(),
+        )
         messages.append(Published((hospital_channel(replaced),), rerouted.model_dump_json()))
     return messages
 
@@ -203,19 +216,25 @@ def status_changed(
         current = last_dispatch(session, call.id or 0)  # released on close: the last names it
     hospital_id = referral.hospital_id if referral is not None else None
     message = StatusChanged(
-        call_id=call.id or 0, ambulance_id=current.ambulance_id if current else None,
-        hospital_id=hospital_id, before=before.value, after=call.status.value,
-        by_geofence=by_geofence, at=utcnow(),
-    )  # fmt: skip
+        call_id=call.id or 0,
+        ambulance_id=current.ambulance_id if current else None,
+        hospital_id=hospital_id,
+        before=before.value,
+        after=call.status.value,
+        by_geofence=by_geofence,
+        at=utcnow(),
+    )
     return [Published(call_channels(call, hospital_id), message.model_dump_json())]
 
 
 def acknowledged(referral: Referral) -> list[Published]:
     """A hospital's acknowledgement: to the operators (and the hospital's other screens)."""
     message = ReferralAcknowledged(
-        referral_id=referral.id or 0, call_id=referral.call_id, hospital_id=referral.hospital_id,
+        referral_id=referral.id or 0,
+        call_id=referral.call_id,
+        hospital_id=referral.hospital_id,
         at=referral.acknowledged_at or utcnow(),
-    )  # fmt: skip
+    )
     channels = (OPERATORS, hospital_channel(referral.hospital_id))
     return [Published(channels, message.model_dump_json())]
 

@@ -51,11 +51,17 @@ def fix_row(
 ) -> dict[str, object]:
     """A fix as a row of the fix table."""
     return {
-        "ambulance_id": ambulance_id, "fix_time": fix.fix_time, "received_at": now,
-        "lon": fix.lon, "lat": fix.lat, "speed_mps": fix.speed_mps,
-        "heading_deg": fix.heading_deg, "accuracy_m": fix.accuracy_m,
-        "outlier": Flag.OUTLIER in flags, "low_accuracy": Flag.LOW_ACCURACY in flags,
-    }  # fmt: skip
+        "ambulance_id": ambulance_id,
+        "fix_time": fix.fix_time,
+        "received_at": now,
+        "lon": fix.lon,
+        "lat": fix.lat,
+        "speed_mps": fix.speed_mps,
+        "heading_deg": fix.heading_deg,
+        "accuracy_m": fix.accuracy_m,
+        "outlier": Flag.OUTLIER in flags,
+        "low_accuracy": Flag.LOW_ACCURACY in flags,
+    }
 
 
 def unique_by_time(batch: list[Fix], result: Tally) -> list[Fix]:

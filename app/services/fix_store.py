@@ -237,12 +237,21 @@ class _FastPath:
                     AMBULANCE.c.position_at.is_(None)
                     | (AMBULANCE.c.position_at < bindparam("moved_at"))
                 )
-                .values(lon=bindparam("moved_lon"), lat=bindparam("moved_lat"),
-                        position_at=bindparam("moved_at"))
-                ,
-                [{"moved_id": a, "moved_lon": s.fix.lon, "moved_lat": s.fix.lat,
-                  "moved_at": s.fix.fix_time} for a, s in self.positions.items()],
-            )  # fmt: skip
+                .values(
+                    lon=bindparam("moved_lon"),
+                    lat=bindparam("moved_lat"),
+                    position_at=bindparam("moved_at"),
+                ),
+                [
+                    {
+                        "moved_id": a,
+                        "moved_lon": s.fix.lon,
+                        "moved_lat": s.fix.lat,
+                        "moved_at": s.fix.fix_time,
+                    }
+                    for a, s in self.positions.items()
+                ],
+            )
         for ambulance_id, rejected in self.rejected.items():
             _count_rejections(session, ambulance_id, rejected, self.now)
 

@@ -54,10 +54,15 @@ def seed_from_region(session: Session, region: Region) -> tuple[int, int]:
                 ambulances += 1
     if hospitals or ambulances:
         audit.record(
-            session, actor_user_id=None, action="registry.seeded", entity="region",
-            entity_id=region.meta.name, hospitals=hospitals, ambulances=ambulances,
+            session,
+            actor_user_id=None,
+            action="registry.seeded",
+            entity="region",
+            entity_id=region.meta.name,
+            hospitals=hospitals,
+            ambulances=ambulances,
             synthetic=region.meta.synthetic,
-        )  # fmt: skip
+        )
     session.commit()
     return hospitals, ambulances
 
@@ -126,9 +131,13 @@ def report_readiness(
     )
     reported = {k: v for k, v in dataclasses.asdict(change).items() if v is not None}
     audit.record(
-        session, actor_user_id=actor_user_id, action="readiness.reported", entity="hospital",
-        entity_id=hospital_id, **reported,
-    )  # fmt: skip
+        session,
+        actor_user_id=actor_user_id,
+        action="readiness.reported",
+        entity="hospital",
+        entity_id=hospital_id,
+        **reported,
+    )
     session.commit()
     return hospital
 
@@ -301,8 +310,12 @@ def update_hospital(
     hospital.version += 1
     session.add(hospital)
     audit.record(
-        session, actor_user_id=actor_user_id, action="hospital.updated", entity="hospital",
-        entity_id=hospital_id, **changed,
-    )  # fmt: skip
+        session,
+        actor_user_id=actor_user_id,
+        action="hospital.updated",
+        entity="hospital",
+        entity_id=hospital_id,
+        **changed,
+    )
     session.commit()
     return hospital

@@ -99,9 +99,10 @@ class FixWriter:
             try:
                 results = await loop.run_in_executor(
                     self._thread,
-                    functools.partial(store_many, self.engine, batches, self.policy,
-                                      memory=self._memory),
-                )  # fmt: skip
+                    functools.partial(
+                        store_many, self.engine, batches, self.policy, memory=self._memory
+                    ),
+                )
             except Exception as exc:  # the database is down: nobody is acknowledged
                 log.warning(
                     "storing %d fix batches failed: %s",

@@ -99,8 +99,11 @@ def _arrival(
         if not move_by_geofence(session, announcer, call, to):
             return  # someone moved it meanwhile: nothing to say
     arrived = Arrived(
-        call_id=call.id or 0, ambulance_id=position.ambulance_id, at_place=place,
-        hospital_id=position.hospital_id, at=utcnow(),
-    )  # fmt: skip
+        call_id=call.id or 0,
+        ambulance_id=position.ambulance_id,
+        at_place=place,
+        hospital_id=position.hospital_id,
+        at=utcnow(),
+    )
     channels = call_channels(call, position.hospital_id)
     announcer.sink([Published(channels, arrived.model_dump_json())])

@@ -62,9 +62,14 @@ def import_csv(
                 result.updated += 1
             session.add(person)
     audit.record(
-        session, actor_user_id=actor_user_id, action="registry.imported", entity="registry",
-        entity_id=path.name, added=result.added, updated=result.updated,
+        session,
+        actor_user_id=actor_user_id,
+        action="registry.imported",
+        entity="registry",
+        entity_id=path.name,
+        added=result.added,
+        updated=result.updated,
         rejected=len(result.rejected),
-    )  # fmt: skip
+    )
     session.commit()
     return result

@@ -102,18 +102,28 @@ def create(
         raise InputError("a closure takes no factor", field="factor")
     edges = edges_of(region, parse_geometry(region, request.geometry))
     row = RoadRestriction(
-        kind=request.kind, factor=request.factor, reason=request.reason.strip(),
-        geometry=request.geometry, edge_count=len(edges), created_by=principal.user_id,
+        kind=request.kind,
+        factor=request.factor,
+        reason=request.reason.strip(),
+        geometry=request.geometry,
+        edge_count=len(edges),
+        created_by=principal.user_id,
         expires_at=request.expires_at,
-    )  # fmt: skip
+    )
     session.add(row)
     session.flush()
     audit.record(
-        session, actor_user_id=principal.user_id, action="road.restricted",
-        entity="road_restriction", entity_id=row.id or 0, kind=row.kind.value,
-        factor=row.factor, reason=row.reason, edges=row.edge_count,
+        session,
+        actor_user_id=principal.user_id,
+        action="road.restricted",
+        entity="road_restriction",
+        entity_id=row.id or 0,
+        kind=row.kind.value,
+        factor=row.factor,
+        reason=row.reason,
+        edges=row.edge_count,
         expires_at=row.expires_at.isoformat(),
-    )  # fmt: skip
+    )
     session.commit()
     session.refresh(row)
     return row
@@ -129,9 +139,12 @@ def lift(session: Session, *, restriction_id: int, principal: Principal) -> Road
         row.lifted_at, row.lifted_by = utcnow(), principal.user_id
         session.add(row)
         audit.record(
-            session, actor_user_id=principal.user_id, action="road.lifted",
-            entity="road_restriction", entity_id=restriction_id,
-        )  # fmt: skip
+            session,
+            actor_user_id=principal.user_id,
+            action="road.lifted",
+            entity="road_restriction",
+            entity_id=restriction_id,
+        )
         session.commit()
         session.refresh(row)
     return row
@@ -277,8 +290,11 @@ class RoadConditionsKeeper:
                 self.last_change_s = time.perf_counter() - started
                 log.info(
                     "roads: %s, %d restrictions; %d tables recomputed in %.2f s",
-                    view.period, len(restrictions), view.tables_recomputed, view.build_s,
-                )  # fmt: skip
+                    view.period,
+                    len(restrictions),
+                    view.tables_recomputed,
+                    view.build_s,
+                )
                 if self._on_swap is not None:
                     self._on_swap(view, self.last_change_s)
             self._ahead = None

@@ -189,9 +189,12 @@ def revoke_key(session: Session, *, key_id: int, actor_user_id: int | None) -> A
         row.revoked_at = utcnow()
         session.add(row)
         audit.record(
-            session, actor_user_id=actor_user_id, action="key.revoked", entity="apikey",
+            session,
+            actor_user_id=actor_user_id,
+            action="key.revoked",
+            entity="apikey",
             entity_id=key_id,
-        )  # fmt: skip
+        )
     return row
 
 

@@ -129,16 +129,25 @@ class VerificationRunner:
                 changed = session.execute(
                     update(Call)
                     .where(col(Call.id) == job.call_id)
-                    .values(verification=outcome.status, verification_detail=outcome.detail,
-                            verification_at=now, updated_at=now)
+                    .values(
+                        verification=outcome.status,
+                        verification_detail=outcome.detail,
+                        verification_at=now,
+                        updated_at=now,
+                    )
                     .execution_options(synchronize_session=False)  # no objects to refresh
-                )  # fmt: skip
+                )
                 if changed.rowcount != 1:  # type: ignore[attr-defined]
                     continue
                 audit.record(
-                    session, actor_user_id=None, action="call.verification", entity="call",
-                    entity_id=job.call_id, outcome=outcome.status.value, detail=outcome.detail,
-                )  # fmt: skip
+                    session,
+                    actor_user_id=None,
+                    action="call.verification",
+                    entity="call",
+                    entity_id=job.call_id,
+                    outcome=outcome.status.value,
+                    detail=outcome.detail,
+                )
             session.commit()
         for job, outcome in outcomes:
             log.info("call %s verification: %s", job.call_id, outcome.status.value)

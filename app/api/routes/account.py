@@ -24,6 +24,9 @@ class MeOut(BaseModel):
 def me(principal: CurrentPrincipal) -> MeOut:
     """The user this key belongs to."""
     return MeOut(
-        name=principal.name, role=principal.role.value, hospital_id=principal.hospital_id,
-        ambulance_id=principal.ambulance_id, incidents=[i.value for i in principal.incidents],
-    )  # fmt: skip
+        name=principal.name,
+        role=principal.role.value,
+        hospital_id=principal.hospital_id,
+        ambulance_id=principal.ambulance_id,
+        incidents=[i.value for i in principal.incidents],
+    )

@@ -40,14 +40,20 @@ def create_user(
         else None
     )
     new = users.NewUser(
-        body.name, body.role, hospital_id=body.hospital_id, ambulance_id=body.ambulance_id,
-        facility=facility, incidents=body.incidents,
-    )  # fmt: skip
+        body.name,
+        body.role,
+        hospital_id=body.hospital_id,
+        ambulance_id=body.ambulance_id,
+        facility=facility,
+        incidents=body.incidents,
+    )
     user = users.create_user(session, new, actor_user_id=principal.user_id)
     issued = users.issue_key(
-        session, user_id=user.id or 0, days=body.key_days or settings.api_key_days,
+        session,
+        user_id=user.id or 0,
+        days=body.key_days or settings.api_key_days,
         actor_user_id=principal.user_id,
-    )  # fmt: skip
+    )
     session.commit()
     return _key_out(issued)
 
@@ -62,9 +68,11 @@ def issue_key(
 ) -> s.KeyOut:
     """Issue another key for a user (shown once)."""
     issued = users.issue_key(
-        session, user_id=user_id, days=days or settings.api_key_days,
+        session,
+        user_id=user_id,
+        days=days or settings.api_key_days,
         actor_user_id=principal.user_id,
-    )  # fmt: skip
+    )
     session.commit()
     return _key_out(issued)
 
@@ -106,9 +114,13 @@ def register_caller(
     nik = callers.parse_nik_or_fail(body.nik) if body.nik else None
     match = callers.register(session, vault, nik=nik, phone=body.phone, name=body.name)
     audit.record(
-        session, actor_user_id=principal.user_id, action="caller.registered", entity="caller",
-        entity_id=match.caller.id or 0, known_before=match.known,
-    )  # fmt: skip
+        session,
+        actor_user_id=principal.user_id,
+        action="caller.registered",
+        entity="caller",
+        entity_id=match.caller.id or 0,
+        known_before=match.known,
+    )
     session.commit()
     return s.CallerRegistered(
         caller_id=match.caller.id or 0,

@@ -33,7 +33,9 @@ def update_ambulance(
         )
     if body.in_service is not None:
         row = ambulances.set_service_status(
-            session, ambulance_id=ambulance_id, in_service=body.in_service,
+            session,
+            ambulance_id=ambulance_id,
+            in_service=body.in_service,
             actor_user_id=principal.user_id,
-        )  # fmt: skip
+        )
     return views.ambulance_out(row)

@@ -143,9 +143,12 @@ def refer_call(
 ) -> s.CallOut:
     """Choose the destination hospital: the recommended one, or another with a reason."""
     call = dispatcher.refer(
-        session, call_id=call_id, hospital_id=body.hospital_id,
-        override_reason=body.override_reason, principal=principal,
-    )  # fmt: skip
+        session,
+        call_id=call_id,
+        hospital_id=body.hospital_id,
+        override_reason=body.override_reason,
+        principal=principal,
+    )
     return views.one_call_out(session, call, dispatcher.assessor.region)
 
 

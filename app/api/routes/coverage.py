@@ -36,20 +36,28 @@ def coverage(
     except TaxonomyError as exc:
         raise InputError(str(exc), field="capability") from exc
     return s.CoverageOut(
-        capability=found.capability, synthetic_region=region.meta.synthetic,
-        period=found.period, view_version=found.view_version,
-        hospital_ids=list(found.hospital_ids), excluded=found.excluded,
+        capability=found.capability,
+        synthetic_region=region.meta.synthetic,
+        period=found.period,
+        view_version=found.view_version,
+        hospital_ids=list(found.hospital_ids),
+        excluded=found.excluded,
         total_area_km2=round(found.total_area_km2, 1),
-        total_road_km=round(found.total_road_km, 1), total_population=found.total_population,
+        total_road_km=round(found.total_road_km, 1),
+        total_population=found.total_population,
         bands=[
             s.CoverageBandOut(
-                limit_min=round(b.limit_s / 60), area_km2=round(b.area_km2, 1),
-                area_share=round(b.area_share, 4), road_km=round(b.road_km, 1),
-                road_share=round(b.road_share, 4), population=b.population,
-                population_share=None if b.population_share is None
+                limit_min=round(b.limit_s / 60),
+                area_km2=round(b.area_km2, 1),
+                area_share=round(b.area_share, 4),
+                road_km=round(b.road_km, 1),
+                road_share=round(b.road_share, 4),
+                population=b.population,
+                population_share=None
+                if b.population_share is None
                 else round(b.population_share, 4),
                 geometry=geojson(b.polygon),
             )
             for b in found.bands
         ],
-    )  # fmt: skip
+    )

@@ -90,9 +90,12 @@ def report_readiness(
         capabilities_down=body.capabilities_down,
     )
     row = hospitals.report_readiness(
-        session, hospital_id=hospital_id, change=change, region=region,
+        session,
+        hospital_id=hospital_id,
+        change=change,
+        region=region,
         actor_user_id=principal.user_id,
-    )  # fmt: skip
+    )
     services.boards.changed()
     return views.hospital_out(row, stale_after_s=services.assessor.readiness_stale_after_s)
 

@@ -17,11 +17,18 @@ router = APIRouter(prefix="/api", tags=["roads"], route_class=SessionReleasingRo
 
 def restriction_out(row: RoadRestriction) -> s.RestrictionOut:
     return s.RestrictionOut(
-        id=row.id or 0, kind=row.kind, factor=row.factor, reason=row.reason,
-        geometry=row.geometry, edge_count=row.edge_count, created_at=row.created_at,
-        created_by=row.created_by, expires_at=row.expires_at, lifted_at=row.lifted_at,
+        id=row.id or 0,
+        kind=row.kind,
+        factor=row.factor,
+        reason=row.reason,
+        geometry=row.geometry,
+        edge_count=row.edge_count,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        expires_at=row.expires_at,
+        lifted_at=row.lifted_at,
         active=roads.is_active(row),
-    )  # fmt: skip
+    )
 
 
 @router.post("/road-restrictions", status_code=status.HTTP_201_CREATED)
@@ -35,9 +42,12 @@ def restrict_road(
     """Close a road or an area, or slow it down (audited). Rankings, recommendations and
     live ETAs use it within seconds, on every worker; it ends by itself at ``expires_at``."""
     request = roads.RestrictionRequest(
-        kind=body.kind, geometry=body.geometry, reason=body.reason, expires_at=body.expires_at,
+        kind=body.kind,
+        geometry=body.geometry,
+        reason=body.reason,
+        expires_at=body.expires_at,
         factor=body.factor,
-    )  # fmt: skip
+    )
     row = roads.create(session, region, request=request, principal=principal)
     services.roads.changed()
     return restriction_out(row)
@@ -72,9 +82,11 @@ def road_conditions(
     """The roads routing uses now: time-of-day period, restrictions, the view's version."""
     view = region.view
     return s.RoadConditionsOut(
-        period=view.period, version=view.version,
+        period=view.period,
+        version=view.version,
         restrictions_in_force=len(view.conditions.restrictions),
         closed_edges=int(np.count_nonzero(view.conditions.closed)),
-        tables_recomputed=view.tables_recomputed, build_s=round(view.build_s, 3),
+        tables_recomputed=view.tables_recomputed,
+        build_s=round(view.build_s, 3),
         profile=services.roads.profile_description(),
-    )  # fmt: skip
+    )

@@ -75,10 +75,15 @@ def road_layer(request: Request, services: ServicesDep, region: RegionDep) -> Re
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
     return Response(
-        body, media_type="application/json",
-        headers={"Content-Encoding": "gzip", "ETag": etag, "Cache-Control": "no-cache",
-                 "Vary": "Accept-Encoding"},
-    )  # fmt: skip
+        body,
+        media_type="application/json",
+        headers={
+            "Content-Encoding": "gzip",
+            "ETag": etag,
+            "Cache-Control": "no-cache",
+            "Vary": "Accept-Encoding",
+        },
+    )
 
 
 class RouteRequest(BaseModel):
@@ -112,6 +117,7 @@ def route(body: RouteRequest, _principal: Operator, region: RegionDep) -> RouteO
         msg = "give hospital_id or to"
         raise InputError(msg, field="hospital_id")
     return RouteOut(
-        eta_s=round(found.travel_time_s, 1), length_m=round(found.length_m, 1),
+        eta_s=round(found.travel_time_s, 1),
+        length_m=round(found.length_m, 1),
         coordinates=[(round(x, 6), round(y, 6)) for x, y in found.geometry.coords],
-    )  # fmt: skip
+    )

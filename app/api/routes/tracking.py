@@ -199,17 +199,20 @@ async def _take_fixes(websocket: WebSocket, ambulance_id: str) -> None:
             fixes = [message.fix] if isinstance(message, FixMessage) else message.fixes
             try:
                 stored = await ingest.store(
-                    services.fix_writer, ambulance_id=ambulance_id, fixes=_fixes(fixes),
+                    services.fix_writer,
+                    ambulance_id=ambulance_id,
+                    fixes=_fixes(fixes),
                     continuing=continuing,
-                )  # fmt: skip
+                )
             except ServiceUnavailableError as exc:  # not acknowledged: the crew sends it again
                 error = ErrorMessage(seq=message.seq, detail=str(exc))
                 await websocket.send_text(error.model_dump_json())
                 continue
             continuing = True
             out = _out(stored)
-            ack = Ack(seq=message.seq, stored=out.stored, duplicates=out.duplicates,
-                      rejected=out.rejected)  # fmt: skip
+            ack = Ack(
+                seq=message.seq, stored=out.stored, duplicates=out.duplicates, rejected=out.rejected
+            )
             await websocket.send_text(ack.model_dump_json())
 
 

@@ -54,9 +54,10 @@ class UserCreate(BaseModel):
     facility_lon: Lon | None = None
     facility_lat: Lat | None = None
     incidents: list[Incident] = Field(
-        default_factory=list, max_length=len(Incident),
+        default_factory=list,
+        max_length=len(Incident),
         description="Incident kinds an agency (police, fire) follows on its feed.",
-    )  # fmt: skip
+    )
     key_days: Count | None = Field(default=None, ge=1, le=3650)
 
 
