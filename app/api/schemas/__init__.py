@@ -8,22 +8,18 @@ routes say ``s.CallOut``.
 from app.api.schemas.calls import (
     AmbulanceOptionOut,
     AssessmentOut,
-    CallCreate,
     CallCreatedOut,
-    CallerCreate,
     CallerOut,
     CallOut,
     CallPersonalOut,
     DispatchCreate,
     DispatchOut,
     LocationOut,
-    PatientCreate,
     PatientOut,
     RecommendedHospitalOut,
     ReferralCreate,
     ReferralOut,
     StatusChange,
-    TransferCreate,
     VerificationOut,
 )
 from app.api.schemas.fleet import (
@@ -58,7 +54,7 @@ from app.api.schemas.roads import (
     RestrictionOut,
     RoadConditionsOut,
 )
-from app.api.schemas.types import (
+from app.core.types import (
     CODE_LENGTH,
     EARLIEST,
     LATEST,
@@ -81,6 +77,12 @@ from app.api.schemas.types import (
     Problem,
     RowId,
     ShortText,
+)
+from app.services.call_input import (
+    CallCreate,
+    CallerCreate,
+    PatientCreate,
+    TransferCreate,
 )
 
 __all__ = [

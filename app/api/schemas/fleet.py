@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.api.schemas.calls import CallOut
-from app.api.schemas.types import Code, Count, Flag, Lat, Lon, ShortText
+from app.core.types import Code, Count, Flag, Lat, Lon, ShortText
 from app.models import (
     AmbulanceStatus,
     Incident,

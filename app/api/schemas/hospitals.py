@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from app.api.schemas.calls import PatientOut
-from app.api.schemas.types import Code, Count, Flag, ShortText
+from app.core.types import Code, Count, Flag, ShortText
 from app.models import (
     CallStatus,
     Triage,

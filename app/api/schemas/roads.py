@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from app.api.schemas.types import Instant, Number, text_constraints
+from app.core.types import Instant, Number, text_constraints
 from app.models import (
     RestrictionKind,
 )

@@ -1,4 +1,5 @@
-"""Constrained types every request uses, and the problem body every error answers with."""
+"""Constrained types of everything a client sends (the API's bodies, the services' inputs),
+and the problem body every error answers with."""
 
 from __future__ import annotations
 
