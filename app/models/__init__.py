@@ -1,8 +1,5 @@
-"""Database tables (SQLModel). The same models run on SQLite and PostgreSQL.
-
-Personal data is stored so that a copy of the database does not reveal it: a NIK is kept as a
-keyed hash (for lookup) and ciphertext (for the operator handling the call), never in clear.
-Table models never leave the API: routes answer with their own public models.
+"""The database's tables, vocabularies and column types, named in one place (see ``tables``
+for how personal data is kept).
 """
 
 from app.models.columns import TZ, EnumText, UtcDateTime, utcnow

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import httpx2
 import pytest
 from websockets.asyncio.client import connect
 
@@ -79,60 +80,21 @@ def test_long_strings_are_refused_without_being_echoed(hostile: Hostile) -> None
 def test_control_characters_and_coerced_values_are_refused(hostile: Hostile) -> None:
     # PostgreSQL cannot store NUL: found by Schemathesis as a 500 on POST /api/users.
     with hostile.client("admin") as admin:
-        _refused(
-            admin.post(
-                "/api/users",
-                json={"name": "Crew\u0000", "role": "crew", "ambulance_id": "psc119-purwa-1"},
-            ),
-            "name",
-        )
-        _refused(
-            admin.post(
-                "/api/calls",
-                json={
-                    "category": "stemi",
-                    "triage": "merah",
-                    "lon": 109.233,
-                    "lat": -7.39,
-                    "address": "Jl. Gatot\u0000",
-                },
-            ),
-            "address",
-        )
+
+        def call(**fields: object) -> httpx2.Response:
+            body = {"category": "stemi", "triage": "merah", "lon": 109.233, "lat": -7.39}
+            return admin.post("/api/calls", json={**body, **fields})
+
+        crew = {"name": "Crew\u0000", "role": "crew", "ambulance_id": "psc119-purwa-1"}
+        _refused(admin.post("/api/users", json=crew), "name")
+        _refused(call(address="Jl. Gatot\u0000"), "address")
         _refused(admin.get("/api/hospitals/rsud%00"), "hospital_id")
         _refused(admin.get("/api/audit", params={"entity": "call\u0000"}), "entity")
         # JSON's false is not a latitude, nor "2" a count.
-        _refused(
-            admin.post(
-                "/api/calls",
-                json={"category": "stemi", "triage": "merah", "lon": 109.233, "lat": False},
-            ),
-            "lat",
-        )
-        _refused(
-            admin.post(
-                "/api/calls",
-                json={
-                    "category": "stemi",
-                    "triage": "merah",
-                    "lon": 109.233,
-                    "lat": -7.39,
-                    "patient_count": "2",
-                },
-            ),
-            "patient_count",
-        )
+        _refused(call(lat=False), "lat")
+        _refused(call(patient_count="2"), "patient_count")
         # Line breaks belong in an address; a tab or a newline is kept.
-        taken = admin.post(
-            "/api/calls",
-            json={
-                "category": "stemi",
-                "triage": "merah",
-                "lon": 109.233,
-                "lat": -7.39,
-                "address": "Jl. Gatot Subroto 12\nRT 3/RW 2",
-            },
-        )
+        taken = call(address="Jl. Gatot Subroto 12\nRT 3/RW 2")
         assert taken.status_code == 201, taken.text
 
 
