@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.errors import AuthenticationError
-from app.services.users import PrincipalCache, authenticate
+from app.services.users import PrincipalCache, refused_keys
 from tracking.broker import Broker
 
 CHANNEL = "keys"  # a key was revoked somewhere: check every open socket's key now
@@ -96,14 +95,8 @@ class SocketKeys:
 
     def _refused(self, keys: set[str]) -> dict[str, str]:
         """Keys that no longer authenticate, with why (looked up afresh: no cache)."""
-        refused = {}
         with Session(self._engine) as session:
-            for key in keys:
-                try:
-                    authenticate(session, key)
-                except AuthenticationError as exc:
-                    refused[key] = str(exc)
-        return refused
+            return refused_keys(session, keys)
 
     async def _listen(self) -> None:
         while True:

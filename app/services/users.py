@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.security import api_key_matches, hash_api_key, new_api_key
 from app.errors import AuthenticationError, InputError, NotFoundError
@@ -141,24 +141,52 @@ def authenticate_key(
     session: Session, key: str, *, now: datetime | None = None
 ) -> tuple[Principal, datetime | None]:
     """The principal a key belongs to and when the key expires (see ``authenticate``)."""
-    now = now or utcnow()
     row = session.exec(select(ApiKey).where(ApiKey.prefix == key[:12])).first()
+    user = session.get(User, row.user_id) if row is not None else None
+    refusal = _refusal(key, row, user, now or utcnow())
+    if refusal is not None or row is None or user is None:
+        raise AuthenticationError(refusal or "unknown API key")
+    return principal_of(user), row.expires_at
+
+
+def refused_keys(
+    session: Session, keys: set[str], *, now: datetime | None = None
+) -> dict[str, str]:
+    """Of these keys, those that no longer authenticate, with why: the same checks as
+    ``authenticate``, for many open sockets in one query per thousand keys."""
+    now = now or utcnow()
+    by_prefix: dict[str, tuple[ApiKey, User | None]] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 1000):
+        prefixes = {key[:12] for key in ordered[start : start + 1000]}
+        query = (
+            select(ApiKey, User)
+            .join(User, col(User.id) == col(ApiKey.user_id), isouter=True)
+            .where(col(ApiKey.prefix).in_(prefixes))
+        )
+        by_prefix.update({row.prefix: (row, user) for row, user in session.exec(query)})
+    refused = {}
+    for key in keys:
+        row, user = by_prefix.get(key[:12], (None, None))
+        refusal = _refusal(key, row, user, now)
+        if refusal is not None:
+            refused[key] = refusal
+    return refused
+
+
+def _refusal(key: str, row: ApiKey | None, user: User | None, now: datetime) -> str | None:
+    """Why this key does not authenticate (None: it does)."""
     # Compare even when no row matched, so that timing does not tell a prefix exists.
     stored = row.key_hash if row is not None else "0" * 64
     if not api_key_matches(key, stored) or row is None:
-        msg = "unknown API key"
-        raise AuthenticationError(msg)
+        return "unknown API key"
     if row.revoked_at is not None:
-        msg = "this API key was revoked"
-        raise AuthenticationError(msg)
+        return "this API key was revoked"
     if row.expires_at is not None and row.expires_at <= now:
-        msg = "this API key has expired"
-        raise AuthenticationError(msg)
-    user = session.get(User, row.user_id)
+        return "this API key has expired"
     if user is None or not user.active:
-        msg = "the user of this API key is deactivated"
-        raise AuthenticationError(msg)
-    return principal_of(user), row.expires_at
+        return "the user of this API key is deactivated"
+    return None
 
 
 def principal_of(user: User) -> Principal:

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from app.models import ApiKey, utcnow
+from app.errors import AuthenticationError
+from app.models import ApiKey, Role, utcnow
 from app.services import users
 from tests.app.conftest import USERS, Service
 
@@ -163,3 +164,46 @@ def test_a_user_is_bound_to_what_its_role_needs(service: Service) -> None:
     for body, field in cases:
         response = service.client.post("/api/users", json=body, headers=admin)
         assert response.status_code == 422 and response.json()["field"] == field
+
+
+def test_open_sockets_keys_are_checked_together_as_one_by_one(service: Service) -> None:
+    """The batch check behind open sockets refuses exactly the keys ``authenticate`` refuses,
+    with the same reason: live, revoked, expired, deactivated, unknown and a forged key whose
+    prefix is real."""
+    now = utcnow()
+    with Session(service.app.state.engine) as session:
+        user = users.create_user(session, users.NewUser("Op Sari", Role.OPERATOR))
+        user_id = user.id or 0
+        live, revoked, expired = (users.issue_key(session, user_id=user_id, days=1) for _ in "abc")
+        users.revoke_key(session, key_id=revoked.key_id, actor_user_id=None)
+        expired_row = session.get(ApiKey, expired.key_id)
+        assert expired_row is not None
+        expired_row.expires_at = now - timedelta(seconds=1)
+        gone = users.create_user(session, users.NewUser("Op Lama", Role.OPERATOR))
+        deactivated = users.issue_key(session, user_id=gone.id or 0, days=1)
+        gone.active = False
+        session.commit()
+        keys = {
+            live.key,
+            revoked.key,
+            expired.key,
+            deactivated.key,
+            "sk_unknownkeyunknownkeyunknownkey",
+            live.key[:12] + "x" * (len(live.key) - 12),  # a real prefix, a forged rest
+            *service.keys.values(),
+        }
+        one_by_one = {}
+        for key in keys:
+            try:
+                users.authenticate(session, key, now=now)
+            except AuthenticationError as exc:
+                one_by_one[key] = str(exc)
+        together = users.refused_keys(session, keys, now=now)
+    assert together == one_by_one
+    assert set(together.values()) == {
+        "this API key was revoked",
+        "this API key has expired",
+        "the user of this API key is deactivated",
+        "unknown API key",
+    }
+    assert live.key not in together and len(together) == 5
