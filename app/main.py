@@ -235,7 +235,9 @@ def assemble(settings: Settings, resources: Resources) -> ServiceState:
     assessor = Assessor(
         region, r.boards, metrics.rankings, readiness_stale_after_s=settings.readiness_stale_after_s
     )
-    feed_view = FeedView(region, PointTables(region), settings.position_stale_after_s)
+    feed_view = FeedView(
+        region, PointTables(region), settings.position_stale_after_s, settings.on_scene_s
+    )
     publisher = EventPublisher(r.broker, asyncio.get_running_loop())
     announcer = Announcer(feed_view, publisher)
     rules = FilterRules()

@@ -32,6 +32,11 @@ class Position(BaseModel):
     hospital_id: str | None = None
     eta_s: float | None = None
     eta_failed: bool = False  # an error kept the ETA from being worked out: the position holds
+    # The call's phase, and when the ambulance reaches the receiving hospital in any phase
+    # (estimated before transport: to the scene + the typical time on scene + to hospital).
+    phase: Literal["to_scene", "on_scene", "to_hospital", "at_hospital"] | None = None
+    hospital_eta_s: float | None = None
+    hospital_eta_estimated: bool = False
 
 
 class StatusChanged(BaseModel):

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     position_stale_after_s: float = Field(
         120.0, gt=0, description="A position older than this is marked stale, s."
     )
+    on_scene_s: float = Field(
+        900.0,
+        ge=0,
+        description="Typical time a crew spends on scene, s: the hospital's arrival estimate "
+        "before transport.",
+    )
     feed_queue_limit: int = Field(
         512, ge=1, description="Events a feed reader may fall behind before it is disconnected."
     )

@@ -147,6 +147,8 @@ class Call(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ, index=True)
     created_by: int = Field(foreign_key="user.id")
     status: CallStatus = Field(default=CallStatus.RECEIVED, sa_type=EnumText(CallStatus))
+    # When the current status began: waiting times, time on scene.
+    status_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     category: str = Field(max_length=40)
     incident: Incident = Field(default=Incident.MEDICAL, sa_type=EnumText(Incident))
     triage: Triage = Field(sa_type=EnumText(Triage))

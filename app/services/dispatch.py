@@ -53,14 +53,14 @@ def _move(
     moved = session.execute(
         update(Call)
         .where(col(Call.id) == call.id, col(Call.status) == before)
-        .values(status=to, updated_at=now)
+        .values(status=to, status_at=now, updated_at=now)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         current = get_call(session, call.id or 0).status
         msg = f"call {call.id} changed meanwhile and is now {current}"
         raise ConflictError(msg)
-    call.status, call.updated_at = to, now
+    call.status, call.status_at, call.updated_at = to, now, now
     audit.record(
         session,
         actor_user_id=actor,

@@ -42,11 +42,13 @@ TERMINAL = (CallStatus.CLOSED, CallStatus.CANCELLED)
 @dataclass(frozen=True)
 class FeedView:
     """What a feed message needs beside the database: the region, the incidents' point
-    tables, and the age (s) past which a position is shown stale."""
+    tables, the age (s) past which a position is shown stale, and the typical time on
+    scene (s)."""
 
     region: Region
     tables: PointTables
     stale_after_s: float
+    on_scene_s: float = 900.0  # typical time on scene: the hospital's estimate before transport
 
 
 @dataclass(frozen=True)
@@ -67,17 +69,15 @@ def tracked(session: Session, view: FeedView, call: Call, hospital_id: str | Non
     if ambulance.position_at is None:
         return Tracked(ambulance.id, None, stale=True)
     here = LonLat(ambulance.lon or 0.0, ambulance.lat or 0.0)
-    heading = eta_for(view.region, view.tables, call, hospital_id, here)
+    heading = eta_for(view, call, hospital_id, here, utcnow())
     position = Position(
         ambulance_id=ambulance.id,
         call_id=call.id,
         lon=here.lon,
         lat=here.lat,
         fix_time=ambulance.position_at,
-        destination=heading.destination,
         hospital_id=hospital_id,
-        eta_s=heading.eta_s,
-        eta_failed=heading.eta_failed,
+        **heading.message_fields(),
     )
     stale = is_stale(ambulance.position_at, stale_after_s=view.stale_after_s)
     return Tracked(ambulance.id, position, stale)

@@ -56,7 +56,7 @@ def _after_fix(
         sink([Published((OPERATORS,), position.model_dump_json(), placed.ambulance_id)])
         return
     view = announcer.view
-    heading = eta_for(view.region, view.tables, call, hospital_id, placed.fix.point)
+    heading = eta_for(view, call, hospital_id, placed.fix.point, utcnow())
     channels = call_channels(call, hospital_id)
     position = _position(placed, call.id, heading, hospital_id)
     sink([Published(channels, position.model_dump_json(), placed.ambulance_id)])
@@ -76,10 +76,8 @@ def _position(
         speed_mps=fix.speed_mps,
         heading_deg=fix.heading_deg,
         low_accuracy=placed.low_accuracy,
-        destination=heading.destination if heading else None,
         hospital_id=hospital_id,
-        eta_s=heading.eta_s if heading else None,
-        eta_failed=heading.eta_failed if heading else False,
+        **(heading.message_fields() if heading else {}),
     )
 
 

@@ -198,3 +198,89 @@ def test_an_operator_closes_a_road_sees_it_drawn_then_reopens_it_and_shows_cover
     row.locator("button").click()  # reopen: the other tests' roads are whole again
     expect(page.locator("#restrictions li.empty")).to_be_visible()
     expect(page.locator("path.restriction")).to_have_count(0)
+
+
+def test_the_board_counts_down_to_its_door_in_every_phase_and_takes_a_slow_press(
+    page: Page, site: Site
+) -> None:
+    """The big number is the arrival at this hospital (an estimate, marked, until the patient
+    is loaded), with the phase in words; a 200 ms press on "Siap menerima" registers while
+    positions stream in several times a second."""
+    region = Region.load(DEFAULT_REGIONS_DIR / "demo")
+    operator = {"Authorization": f"Bearer {site.keys['operator']}"}
+    scene = LonLat(109.2100, -7.4000)  # some minutes from the hospital
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        created = http.post("/api/calls", json={
+            "category": "general", "triage": "merah", "lon": scene.lon, "lat": scene.lat,
+            "patients": [{"age_years": 34, "sex": "male", "condition": "cedera kepala"}],
+        }).json()  # fmt: skip
+        call_id = created["call"]["id"]
+        option = created["assessment"]["ambulances"][0]
+        ambulance_id = option["ambulance_id"]
+        http.post(f"/api/calls/{call_id}/dispatch", json={"ambulance_id": ambulance_id})
+        http.post(
+            f"/api/calls/{call_id}/referral",
+            json={"hospital_id": HOSPITAL, "override_reason": "test: the board's hospital"},
+        )
+        crew_key = site.server.create_user("Crew phases", "crew", "--ambulance", ambulance_id)
+
+    log_in(page, site, "hospital")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    card = page.locator(f"#incoming li[data-ambulance-id='{ambulance_id}']")
+    route = region.route(LonLat(option["lon"], option["lat"]), scene)
+    trip = Trip(list(route.geometry.coords), route.travel_time_s)
+    start = datetime.now(UTC) - timedelta(seconds=trip.duration_s + 60)
+    ws_url = site.url.replace("http", "ws", 1) + "/ws/crew"
+    with connect(ws_url, additional_headers={"Authorization": f"Bearer {crew_key}"}) as crew:
+        sent = 0
+
+        def send(t_s: float, where: LonLat | None = None) -> None:
+            nonlocal sent
+            here = where or trip.at(t_s)[0]
+            fix = {"lon": here.lon, "lat": here.lat,
+                   "fix_time": (start + timedelta(seconds=t_s)).isoformat()}  # fmt: skip
+            crew.send(json.dumps({"type": "fix", "seq": sent, "fix": fix}))
+            assert json.loads(crew.recv(timeout=10))["type"] == "ack"
+            sent += 1
+
+        send(0.0)
+        expect(card.locator(".phase")).to_have_text("menuju lokasi")
+        expect(card.locator(".eta-note")).to_have_text("perkiraan tiba di IGD")
+        expect(card.locator(".eta")).to_contain_text("±")
+        to_door_s = float(card.locator(".eta").get_attribute("data-eta") or "0")
+        onward_s = region.eta_to_hospital(scene, HOSPITAL)
+        # To the scene, then a typical quarter hour on scene, then the drive to this door.
+        assert to_door_s > 900 + onward_s, to_door_s
+        screenshot(page, "board-estimate-to-scene")
+
+        # A nurse's ordinary press (200 ms) while the ambulance moves 8 times a second.
+        button = card.locator("button.acknowledge")
+        box = button.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        streamed = 0
+        for step in range(1, 9):
+            send(trip.duration_s * step / 40)
+            streamed += 1
+            if step == 3:
+                page.mouse.down()
+            if step == 5:
+                page.mouse.up()
+            time.sleep(0.05)
+        expect(button).to_contain_text("Diterima RS")
+        assert streamed == 8
+
+        with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+            for status in ("en_route", "on_scene"):
+                http.post(f"/api/calls/{call_id}/status", json={"status": status})
+            expect(card.locator(".phase")).to_have_text("di lokasi")
+            send(trip.duration_s + 30, scene)
+            expect(card.locator(".eta-note")).to_have_text("perkiraan tiba di IGD")
+            http.post(f"/api/calls/{call_id}/status", json={"status": "transporting"})
+            send(trip.duration_s + 40, scene)
+        expect(card.locator(".phase")).to_have_text("menuju IGD")
+        expect(card.locator(".eta-note")).to_have_text("tiba di IGD dalam")
+        expect(card.locator(".eta")).not_to_contain_text("±")
+        driving_s = float(card.locator(".eta").get_attribute("data-eta") or "0")
+        assert abs(driving_s - onward_s) < 30, (driving_s, onward_s)
+        screenshot(page, "board-transporting")

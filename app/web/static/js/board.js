@@ -22,13 +22,19 @@ Satria.start(async (me) => {
   document.getElementById("hospital-name").textContent = hospital.name;
   L.circleMarker([hospital.lat, hospital.lon], {
     radius: 10, weight: 3, color: "#000", fillColor: "#27ae60", fillOpacity: 1, className: "hospital own",
-  }).bindTooltip(hospital.name).addTo(view);
+  }).bindTooltip(document.createTextNode(hospital.name)).addTo(view);
   view.setView([hospital.lat, hospital.lon], 12);
 
   // --- incoming ambulances ------------------------------------------------------------------
-  const incoming = new Map(); // referral id -> {data, eta_s, etaAt, marker, track}
+  // Each card is built once and then updated in place: positions arrive several times a
+  // second, and a card rebuilt under the nurse's finger swallows the press.
+  const incoming = new Map(); // referral id -> entry
   const byAmbulance = new Map(); // ambulance id -> referral id
   const lines = L.svg(); // tracks as SVG paths above the canvas
+  const PHASE_OF_STATUS = {
+    dispatched: "to_scene", en_route: "to_scene", on_scene: "on_scene",
+    transporting: "to_hospital", at_hospital: "at_hospital",
+  };
 
   function categoryLabel(code) {
     const c = categories[code];
@@ -40,17 +46,40 @@ Satria.start(async (me) => {
     return [p.age_years !== null ? `${p.age_years} th` : "", sex, p.condition].filter(Boolean).join(", ");
   }
 
+  function newCard(referralId) {
+    const parts = {
+      badge: el("span", { class: "badge" }),
+      category: el("strong", { class: "category" }),
+      eta: el("span", { class: "eta" }),
+      etaNote: el("small", { class: "eta-note" }),
+      phase: el("span", { class: "phase" }),
+      ambulance: el("span", { class: "ambulance" }),
+      stale: el("span", { class: "stale", hidden: true }),
+      patients: el("ul", { class: "patients" }),
+      button: el("button", { type: "button", class: "acknowledge" }),
+    };
+    parts.button.addEventListener("click", () => channel.send({ type: "acknowledge", referral_id: referralId }));
+    const card = el("li", { class: "card", "data-referral-id": referralId },
+      el("div", { class: "card-head" }, parts.badge, parts.category,
+        el("span", { class: "arrival" }, parts.eta, parts.etaNote)),
+      el("div", { class: "meta" }, parts.phase, parts.ambulance, parts.stale),
+      parts.patients, parts.button);
+    return { card, parts };
+  }
+
   function upsert(data) {
     let entry = incoming.get(data.referral_id);
     if (!entry) {
       entry = {
-        data, eta_s: null, etaAt: 0,
+        data, hospitalEta: null, etaAt: 0, estimated: false, phase: null, fixAt: 0,
         marker: L.circleMarker([0, 0], { radius: 8, weight: 2, color: "#000", fillColor: "#e67e22", fillOpacity: 1, className: "ambulance" }),
         track: L.polyline([], { color: "#e67e22", weight: 3, className: "track", renderer: lines }).addTo(view),
+        ...newCard(data.referral_id),
       };
       incoming.set(data.referral_id, entry);
     }
     entry.data = data;
+    entry.phase = PHASE_OF_STATUS[data.status] || entry.phase;
     if (data.ambulance_id) byAmbulance.set(data.ambulance_id, data.referral_id);
     if (data.position) move(entry, data.position);
     render();
@@ -58,11 +87,13 @@ Satria.start(async (me) => {
 
   function move(entry, position) {
     const point = [position.lat, position.lon];
-    entry.marker.setLatLng(point).bindTooltip(position.ambulance_id);
+    entry.marker.setLatLng(point).bindTooltip(document.createTextNode(position.ambulance_id));
     if (!view.hasLayer(entry.marker)) entry.marker.addTo(view);
     entry.track.addLatLng(point);
-    if (position.destination === "hospital" || position.eta_s !== null) {
-      entry.eta_s = position.eta_s;
+    if (position.phase) entry.phase = position.phase;
+    if (position.hospital_eta_s !== null && position.hospital_eta_s !== undefined) {
+      entry.hospitalEta = position.hospital_eta_s;
+      entry.estimated = Boolean(position.hospital_eta_estimated);
       entry.etaAt = Date.now();
     }
     entry.fixAt = new Date(position.fix_time).getTime();
@@ -73,49 +104,69 @@ Satria.start(async (me) => {
     if (!entry) return;
     entry.marker.remove();
     entry.track.remove();
+    entry.card.remove();
     incoming.delete(referralId);
     render();
   }
 
   let staleAfterMs = 120000; // until the feed's snapshot says the service's setting
 
+  // Seconds until the ambulance is at this hospital's door, counting down between positions.
   function remaining(entry) {
-    if (entry.eta_s === null || entry.eta_s === undefined) return null;
-    return entry.eta_s - (Date.now() - entry.etaAt) / 1000;
+    if (entry.hospitalEta === null) return null;
+    return entry.hospitalEta - (Date.now() - entry.etaAt) / 1000;
   }
 
-  function render() {
-    const list = document.getElementById("incoming");
-    const entries = [...incoming.values()].sort((a, b) => (remaining(a) ?? 1e9) - (remaining(b) ?? 1e9));
-    list.replaceChildren(...entries.map((entry) => {
-      const d = entry.data;
-      const stale = entry.fixAt && Date.now() - entry.fixAt > staleAfterMs;
-      const acknowledged = Boolean(d.acknowledged_at);
-      const button = el("button", {
-        type: "button", class: "acknowledge", disabled: acknowledged,
-        text: acknowledged ? `${t("acknowledged")} ${clock(d.acknowledged_at)}` : t("acknowledge"),
-      });
-      button.addEventListener("click", () => channel.send({ type: "acknowledge", referral_id: d.referral_id }));
-      return el("li", { class: `card triage-${d.triage}`, "data-referral-id": d.referral_id, "data-ambulance-id": d.ambulance_id || "" },
-        el("div", { class: "card-head" },
-          el("span", { class: `badge triage-${d.triage}`, text: d.triage.toUpperCase() }),
-          el("strong", { text: categoryLabel(d.category) }),
-          el("span", { class: "eta", "data-eta": remaining(entry) ?? "", text: countdown(remaining(entry)) })),
-        el("div", { class: "meta" },
-          el("span", { text: `${t("ambulance")}: ${d.ambulance_id || "–"}` }),
-          el("span", { class: "status", text: d.status }),
-          stale ? el("span", { class: "stale", text: t("stale") }) : null),
-        el("ul", { class: "patients" }, d.patients.map((p) => el("li", { text: patientText(p) }))),
-        button);
-    }));
-    if (!entries.length) list.append(el("li", { class: "empty", text: t("no_incoming") }));
+  function setText(node, text) {
+    if (node.textContent !== text) node.textContent = text;
   }
-  setInterval(() => {
-    document.querySelectorAll("#incoming .eta").forEach((node) => {
-      const entry = incoming.get(Number(node.closest("li").dataset.referralId));
-      if (entry) node.textContent = countdown(remaining(entry));
-    });
-  }, 1000);
+
+  function fill(entry) {
+    const { data: d, parts, card } = entry;
+    const left = remaining(entry);
+    card.className = `card triage-${d.triage}${entry.estimated ? " estimated" : ""}`;
+    card.dataset.ambulanceId = d.ambulance_id || "";
+    card.dataset.phase = entry.phase || "";
+    parts.badge.className = `badge triage-${d.triage}`;
+    setText(parts.badge, d.triage.toUpperCase());
+    setText(parts.category, categoryLabel(d.category));
+    parts.eta.dataset.eta = left ?? "";
+    setText(parts.eta, `${entry.estimated ? "± " : ""}${countdown(left)}`);
+    const note = entry.phase === "at_hospital" ? "arrived_note"
+      : left === null ? "eta_unknown" : entry.estimated ? "arrival_estimate" : "arrival_eta";
+    setText(parts.etaNote, t(note));
+    setText(parts.phase, t(`phase_${entry.phase || "waiting"}`));
+    setText(parts.ambulance, `${t("ambulance")}: ${d.ambulance_id || "–"}`);
+    parts.stale.hidden = !(entry.fixAt && Date.now() - entry.fixAt > staleAfterMs);
+    setText(parts.stale, t("stale"));
+    const patients = d.patients.map(patientText);
+    if (parts.patients.dataset.shown !== JSON.stringify(patients)) {
+      parts.patients.dataset.shown = JSON.stringify(patients);
+      parts.patients.replaceChildren(...patients.map((text) => el("li", { text })));
+    }
+    const acknowledged = Boolean(d.acknowledged_at);
+    parts.button.disabled = acknowledged;
+    setText(parts.button, acknowledged ? `${t("acknowledged")} ${clock(d.acknowledged_at)}` : t("acknowledge"));
+  }
+
+  // Soonest at the door first; the order changes only when it must, and never under a press.
+  const list = document.getElementById("incoming");
+  let pressing = false;
+  list.addEventListener("pointerdown", () => { pressing = true; });
+  document.addEventListener("pointerup", () => { pressing = false; setTimeout(render, 0); });
+  const empty = el("li", { class: "empty" });
+
+  function render() {
+    const entries = [...incoming.values()];
+    entries.forEach(fill);
+    setText(empty, t("no_incoming"));
+    if (pressing) return;
+    entries.sort((a, b) => (remaining(a) ?? 1e9) - (remaining(b) ?? 1e9) || a.data.referral_id - b.data.referral_id);
+    const wanted = entries.length ? entries.map((e) => e.card) : [empty];
+    const shown = [...list.children];
+    if (wanted.length !== shown.length || wanted.some((card, i) => card !== shown[i])) list.replaceChildren(...wanted);
+  }
+  setInterval(render, 1000); // the countdowns, and the order as they change
 
   const state = document.getElementById("feed-state");
   const channel = feed((message) => {
@@ -131,19 +182,26 @@ Satria.start(async (me) => {
       case "position": {
         const referralId = byAmbulance.get(message.ambulance_id);
         const entry = incoming.get(referralId);
-        if (entry) { move(entry, message); render(); }
+        if (entry) { move(entry, message); fill(entry); }
         break;
       }
       case "status": {
         const entry = [...incoming.values()].find((e) => e.data.call_id === message.call_id);
         if (!entry) break;
         if (["closed", "cancelled"].includes(message.after) || message.hospital_id !== hospitalId) remove(entry.data.referral_id);
-        else { entry.data.status = message.after; render(); }
+        else {
+          entry.data.status = message.after;
+          entry.phase = PHASE_OF_STATUS[message.after] || entry.phase;
+          render();
+        }
         break;
       }
       case "arrived": {
         const entry = [...incoming.values()].find((e) => e.data.call_id === message.call_id);
-        if (entry && message.at_place === "hospital") { entry.eta_s = 0; entry.etaAt = Date.now(); entry.data.status = t("arrived"); render(); }
+        if (entry && message.at_place === "hospital") {
+          Object.assign(entry, { hospitalEta: 0, etaAt: Date.now(), estimated: false, phase: "at_hospital" });
+          render();
+        }
         break;
       }
       case "acknowledged": {
@@ -160,6 +218,10 @@ Satria.start(async (me) => {
   });
 
   // --- readiness ------------------------------------------------------------------------------
+  function updated(iso) {
+    return iso ? `${t("updated")} ${clock(iso)}` : t("never_updated");
+  }
+
   function renderReadiness(h) {
     const r = h.readiness;
     document.getElementById("beds").replaceChildren(...Object.keys(h.bed_capacity).map((kind) => {
@@ -167,16 +229,16 @@ Satria.start(async (me) => {
       return el("label", { class: "bed" },
         el("span", { text: kind.toUpperCase() }),
         el("input", { type: "number", min: 0, max: 5000, name: `beds-${kind}`, "data-kind": kind, value: value ? value.free : "" }),
-        el("small", { class: `updated${value && value.stale ? " stale" : ""}`, text: `${t("updated")} ${clock(value && value.reported_at)}` }));
+        el("small", { class: `updated${value && value.stale ? " stale" : ""}`, text: updated(value && value.reported_at) }));
     }));
     document.getElementById("diversion").checked = r.on_diversion;
     document.getElementById("diversion-reason").value = r.diversion_reason || "";
-    document.getElementById("diversion-updated").textContent = `${t("updated")} ${clock(r.diversion_reported_at)}`;
+    document.getElementById("diversion-updated").textContent = updated(r.diversion_reported_at);
     document.getElementById("capabilities").replaceChildren(...h.capabilities.map((code) =>
       el("label", { class: "inline" },
         el("input", { type: "checkbox", "data-capability": code, checked: r.capabilities_down.includes(code) }),
         ` ${code}`)));
-    document.getElementById("capabilities-updated").textContent = `${t("updated")} ${clock(r.capabilities_down_reported_at)}`;
+    document.getElementById("capabilities-updated").textContent = updated(r.capabilities_down_reported_at);
   }
   renderReadiness(hospital);
 
