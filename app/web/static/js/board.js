@@ -4,7 +4,7 @@
 "use strict";
 
 Satria.start(async (me) => {
-  const { t, lang, api, feed, map, countdown, clock, el, languageSwitch } = Satria;
+  const { t, lang, api, feed, map, countdown, clock, el, tip, languageSwitch } = Satria;
   const hospitalId = decodeURIComponent(location.pathname.split("/").pop());
   const error = document.getElementById("board-error");
   if (me.hospital_id !== hospitalId) {
@@ -22,7 +22,7 @@ Satria.start(async (me) => {
   document.getElementById("hospital-name").textContent = hospital.name;
   L.circleMarker([hospital.lat, hospital.lon], {
     radius: 10, weight: 3, color: "#000", fillColor: "#27ae60", fillOpacity: 1, className: "hospital own",
-  }).bindTooltip(document.createTextNode(hospital.name)).addTo(view);
+  }).bindTooltip(tip(hospital.name)).addTo(view);
   view.setView([hospital.lat, hospital.lon], 12);
 
   // --- incoming ambulances ------------------------------------------------------------------
@@ -87,7 +87,8 @@ Satria.start(async (me) => {
 
   function move(entry, position) {
     const point = [position.lat, position.lon];
-    entry.marker.setLatLng(point).bindTooltip(document.createTextNode(position.ambulance_id));
+    entry.marker.setLatLng(point);
+    if (!entry.marker.getTooltip()) entry.marker.bindTooltip(tip(position.ambulance_id));
     if (!view.hasLayer(entry.marker)) entry.marker.addTo(view);
     entry.track.addLatLng(point);
     if (position.phase) entry.phase = position.phase;

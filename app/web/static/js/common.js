@@ -299,6 +299,11 @@ const Satria = (() => {
     return node;
   }
 
+  // Map tooltips as text: Leaflet parses a string as HTML, and these carry what people typed.
+  function tip(text) {
+    return el("span", { text: String(text) });
+  }
+
   // Pages start here: no key in this tab means the login page.
   async function start(init) {
     if (!key()) { toLogin(); return; }
@@ -317,6 +322,6 @@ const Satria = (() => {
 
   return {
     t, lang, applyTexts, languageSwitch, key, toLogin, api, ApiError, feed, map, minutes, countdown,
-    km, clock, el, start, KEY,
+    km, clock, el, tip, start, KEY,
   };
 })();

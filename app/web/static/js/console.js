@@ -4,7 +4,7 @@
 "use strict";
 
 Satria.start(async () => {
-  const { t, lang, api, feed, map, minutes, km, clock, el, languageSwitch } = Satria;
+  const { t, lang, api, feed, map, minutes, km, clock, el, tip, languageSwitch } = Satria;
   const ACTIVE = ["received", "dispatched", "en_route", "on_scene", "transporting", "at_hospital"];
   const INCIDENTS = {
     medical: ["medis", "medical"], traffic_accident: ["kecelakaan lalu lintas", "traffic accident"],
@@ -57,7 +57,7 @@ Satria.start(async () => {
       const marker = L.circleMarker([h.lat, h.lon], {
         radius: 8, weight: 2, color: "#222", fillOpacity: 0.9, className: `hospital ${state}`,
         fillColor: { ready: "#27ae60", limited: "#f39c12", diversion: "#c0392b", stale: "#95a5a6" }[state],
-      }).bindTooltip(`${h.name} (${h.hospital_class})`).addTo(view);
+      }).bindTooltip(tip(`${h.name} (${h.hospital_class})`)).addTo(view);
       hospitals.set(h.id, { ...h, marker });
     }
   }
@@ -69,7 +69,7 @@ Satria.start(async () => {
     let a = ambulances.get(id);
     if (!a) {
       const marker = L.circleMarker([lat, lon], { radius: 6, weight: 2, color: "#1f3a93", fillOpacity: 0.9 })
-        .bindTooltip(id).addTo(view);
+        .bindTooltip(tip(id)).addTo(view);
       a = { id, marker, status: status || "available", at: null };
       ambulances.set(id, a);
     }
@@ -84,7 +84,7 @@ Satria.start(async () => {
       fillColor: { available: "#2e86de", assigned: "#e67e22", out_of_service: "#7f8c8d" }[a.status] || "#2e86de",
       dashArray: stale ? "2 3" : null, fillOpacity: stale ? 0.35 : 0.9,
     });
-    a.marker.setTooltipContent(`${a.id}${stale ? ` (${t("stale")})` : ""}`);
+    a.marker.setTooltipContent(tip(`${a.id}${stale ? ` (${t("stale")})` : ""}`));
   }
   for (const a of await first.ambulances) {
     if (a.lon !== null) placeAmbulance(a.id, a.lon, a.lat, a.position_at, a.status);
@@ -240,7 +240,7 @@ Satria.start(async () => {
         L.circleMarker([c.location.lat, c.location.lon], {
           radius: 7, weight: 2, color: "#000", fillOpacity: 0.9, className: `call triage-${c.triage}`,
           fillColor: { merah: "#e74c3c", kuning: "#f1c40f", hijau: "#2ecc71", hitam: "#2c3e50" }[c.triage],
-        }).bindTooltip(`#${c.id} ${c.category}`).addTo(callMarkers);
+        }).bindTooltip(tip(`#${c.id} ${c.category}`)).addTo(callMarkers);
       }
       const referral = c.referral;
       const hospital = referral ? (hospitals.get(referral.hospital_id) || { name: referral.hospital_id }).name : "–";
@@ -278,7 +278,7 @@ Satria.start(async () => {
         renderer: lines,
         style: { color: closed ? "#b71c1c" : "#e67e22", weight: 6, dashArray: closed ? null : "8 6", fillOpacity: 0.25, className: `restriction ${r.kind}` },
         pointToLayer: (_feature, latlng) => L.circleMarker(latlng, { radius: 9, renderer: lines }),
-      }).bindTooltip(`${t(closed ? "closure" : "slowdown")}: ${r.reason} (${t("until")} ${clock(r.expires_at)})`)
+      }).bindTooltip(tip(`${t(closed ? "closure" : "slowdown")}: ${r.reason} (${t("until")} ${clock(r.expires_at)})`))
         .addTo(restrictionLayer);
       const lift = el("button", { type: "button", class: "link", text: t("lift") });
       lift.addEventListener("click", async () => {
