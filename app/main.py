@@ -48,6 +48,7 @@ from app.services.dispatch import Dispatcher
 from app.services.events import Announcer, FeedView
 from app.services.ingest import FixWriter
 from app.services.maps import RoadLayer
+from app.services.outlook import FleetOutlook
 from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
 from app.services.roads import KeeperTiming, RoadConditionsKeeper
@@ -232,11 +233,15 @@ def assemble(settings: Settings, resources: Resources) -> ServiceState:
     """The services, each given just what it uses: the composition root."""
     r = resources
     region, metrics = r.region, r.metrics
-    assessor = Assessor(
-        region, r.boards, metrics.rankings, readiness_stale_after_s=settings.readiness_stale_after_s
-    )
     feed_view = FeedView(
         region, PointTables(region), settings.position_stale_after_s, settings.on_scene_s
+    )
+    assessor = Assessor(
+        region,
+        r.boards,
+        metrics.rankings,
+        readiness_stale_after_s=settings.readiness_stale_after_s,
+        outlook=FleetOutlook(feed_view, settings.handover_s),
     )
     publisher = EventPublisher(r.broker, asyncio.get_running_loop())
     announcer = Announcer(feed_view, publisher)

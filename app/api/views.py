@@ -42,6 +42,7 @@ def call_out(record: records.CallRecord, region: Region) -> s.CallOut:
         id=call_id,
         status=call.status,
         created_at=call.created_at,
+        status_at=call.status_at,
         updated_at=call.updated_at,
         category=call.category,
         incident=call.incident,
@@ -110,6 +111,10 @@ def assessment_out(a: Assessment, region: Region) -> s.AssessmentOut:
         if best
         else None,
         ambulances=[option_out(o) for o in a.ambulances],
+        busy_ambulances=[
+            s.BusyAmbulanceOut(**b.__dict__, reaches_incident_s=b.reaches_incident_s)
+            for b in a.busy
+        ],
         ranking=s.ranking_out(a.ranking, synthetic=region.meta.synthetic) if a.ranking else None,
     )
 

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         description="Typical time a crew spends on scene, s: the hospital's arrival estimate "
         "before transport.",
     )
+    handover_s: float = Field(
+        900.0,
+        ge=0,
+        description="Typical time from arrival at the hospital to the ambulance free again, s.",
+    )
     feed_queue_limit: int = Field(
         512, ge=1, description="Events a feed reader may fall behind before it is disconnected."
     )

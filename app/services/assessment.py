@@ -5,7 +5,7 @@ Both come from precomputed tables (milliseconds) and the readiness board as of n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client import Counter
 from sqlmodel import Session
@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.models import Call, LocationSource, utcnow
 from app.services.ambulances import AmbulanceOption, nearest_available
 from app.services.hospitals import BoardCache
+from app.services.outlook import BusyAmbulance, FleetOutlook
 from app.services.records import call_point
 from routing import LonLat, Region
 from routing.errors import SnapError
@@ -47,6 +48,8 @@ class Assessment:
     ranking: Ranking | None
     hospital: HospitalChoice
     ambulances: list[AmbulanceOption]
+    # When no ambulance is available: the busy ones that could come soonest once free.
+    busy: list[BusyAmbulance] = field(default_factory=list)
 
     @classmethod
     def failed(cls, point: LonLat | None, note: str) -> Assessment:
@@ -76,6 +79,7 @@ class Assessor:
     boards: BoardCache
     rankings: Counter
     readiness_stale_after_s: float
+    outlook: FleetOutlook | None = None
 
     def assess(self, session: Session, call: Call) -> Assessment:
         """Rank the hospitals and find the nearest available ambulances for a call, now."""
@@ -99,4 +103,9 @@ class Assessor:
         except SnapError as exc:
             return Assessment.failed(point, f"cannot route from this point: {exc}")
         ambulances = nearest_available(session, region, point)
-        return Assessment(point, note, ranking, recommend(ranking), ambulances)
+        busy = (
+            self.outlook.soonest_free(session, point)
+            if not ambulances and self.outlook is not None
+            else []
+        )
+        return Assessment(point, note, ranking, recommend(ranking), ambulances, busy)

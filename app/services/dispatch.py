@@ -214,6 +214,61 @@ class Dispatcher:
         self.announcer.referral_created(session, row, replaced)
         return call
 
+    def reassign(
+        self,
+        session: Session,
+        *,
+        call_id: int,
+        ambulance_id: str | None,
+        reason: str,
+        principal: Principal,
+    ) -> Call:
+        """Give the call another ambulance before the first reaches the scene (a breakdown,
+        a closer unit freed): the first is released, the second claimed, with the reason."""
+        call = get_call(session, call_id)
+        current = active_dispatch(session, call_id)
+        if call.status not in (S.DISPATCHED, S.EN_ROUTE) or current is None:
+            msg = f"call {call_id} is {call.status}; only a call on its way can be reassigned"
+            raise ConflictError(msg)
+        if not reason.strip():
+            msg = "reassigning a call needs a reason"
+            raise InputError(msg, field="reason")
+        options = self.assessor.assess(session, call).ambulances
+        chosen = ambulance_id or (options[0].ambulance_id if options else None)
+        if chosen is None:
+            msg = "no other ambulance is available; choose one by id"
+            raise ConflictError(msg)
+        if chosen == current.ambulance_id:
+            msg = f"ambulance {chosen} already has this call"
+            raise ConflictError(msg)
+        ambulances.claim(session, chosen)
+        current.released_at = utcnow()
+        session.add(current)
+        ambulances.release(session, current.ambulance_id)
+        eta = next((o.eta_s for o in options if o.ambulance_id == chosen), None)
+        session.add(
+            Dispatch(
+                call_id=call_id,
+                ambulance_id=chosen,
+                assigned_by=principal.user_id,
+                recommended=bool(options) and chosen == options[0].ambulance_id,
+                eta_s=round(eta, 1) if eta is not None else None,
+            )
+        )
+        audit.record(
+            session,
+            actor_user_id=principal.user_id,
+            action="call.reassigned",
+            entity="call",
+            entity_id=call_id,
+            released=current.ambulance_id,
+            ambulance_id=chosen,
+            reason=reason.strip(),
+        )
+        session.commit()
+        self.announcer.status_changed(session, call, call.status)
+        return call
+
     def change_status(
         self,
         session: Session,

@@ -22,7 +22,7 @@ from app.api.deps import (
     VaultDep,
 )
 from app.models import CallStatus
-from app.services import calls, dispatch, records
+from app.services import call_history, calls, dispatch, records
 from routing import Region
 
 router = APIRouter(prefix="/api", tags=["calls"], route_class=SessionReleasingRoute)
@@ -131,6 +131,42 @@ def refer_call(
         principal=principal,
     )
     return views.one_call_out(session, call, dispatcher.assessor.region)
+
+
+@router.post("/calls/{call_id}/reassign")
+def reassign_call(
+    call_id: s.RowId,
+    body: s.ReassignCreate,
+    principal: Operator,
+    session: SessionDep,
+    dispatcher: DispatcherDep,
+) -> s.CallOut:
+    """Give the call another ambulance before the first reaches the scene, with a reason."""
+    call = dispatcher.reassign(
+        session,
+        call_id=call_id,
+        ambulance_id=body.ambulance_id,
+        reason=body.reason,
+        principal=principal,
+    )
+    return views.one_call_out(session, call, dispatcher.assessor.region)
+
+
+@router.get("/calls/{call_id}/timeline")
+def call_timeline(
+    call_id: s.RowId, _principal: Operator, session: SessionDep
+) -> list[s.TimelineEntryOut]:
+    """Every step of the call, oldest first (from the audit trail), notes included."""
+    return [s.TimelineEntryOut(**step.__dict__) for step in call_history.timeline(session, call_id)]
+
+
+@router.post("/calls/{call_id}/notes", status_code=status.HTTP_201_CREATED)
+def add_call_note(
+    call_id: s.RowId, body: s.NoteCreate, principal: Operator, session: SessionDep
+) -> s.TimelineEntryOut:
+    """Add a note to the call's timeline (audited; no personal data, please)."""
+    step = call_history.add_note(session, call_id=call_id, text=body.text, principal=principal)
+    return s.TimelineEntryOut(**step.__dict__)
 
 
 @router.post("/calls/{call_id}/status")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from app.api.schemas.ranking import RankedHospitalOut, RankingOut
-from app.core.types import Code, ShortText
+from app.core.types import Code, LongText, ShortText
 from app.models import (
     CallStatus,
     Incident,
@@ -76,6 +77,7 @@ class CallOut(BaseModel):
     id: int
     status: CallStatus
     created_at: datetime
+    status_at: datetime = Field(description="when the current status began")
     updated_at: datetime
     category: str
     incident: Incident
@@ -108,6 +110,19 @@ class AmbulanceOptionOut(BaseModel):
     position_at: datetime | None
 
 
+class BusyAmbulanceOut(BaseModel):
+    """A busy ambulance that could take the call once free; every time (s) is an estimate:
+    until its patient is handed over, then from that hospital to this incident."""
+
+    ambulance_id: str
+    name: str
+    call_id: int
+    phase: Literal["to_scene", "on_scene", "to_hospital", "at_hospital"] | None
+    free_in_s: float | None
+    then_to_incident_s: float | None
+    reaches_incident_s: float | None
+
+
 class RecommendedHospitalOut(BaseModel):
     """The recommended hospital; ``fallback`` when none was eligible (phone it first)."""
 
@@ -121,6 +136,9 @@ class AssessmentOut(BaseModel):
     location_note: str | None
     recommended_hospital: RecommendedHospitalOut | None
     ambulances: list[AmbulanceOptionOut]
+    busy_ambulances: list[BusyAmbulanceOut] = Field(
+        description="When no ambulance is available: the busy ones that could come soonest."
+    )
     ranking: RankingOut | None
 
 
@@ -143,6 +161,30 @@ class DispatchCreate(BaseModel):
     """Assign an ambulance: omit ``ambulance_id`` to take the recommended one."""
 
     ambulance_id: Code | None = None
+
+
+class ReassignCreate(BaseModel):
+    """Give the call another ambulance (before the first reaches the scene), with why;
+    omit ``ambulance_id`` to take the recommended one."""
+
+    ambulance_id: Code | None = None
+    reason: ShortText
+
+
+class NoteCreate(BaseModel):
+    """A note on a call, kept in its timeline."""
+
+    text: LongText
+
+
+class TimelineEntryOut(BaseModel):
+    """One step in a call's life: what happened (a code), when, by whom, with its detail."""
+
+    at: datetime
+    action: str
+    actor_user_id: int | None
+    actor_name: str | None
+    detail: dict[str, object]
 
 
 class ReferralCreate(BaseModel):
