@@ -76,7 +76,7 @@ def test_an_operator_places_a_call_on_the_map_sees_the_ranking_and_dispatches(
     expect(page.locator("#dispatch-result")).to_contain_text("dikirim")
     call_id = page.locator("#assessment-call").inner_text().lstrip("#")
     row = page.locator(f"#calls li[data-call-id='{call_id}']")
-    expect(row).to_contain_text("dispatched")
+    expect(row).to_contain_text("ambulans dikirim")
     expect(row).to_contain_text("menunggu")  # the hospital has not acknowledged yet
     screenshot(page, "console-dispatched")
 

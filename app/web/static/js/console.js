@@ -38,6 +38,10 @@ Satria.start(async () => {
     if (incident) incidentSelect.value = incident;
   }
   fillSelects();
+  function categoryName(code) {
+    const c = categories[code];
+    return c ? (lang() === "id" ? c.label_id : c.label) : code;
+  }
 
   // --- hospitals, coloured by readiness ----------------------------------------------------
   const hospitals = new Map();
@@ -186,6 +190,15 @@ Satria.start(async () => {
         el("span", { class: "name", text: a.name }),
         el("span", { class: "figures", text: `${t("eta")} ${minutes(a.eta_s)}` }),
         i === 0 ? el("em", { text: t("recommended") }) : null)));
+    const busy = assessment.busy_ambulances || [];
+    document.getElementById("no-unit").hidden = assessment.ambulances.length > 0;
+    document.getElementById("busy-ambulances").replaceChildren(...busy.map((b) =>
+      el("li", { "data-ambulance-id": b.ambulance_id },
+        el("strong", { text: b.name }), ` (#${b.call_id}, ${t(`phase_${b.phase || "waiting"}`)}): `,
+        b.reaches_incident_s === null
+          ? t("free_unknown")
+          : `${t("free_in")} ± ${minutes(b.free_in_s)}, ${t("then_here_in")} ± ${minutes(b.then_to_incident_s)}`)));
+    if (!busy.length) document.getElementById("busy-ambulances").append(el("li", { text: t("no_busy_known") }));
     document.getElementById("override-box").hidden = true;
     document.getElementById("dispatch").disabled = !(current.hospitalId && current.ambulanceId);
     document.getElementById("dispatch-result").textContent = "";
@@ -231,8 +244,33 @@ Satria.start(async () => {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(loadCalls, 300);
   }
+  // The queue: calls waiting for an ambulance first, MERAH before KUNING, the longest
+  // waiting first; each with how long it has waited (or been in its status).
+  const TRIAGE_ORDER = { merah: 0, kuning: 1, hijau: 2, hitam: 3 };
+  let activeCalls = [];
+  function queueOrder(a, b) {
+    return (a.status !== "received") - (b.status !== "received")
+      || TRIAGE_ORDER[a.triage] - TRIAGE_ORDER[b.triage]
+      || new Date(a.created_at) - new Date(b.created_at);
+  }
+  function since(iso) {
+    const s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    return `${h ? `${h}:${String(m).padStart(2, "0")}` : m}:${String(sec).padStart(2, "0")}`;
+  }
+  function waitText(c) {
+    return c.status === "received" ? `${t("waiting_for_unit")} ${since(c.created_at)}` : `${t(`status_${c.status}`)} ${since(c.status_at)}`;
+  }
+  setInterval(() => {
+    document.querySelectorAll("#calls li[data-call-id]").forEach((row) => {
+      const c = activeCalls.find((x) => x.id === Number(row.dataset.callId));
+      if (c) row.querySelector(".waited").textContent = waitText(c);
+    });
+  }, 1000);
+
   async function loadCalls(prefetched) {
-    const calls = await (prefetched || api(`/api/calls?${ACTIVE_QUERY}&limit=200`));
+    const calls = (await (prefetched || api(`/api/calls?${ACTIVE_QUERY}&limit=200`))).sort(queueOrder);
+    activeCalls = calls;
     const list = document.getElementById("calls");
     callMarkers.clearLayers();
     list.replaceChildren(...calls.map((c) => {
@@ -240,17 +278,17 @@ Satria.start(async () => {
         L.circleMarker([c.location.lat, c.location.lon], {
           radius: 7, weight: 2, color: "#000", fillOpacity: 0.9, className: `call triage-${c.triage}`,
           fillColor: { merah: "#e74c3c", kuning: "#f1c40f", hijau: "#2ecc71", hitam: "#2c3e50" }[c.triage],
-        }).bindTooltip(tip(`#${c.id} ${c.category}`)).addTo(callMarkers);
+        }).bindTooltip(tip(`#${c.id} ${categoryName(c.category)}`)).addTo(callMarkers);
       }
       const referral = c.referral;
       const hospital = referral ? (hospitals.get(referral.hospital_id) || { name: referral.hospital_id }).name : "–";
-      return el("li", { "data-call-id": c.id, class: `triage-${c.triage}` },
+      const row = el("li", { "data-call-id": c.id, "data-status": c.status, class: `triage-${c.triage}${c.status === "received" ? " waiting" : ""}`, tabindex: 0 },
         el("div", {}, el("strong", { text: `#${c.id}` }), " ",
-          el("span", { text: (categories[c.category] || {})[lang() === "id" ? "label_id" : "label"] || c.category }),
-          el("span", { class: `badge triage-${c.triage}`, text: c.triage.toUpperCase() })),
+          el("span", { text: categoryName(c.category) }),
+          el("span", { class: `badge triage-${c.triage}`, text: c.triage.toUpperCase() }),
+          el("span", { class: "waited", text: waitText(c) })),
         el("div", { class: "meta" },
-          el("span", { class: "status", text: `${t("status")}: ${c.status}` }),
-          el("span", { class: "verification", text: `${t("verification")}: ${c.verification.status}` })),
+          el("span", { class: "verification", text: `${t("verification")}: ${t(`verification_${c.verification.status}`)}` })),
         el("div", { class: "meta" },
           el("span", { text: `${t("ambulance")}: ${c.dispatch ? c.dispatch.ambulance_id : "–"}` }),
           el("span", { text: `→ ${hospital}` }),
@@ -258,9 +296,112 @@ Satria.start(async () => {
             class: referral.acknowledged_at ? "ack yes" : "ack no",
             text: `${t("acknowledged")}: ${referral.acknowledged_at ? clock(referral.acknowledged_at) : t("waiting")}`,
           }) : null));
+      row.addEventListener("click", () => openDetail(c.id));
+      row.addEventListener("keydown", (event) => { if (event.key === "Enter") openDetail(c.id); });
+      return row;
     }));
     if (!calls.length) list.append(el("li", { class: "empty", text: t("no_calls") }));
+    if (detailId !== null) refreshDetail();
   }
+
+  // --- one call: its timeline and what can be done with it -----------------------------------
+  let detailId = null;
+  const detail = document.getElementById("call-detail");
+  function detailError(message) {
+    const node = document.getElementById("detail-error");
+    node.textContent = message || "";
+    node.hidden = !message;
+  }
+  async function openDetail(callId) {
+    detailId = callId;
+    detailError("");
+    detail.hidden = false;
+    await refreshDetail();
+    detail.scrollIntoView({ block: "nearest" });
+  }
+  async function refreshDetail() {
+    const callId = detailId;
+    const [call, steps] = await Promise.all([api(`/api/calls/${callId}`), api(`/api/calls/${callId}/timeline`)]);
+    if (callId !== detailId) return;
+    document.getElementById("detail-title").textContent = `#${call.id} ${categoryName(call.category)} · ${call.triage.toUpperCase()}`;
+    document.getElementById("detail-summary").textContent =
+      `${t(`status_${call.status}`)} · ${t("ambulance")}: ${call.dispatch ? call.dispatch.ambulance_id : "–"}`;
+    const open = !["closed", "cancelled"].includes(call.status);
+    document.getElementById("detail-assess").hidden = !open || ["at_hospital"].includes(call.status);
+    document.getElementById("reassign-form").hidden = !["dispatched", "en_route"].includes(call.status);
+    document.getElementById("cancel-form").hidden = !open;
+    document.getElementById("timeline").replaceChildren(...steps.map((step) =>
+      el("li", {}, el("time", { text: clock(step.at) }), " ",
+        el("strong", { text: t(`action_${step.action.replace(".", "_")}`) }),
+        step.actor_name ? ` — ${step.actor_name}` : "",
+        stepDetail(step) ? el("div", { class: "meta", text: stepDetail(step) }) : null)));
+  }
+  function stepDetail(step) {
+    const d = step.detail || {};
+    if (step.action === "call.status") return `${t(`status_${d.before}`)} → ${t(`status_${d.after}`)}${d.reason ? `: ${d.reason}` : ""}`;
+    if (step.action === "call.reassigned") return `${d.released} → ${d.ambulance_id}: ${d.reason}`;
+    if (step.action === "call.referred") return `${(hospitals.get(d.hospital_id) || { name: d.hospital_id }).name}${d.override_reason ? `: ${d.override_reason}` : ""}`;
+    if (step.action === "call.note") return d.text;
+    return "";
+  }
+  document.getElementById("detail-close").addEventListener("click", () => { detailId = null; detail.hidden = true; });
+  document.getElementById("detail-assess").addEventListener("click", async () => {
+    const call = await api(`/api/calls/${detailId}`);
+    showAssessment(call, await api(`/api/calls/${detailId}/assessment`));
+    document.getElementById("assessment").scrollIntoView({ block: "start" });
+  });
+  async function act(action) {
+    detailError("");
+    try {
+      await action();
+      refreshCalls();
+      await refreshDetail();
+    } catch (failure) {
+      detailError(failure.message);
+    }
+  }
+  document.getElementById("reassign-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const reason = document.getElementById("reassign-reason");
+    act(async () => {
+      await api(`/api/calls/${detailId}/reassign`, { method: "POST", body: { reason: reason.value.trim() } });
+      reason.value = "";
+    });
+  });
+  document.getElementById("cancel-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const code = document.getElementById("cancel-code");
+    const text = document.getElementById("cancel-text").value.trim();
+    if (code.value === "other" && !text) { detailError(t("cancel_other_needs_text")); return; }
+    const reason = [code.options[code.selectedIndex].textContent, text].filter(Boolean).join(": ");
+    act(() => api(`/api/calls/${detailId}/status`, { method: "POST", body: { status: "cancelled", reason } }));
+  });
+  document.getElementById("note-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = document.getElementById("note-text");
+    act(async () => {
+      await api(`/api/calls/${detailId}/notes`, { method: "POST", body: { text: text.value.trim() } });
+      text.value = "";
+    });
+  });
+
+  // A unit freed while calls wait: say so, and open the one that has waited longest.
+  function unitFreed(ambulanceId) {
+    const waiting = activeCalls.filter((c) => c.status === "received").sort(queueOrder);
+    const banner = document.getElementById("unit-freed");
+    if (!waiting.length) { banner.hidden = true; return; }
+    document.getElementById("unit-freed-text").textContent =
+      `${t("unit_freed")} ${ambulanceId || ""} — ${waiting.length} ${t("calls_waiting")}`;
+    banner.dataset.callId = waiting[0].id;
+    banner.hidden = false;
+  }
+  document.getElementById("unit-freed-open").addEventListener("click", async () => {
+    const banner = document.getElementById("unit-freed");
+    banner.hidden = true;
+    await openDetail(Number(banner.dataset.callId));
+    document.getElementById("detail-assess").click();
+  });
+
   await loadCalls(first.calls);
 
   // --- roads: closures and slowdowns, the traffic period, coverage -------------------------
@@ -354,6 +495,9 @@ Satria.start(async () => {
       }
       refreshCalls();
     } else {
+      if (message.type === "status" && ["closed", "cancelled"].includes(message.after)) {
+        setTimeout(() => unitFreed(message.ambulance_id), 600); // once the list is fresh
+      }
       refreshCalls();
     }
   }, (live) => {
