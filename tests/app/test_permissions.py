@@ -16,7 +16,8 @@ from tests.app.conftest import USERS, Service
 STAFF = {"operator", "admin", "hospital", "crew", "facility"}
 OPERATORS = {"operator", "admin"}
 PUBLIC = {
-    "GET /api/region", "GET /api/region/roads", "GET /api/categories", "GET /healthz",
+    "GET /api/region", "GET /api/region/roads", "GET /api/categories", "GET /api/capabilities",
+    "GET /healthz",
     "GET /readyz",
 }  # fmt: skip
 POLICY: dict[str, set[str]] = {

@@ -98,3 +98,51 @@ def test_a_call_with_no_free_unit_waits_is_explained_and_is_dispatched_when_one_
     expect(page.locator(f"#calls li[data-call-id='{later}']")).to_have_count(0)
     screenshot(page, "console-call-detail")
     http.post(f"/api/calls/{urgent}/status", json={"status": "cancelled", "reason": "test"})
+
+
+def test_another_hospital_costs_its_extra_minutes_and_a_reason_from_the_list(
+    page: Page, site: Site
+) -> None:
+    operator = {"Authorization": f"Bearer {site.keys['operator']}"}
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        created = http.post("/api/calls", json={
+            "category": "stemi", "triage": "merah", "lon": 109.2290, "lat": -7.3850,
+        }).json()  # fmt: skip
+    call_id = created["call"]["id"]
+    ranking = created["assessment"]["ranking"]
+    best, second = ranking["eligible"][0], ranking["eligible"][1]
+    extra_min = round((second["eta_s"] - best["eta_s"]) / 60)
+
+    log_in(page, site, "operator")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    page.locator(f"#calls li[data-call-id='{call_id}']").click()
+    page.click("#detail-assess")
+    expect(page.locator("#assessment-call")).to_have_text(f"#{call_id}")
+    # Why the others were passed over, in Indonesian from the reasons' codes.
+    page.click("#passed-over-box summary")
+    passed = page.locator("#passed-over").inner_text()
+    assert passed and "tidak punya" in passed
+    for english in ("no ", "temporarily", "not updated", "diversion since", "has never"):
+        assert english not in passed, english
+
+    page.check(f"#ranking input[value='{second['hospital_id']}']")
+    expect(page.locator("#override-box")).to_be_visible()
+    expect(page.locator("#override-cost")).to_contain_text(f"+{extra_min} mnt")
+    page.click("#dispatch")
+    expect(page.locator("#dispatch-result")).to_contain_text("Pilih alasan")
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        assert http.get(f"/api/calls/{call_id}").json()["status"] == "received"  # nothing sent
+    screenshot(page, "console-override-needs-reason")
+
+    # A passed-over hospital can be chosen too, marked as such.
+    page.locator("#passed-over input[name='hospital']").first.check()
+    expect(page.locator("#override-cost")).to_contain_text("tidak dipilih sistem")
+    page.check(f"#ranking input[value='{second['hospital_id']}']")
+    page.select_option("#override-code", "family_request")
+    page.click("#dispatch")
+    expect(page.locator("#dispatch-result")).to_contain_text("dikirim")
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        referral = http.get(f"/api/calls/{call_id}").json()["referral"]
+        assert referral["hospital_id"] == second["hospital_id"]
+        assert referral["override_reason"] == "permintaan pasien/keluarga"
+        http.post(f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"})

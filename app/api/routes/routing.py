@@ -44,6 +44,18 @@ def categories(region: RegionDep) -> dict[str, Any]:
     }
 
 
+@router.get("/capabilities")
+def capabilities(region: RegionDep) -> dict[str, dict[str, dict[str, str]]]:
+    """The names of capability codes and bed kinds, in English and Bahasa Indonesia (the
+    pages translate the codes the API gives)."""
+    taxonomy = region.taxonomy
+
+    def names(terms: dict[str, Any]) -> dict[str, dict[str, str]]:
+        return {code: {"label": t.label, "label_id": t.label_id} for code, t in terms.items()}
+
+    return {"capabilities": names(taxonomy.capabilities), "bed_kinds": names(taxonomy.bed_kinds)}
+
+
 @router.post("/rankings")
 def rank(
     body: RankingRequest,

@@ -16,7 +16,7 @@ Satria.start(async () => {
   // Everything the page shows first is asked for at once, while the roads load.
   const ACTIVE_QUERY = ACTIVE.map((s) => `status=${s}`).join("&");
   const first = {
-    categories: api("/api/categories"), hospitals: api("/api/hospitals"),
+    categories: api("/api/categories"), terms: api("/api/capabilities"), hospitals: api("/api/hospitals"),
     ambulances: api("/api/ambulances"), calls: api(`/api/calls?${ACTIVE_QUERY}&limit=200`),
   };
   const { view, region } = await map("map");
@@ -25,6 +25,22 @@ Satria.start(async () => {
 
   // --- reference data ---------------------------------------------------------------------
   const categories = await first.categories;
+  const terms = await first.terms;
+  function termName(kind, code) {
+    const term = (terms[kind] || {})[code];
+    return term ? (lang() === "id" ? term.label_id : term.label) : code;
+  }
+  // Why a hospital was passed over, from the reason's code (the API's sentence is English).
+  function reasonText(r) {
+    const hours = /(\d+) h/.exec(r.message);
+    switch (r.code) {
+      case "lacks_capability": return `${t("reason_lacks")} ${termName("capabilities", r.subject)}`;
+      case "capability_down": return `${termName("capabilities", r.subject)} ${t("reason_down")}`;
+      case "no_free_bed": return `${t("reason_no_bed")} ${termName("bed_kinds", r.subject)}`;
+      case "readiness_stale": return `${t("reason_stale")}${hours ? ` (${hours[1]} ${t("hours_ago")})` : ""}`;
+      default: return t(`reason_${r.code}`);
+    }
+  }
   const categorySelect = document.getElementById("category");
   const incidentSelect = document.getElementById("incident");
   function fillSelects() {
@@ -177,14 +193,25 @@ Satria.start(async () => {
     document.getElementById("assessment-call").textContent = `#${call.id}`;
     const ranking = assessment.ranking || { eligible: [], passed_over: [] };
     const list = document.getElementById("ranking");
+    const best = ranking.eligible.find((h) => h.hospital_id === recommended) || null;
+    current.etas = Object.fromEntries([...ranking.eligible, ...ranking.passed_over].map((h) => [h.hospital_id, h.eta_s]));
+    current.passedOver = new Set(ranking.passed_over.map((h) => h.hospital_id));
+    const extra = (h) => (best && h.hospital_id !== recommended && h.eta_s !== null
+      ? el("span", { class: "extra", text: `+${Math.max(0, Math.round((h.eta_s - best.eta_s) / 60))} ${t("minutes")}` })
+      : null);
     list.replaceChildren(...ranking.eligible.map((h) =>
       choice("hospital", h.hospital_id, h.hospital_id === recommended, pickHospital,
         el("span", { class: "name", text: h.name }),
         el("span", { class: "figures", text: `${minutes(h.eta_s)} · ${km(h.distance_m)}` }),
+        extra(h),
         h.hospital_id === recommended ? el("em", { text: t("recommended") }) : null)));
     if (!ranking.eligible.length) list.append(el("li", { class: "error", text: t("none_eligible") }));
+    // A passed-over hospital can still be chosen (the operator phoned it), with a reason.
     document.getElementById("passed-over").replaceChildren(...ranking.passed_over.map((h) =>
-      el("li", {}, el("strong", { text: h.name }), " — ", h.reasons.map((r) => r.message).join("; "))));
+      choice("hospital", h.hospital_id, false, pickHospital,
+        el("strong", { class: "name", text: h.name }),
+        el("span", { class: "figures", text: minutes(h.eta_s) }), extra(h),
+        el("span", { class: "why", text: h.reasons.map(reasonText).join("; ") }))));
     document.getElementById("ambulances").replaceChildren(...assessment.ambulances.map((a, i) =>
       choice("ambulance", a.ambulance_id, i === 0, pickAmbulance,
         el("span", { class: "name", text: a.name }),
@@ -200,6 +227,8 @@ Satria.start(async () => {
           : `${t("free_in")} ± ${minutes(b.free_in_s)}, ${t("then_here_in")} ± ${minutes(b.then_to_incident_s)}`)));
     if (!busy.length) document.getElementById("busy-ambulances").append(el("li", { text: t("no_busy_known") }));
     document.getElementById("override-box").hidden = true;
+    document.getElementById("override-code").value = "";
+    document.getElementById("override-text").value = "";
     document.getElementById("dispatch").disabled = !(current.hospitalId && current.ambulanceId);
     document.getElementById("dispatch-result").textContent = "";
     drawRoutes();
@@ -207,8 +236,26 @@ Satria.start(async () => {
 
   function pickHospital(id) {
     current.hospitalId = id;
-    document.getElementById("override-box").hidden = id === current.recommended;
+    const overriding = id !== current.recommended;
+    document.getElementById("override-box").hidden = !overriding;
+    if (overriding) {
+      const base = current.etas[current.recommended], mine = current.etas[id];
+      const more = base !== undefined && base !== null && mine !== null ? Math.round((mine - base) / 60) : null;
+      document.getElementById("override-cost").textContent = [
+        more !== null ? `${t("override_costs")} +${Math.max(0, more)} ${t("minutes")}` : "",
+        current.passedOver.has(id) ? t("override_passed_over") : "",
+      ].filter(Boolean).join(" · ");
+    }
+    document.getElementById("dispatch").disabled = !(current.hospitalId && current.ambulanceId);
     drawRoutes();
+  }
+
+  // The reason for not taking the recommendation: one from the list, and words for "other".
+  function overrideReason() {
+    const code = document.getElementById("override-code");
+    const text = document.getElementById("override-text").value.trim();
+    if (!code.value || (code.value === "other" && !text)) return null;
+    return [code.options[code.selectedIndex].textContent, text].filter(Boolean).join(": ");
   }
 
   function pickAmbulance(id) {
@@ -220,12 +267,18 @@ Satria.start(async () => {
     if (!current) return;
     const result = document.getElementById("dispatch-result");
     const callId = current.call.id;
+    const referral = { hospital_id: current.hospitalId };
+    if (current.hospitalId !== current.recommended) {
+      referral.override_reason = overrideReason();
+      if (!referral.override_reason) {
+        result.textContent = t("override_needs_reason");
+        result.className = "error";
+        document.getElementById("override-code").focus();
+        return;
+      }
+    }
     try {
       await api(`/api/calls/${callId}/dispatch`, { method: "POST", body: { ambulance_id: current.ambulanceId } });
-      const referral = { hospital_id: current.hospitalId };
-      if (current.hospitalId !== current.recommended) {
-        referral.override_reason = document.getElementById("override-reason").value.trim() || "operator's choice";
-      }
       await api(`/api/calls/${callId}/referral`, { method: "POST", body: referral });
       result.textContent = `#${callId}: ${t("dispatched")}`;
       result.className = "ok";
@@ -410,7 +463,8 @@ Satria.start(async () => {
     const [conditions, restrictions] = await Promise.all([
       api("/api/region/conditions"), api("/api/road-restrictions"),
     ]);
-    document.getElementById("period").textContent = conditions.period;
+    const period = t(`period_${conditions.period}`);
+    document.getElementById("period").textContent = period.startsWith("period_") ? conditions.period : period;
     restrictionLayer.clearLayers();
     const list = document.getElementById("restrictions");
     list.replaceChildren(...restrictions.map((r) => {
