@@ -151,8 +151,10 @@ def test_the_board_shows_the_ambulance_coming_with_a_falling_eta(page: Page, sit
     assert readiness["on_diversion"] and readiness["diversion_reason"] == "listrik padam"
     assert readiness["beds"]["icu"]["free"] == 0 and readiness["capabilities_down"] == ["ct_scan"]
 
-    page.click("#language")  # and in English
+    expect(page.locator("#feed-state")).to_have_text("terhubung")
+    page.click("#language")  # and in English: the connection still reads as it is
     expect(page.locator("#save-readiness")).to_have_text("Save")
+    expect(page.locator("#feed-state")).to_have_text("live")
     expect(card.locator("button.acknowledge")).to_contain_text("Hospital ready")
 
 

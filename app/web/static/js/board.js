@@ -214,7 +214,8 @@ Satria.start(async (me) => {
         break;
     }
   }, (live) => {
-    state.textContent = t(live ? "live" : "offline");
+    state.dataset.t = live ? "live" : "offline"; // what a language switch shows again
+    state.textContent = t(state.dataset.t);
     state.className = `feed-state ${live ? "live" : "offline"}`;
   });
 
