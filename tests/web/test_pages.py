@@ -185,7 +185,11 @@ def test_an_operator_closes_a_road_sees_it_drawn_then_reopens_it_and_shows_cover
     point = page.evaluate(
         "([lat, lon]) => satria.map.latLngToContainerPoint([lat, lon])", [bridge.lat, bridge.lon]
     )
+    location_before = page.locator("#location").input_value()
+    page.click("#pick-closure-point")  # the next click is the closure's, not a call's
     page.locator("#map").click(position={"x": point["x"], "y": point["y"]})
+    expect(page.locator("#closure-point")).not_to_be_empty()
+    assert page.locator("#location").input_value() == location_before
     page.select_option("#restriction-kind", "closure")
     page.fill("#restriction-reason", "banjir di jembatan")
     page.click("#restrict")

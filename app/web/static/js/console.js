@@ -45,7 +45,7 @@ Satria.start(async () => {
   const incidentSelect = document.getElementById("incident");
   function fillSelects() {
     const chosen = categorySelect.value;
-    categorySelect.replaceChildren(...Object.entries(categories).map(([code, c]) =>
+    categorySelect.replaceChildren(el("option", { value: "", text: t("choose") }), ...Object.entries(categories).map(([code, c]) =>
       el("option", { value: code, text: lang() === "id" ? c.label_id : c.label })));
     if (chosen) categorySelect.value = chosen;
     const incident = incidentSelect.value;
@@ -111,23 +111,111 @@ Satria.start(async () => {
   }
   setInterval(() => ambulances.forEach(styleAmbulance), 5000);
 
-  // --- the call form: a click on the map sets the incident -------------------------------
+  const lines = L.svg(); // routes and the call's marks as SVG above the canvas: few, easy to inspect
+
+  // --- the call form: a click on the map (or typed coordinates) sets the incident -----------
+  // The map sets the call's point, unless the operator has asked to pick a road-closure point:
+  // that takes the next click only.
   const form = document.getElementById("call-form");
   let incident = null;
   let incidentMarker = null;
-  view.on("click", (event) => {
-    incident = { lon: +event.latlng.lng.toFixed(6), lat: +event.latlng.lat.toFixed(6) };
+  let closurePoint = null;
+  let closureMarker = null;
+  let pickingClosure = false;
+  function setIncident(lat, lon) {
+    incident = { lon: +lon.toFixed(6), lat: +lat.toFixed(6) };
     document.getElementById("location").value = `${incident.lat.toFixed(5)}, ${incident.lon.toFixed(5)}`;
     if (incidentMarker) incidentMarker.remove();
-    incidentMarker = L.circleMarker(event.latlng, {
+    incidentMarker = L.circleMarker([lat, lon], {
       radius: 9, color: "#000", weight: 3, fillColor: "#ff00aa", fillOpacity: 0.8, className: "incident",
+      renderer: lines, // SVG, as the routes: the few marks of the call at hand
     }).addTo(view);
+  }
+  function setClosurePoint(lat, lon) {
+    closurePoint = { lon: +lon.toFixed(6), lat: +lat.toFixed(6) };
+    document.getElementById("closure-point").textContent = `${closurePoint.lat.toFixed(5)}, ${closurePoint.lon.toFixed(5)}`;
+    if (closureMarker) closureMarker.remove();
+    closureMarker = L.circleMarker([lat, lon], {
+      radius: 10, color: "#b71c1c", weight: 4, dashArray: "4 3", fillOpacity: 0, className: "closure-point",
+      renderer: lines,
+    }).addTo(view);
+  }
+  view.on("click", (event) => {
+    if (pickingClosure) {
+      pickingClosure = false;
+      document.getElementById("map").classList.remove("picking");
+      setClosurePoint(event.latlng.lat, event.latlng.lng);
+    } else {
+      setIncident(event.latlng.lat, event.latlng.lng);
+    }
+  });
+  document.getElementById("pick-closure-point").addEventListener("click", () => {
+    pickingClosure = true;
+    document.getElementById("map").classList.add("picking");
+  });
+  // Typed coordinates ("-7.3850, 109.2290", as read from a caller's phone) locate the call too.
+  const locationInput = document.getElementById("location");
+  locationInput.addEventListener("change", () => {
+    const numbers = locationInput.value.match(/-?\d+(?:[.,]\d+)?/g) || [];
+    const [a, b] = numbers.map((n) => Number(n.replace(",", ".")));
+    const [lat, lon] = Math.abs(a) <= 90 && Math.abs(b) > 90 ? [a, b] : [b, a];
+    const [west, south, east, north] = region.bbox;
+    if (numbers.length === 2 && lat >= south && lat <= north && lon >= west && lon <= east) {
+      formError("");
+      setIncident(lat, lon);
+      view.panTo([lat, lon]);
+    } else {
+      incident = null;
+      formError(t("location_outside"));
+    }
   });
 
   function formError(message) {
     const node = document.getElementById("form-error");
     node.textContent = message || "";
     node.hidden = !message;
+  }
+
+  // Say so before the browser cuts what is typed at a field's limit.
+  form.addEventListener("input", (event) => {
+    const field = event.target;
+    if (!field.maxLength || field.maxLength < 0) return;
+    const full = field.value.length >= field.maxLength;
+    field.classList.toggle("at-limit", full);
+    field.title = full ? `${t("at_limit")} (${field.maxLength})` : "";
+    if (full) formError(`${t("at_limit")} (${field.maxLength})`);
+  });
+
+  // Several patients: each in its own fieldset, the first one's copy for the next.
+  const firstPatient = form.querySelector("fieldset.patient");
+  document.getElementById("add-patient").addEventListener("click", () => {
+    const next = firstPatient.cloneNode(true);
+    next.querySelectorAll("[id]").forEach((node) => node.removeAttribute("id"));
+    next.querySelectorAll("input").forEach((input) => { input.value = ""; });
+    next.querySelectorAll("select").forEach((select) => { select.value = ""; });
+    const remove = el("button", { type: "button", class: "link remove-patient", text: t("remove") });
+    remove.addEventListener("click", () => next.remove());
+    next.querySelector("legend").append(" ", remove);
+    document.getElementById("add-patient").before(next);
+    next.querySelector("input").focus();
+  });
+  function patients() {
+    return [...form.querySelectorAll("fieldset.patient")].map((box) => {
+      const value = (name) => box.querySelector(`[name="${name}"]`).value.trim();
+      const patient = { condition: value("condition") || "-" };
+      if (value("patient_name")) patient.name = value("patient_name");
+      if (value("age")) patient.age_years = Number(value("age"));
+      if (value("sex")) patient.sex = value("sex");
+      return patient;
+    });
+  }
+  function clearForm() {
+    form.reset();
+    form.querySelectorAll("fieldset.patient").forEach((box) => { if (box !== firstPatient) box.remove(); });
+    form.querySelectorAll(".at-limit").forEach((node) => node.classList.remove("at-limit"));
+    incident = null;
+    if (incidentMarker) incidentMarker.remove();
+    incidentMarker = null;
   }
 
   let current = null; // the call being handled: {call, assessment, hospitalId, ambulanceId}
@@ -138,18 +226,15 @@ Satria.start(async () => {
     const caller = {};
     if (form.nik.value.trim()) caller.nik = form.nik.value.trim();
     if (form.phone.value.trim()) caller.phone = form.phone.value.trim();
-    const patient = { condition: form.condition.value.trim() || "-" };
-    if (form.patient_name.value.trim()) patient.name = form.patient_name.value.trim();
-    if (form.age.value) patient.age_years = Number(form.age.value);
-    if (form.sex.value) patient.sex = form.sex.value;
     try {
       const created = await api("/api/calls", {
         method: "POST",
         body: {
           category: form.category.value, incident: form.incident.value, triage: form.triage.value,
-          lon: incident.lon, lat: incident.lat, caller, patients: [patient],
+          lon: incident.lon, lat: incident.lat, caller, patients: patients(),
         },
       });
+      clearForm();
       showAssessment(created.call, created.assessment);
       refreshCalls();
     } catch (error) {
@@ -157,9 +242,20 @@ Satria.start(async () => {
     }
   });
 
+  // Keyboard: Alt+N a new call, Alt+M/K/H/I the triage colour, Alt+D dispatch and refer.
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey) return;
+    const key = event.key.toLowerCase();
+    const triage = { m: "merah", k: "kuning", h: "hijau", i: "hitam" }[key];
+    if (key === "n") { locationInput.focus(); locationInput.select(); }
+    else if (triage) form.triage.value = triage;
+    else if (key === "d") { if (!document.getElementById("dispatch").disabled) document.getElementById("dispatch").click(); }
+    else return;
+    event.preventDefault();
+  });
+
   // --- the explained ranking, the route, the recommended ambulance --------------------------
   const routeLayer = L.layerGroup().addTo(view);
-  const lines = L.svg(); // routes as SVG paths above the canvas: few, and easy to inspect
   async function drawRoutes() {
     routeLayer.clearLayers();
     if (!current) return;
@@ -490,19 +586,22 @@ Satria.start(async () => {
     event.preventDefault();
     const error = document.getElementById("restriction-error");
     error.hidden = true;
-    if (!incident) { error.textContent = t("restriction_hint"); error.hidden = false; return; }
+    if (!closurePoint) { error.textContent = t("restriction_hint"); error.hidden = false; return; }
     const slowdown = restrictionForm.kind.value === "slowdown";
     try {
       await api("/api/road-restrictions", {
         method: "POST",
         body: {
           kind: restrictionForm.kind.value, factor: slowdown ? 2 : null,
-          geometry: { type: "Point", coordinates: [incident.lon, incident.lat] },
+          geometry: { type: "Point", coordinates: [closurePoint.lon, closurePoint.lat] },
           reason: restrictionForm.reason.value.trim(),
           expires_at: new Date(Date.now() + Number(restrictionForm.hours.value) * 3600000).toISOString(),
         },
       });
       restrictionForm.reason.value = "";
+      closurePoint = null;
+      if (closureMarker) closureMarker.remove();
+      document.getElementById("closure-point").textContent = "";
       loadRestrictions();
     } catch (failure) {
       error.textContent = failure.message;

@@ -1,0 +1,68 @@
+"""The call form as an operator mid-call uses it: typed coordinates, keyboard shortcuts, no
+triage until one is chosen, several patients, a warning at a field's limit, and a clean form
+for the next call."""
+
+from __future__ import annotations
+
+import httpx2
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import Site, log_in, screenshot
+
+
+def test_a_call_by_keyboard_with_two_patients_leaves_a_clean_form(page: Page, site: Site) -> None:
+    log_in(page, site, "operator")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    expect(page.locator("#triage")).to_have_value("")  # the operator chooses
+    expect(page.locator("#category")).to_have_value("")
+
+    page.keyboard.press("Alt+n")  # a new call: the cursor in the location
+    expect(page.locator("#location")).to_be_focused()
+    page.keyboard.type("-7.3850, 109.2290")
+    page.keyboard.press("Tab")  # the coordinates are read when the field is left
+    expect(page.locator("path.incident")).to_have_count(1)
+    page.select_option("#category", "general")
+    page.click("#create-call")  # no triage yet: the browser asks for it, nothing is sent
+    expect(page.locator("#assessment")).to_be_hidden()
+    page.keyboard.press("Alt+m")
+    expect(page.locator("#triage")).to_have_value("merah")
+
+    page.fill("#patient-condition", "luka bakar tangan")
+    page.click("#add-patient")
+    second = page.locator("fieldset.patient").nth(1)
+    second.locator("input[name='age']").fill("7")
+    second.locator("input[name='condition']").fill("sesak napas")
+    # Pasting past a field's limit is said, not silently cut.
+    page.fill("#caller-nik", "33022641079000011234")
+    page.locator("#caller-nik").dispatch_event("input")
+    expect(page.locator("#form-error")).to_contain_text("Batas panjang")
+    page.fill("#caller-nik", "")
+    screenshot(page, "console-call-form-two-patients")
+    page.click("#create-call")
+
+    expect(page.locator("#assessment")).to_be_visible()
+    call_id = page.locator("#assessment-call").inner_text().lstrip("#")
+    # A clean form for the next call: no point, no triage, one patient.
+    expect(page.locator("#location")).to_have_value("")
+    expect(page.locator("#triage")).to_have_value("")
+    expect(page.locator("fieldset.patient")).to_have_count(1)
+    expect(page.locator("path.incident")).to_have_count(0)
+    page.keyboard.press("Alt+d")  # dispatch and refer the recommendation
+    expect(page.locator("#dispatch-result")).to_contain_text("dikirim")
+
+    operator = {"Authorization": f"Bearer {site.keys['operator']}"}
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        call = http.get(f"/api/calls/{call_id}").json()
+        assert call["triage"] == "merah" and call["status"] == "dispatched"
+        assert [p["age_years"] for p in call["patients"]] == [None, 7]
+        assert call["location"]["lat"] == -7.385 and call["location"]["lon"] == 109.229
+        http.post(f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"})
+
+
+def test_coordinates_outside_the_region_are_refused_by_name(page: Page, site: Site) -> None:
+    log_in(page, site, "operator")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    page.fill("#location", "-6.2000, 106.8166")  # Jakarta
+    page.locator("#location").press("Tab")
+    expect(page.locator("#form-error")).to_contain_text("di luar wilayah")
+    expect(page.locator("path.incident")).to_have_count(0)
