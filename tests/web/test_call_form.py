@@ -66,3 +66,20 @@ def test_coordinates_outside_the_region_are_refused_by_name(page: Page, site: Si
     page.locator("#location").press("Tab")
     expect(page.locator("#form-error")).to_contain_text("di luar wilayah")
     expect(page.locator("path.incident")).to_have_count(0)
+
+
+def test_on_a_phone_the_console_is_readable_and_every_button_is_on_screen(
+    page: Page, site: Site
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, site, "operator")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    box = page.locator("#map").bounding_box()
+    assert box is not None and box["width"] >= 380 and box["height"] >= 300
+    logout = page.locator("[data-logout]").bounding_box()
+    assert logout is not None and logout["x"] + logout["width"] <= 390
+    expect(page.locator("#call-form")).to_be_hidden()  # read-only on a phone
+    expect(page.locator("#calls")).to_be_visible()
+    screenshot(page, "console-phone")
+    page.click("[data-logout]")
+    expect(page).to_have_url(f"{site.url}/login")
