@@ -47,3 +47,4 @@ def test_the_demo_comes_alive(page: Page, tmp_path: Path) -> None:
         assert page.locator("#synthetic").is_visible()
         time.sleep(3)  # a few positions move on the map
         screenshot(page, "demo-console")
+        page.goto("about:blank")  # leave the page before the demo stops, as a user would

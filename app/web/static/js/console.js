@@ -391,7 +391,9 @@ Satria.start(async () => {
   let refreshTimer = null;
   function refreshCalls() {
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(loadCalls, 300);
+    // A background refresh that fails (the service restarting) waits for the next event or
+    // the feed's fresh snapshot on reconnection; it must not end as an uncaught error.
+    refreshTimer = setTimeout(() => loadCalls().catch(() => {}), 300);
   }
   // The queue: calls waiting for an ambulance first, MERAH before KUNING, the longest
   // waiting first; each with how long it has waited (or been in its status).
@@ -609,7 +611,7 @@ Satria.start(async () => {
     }
   });
   loadRestrictions(); // not awaited: the map and the call form come first
-  setInterval(loadRestrictions, 15000); // expiries, and closures made by colleagues
+  setInterval(() => loadRestrictions().catch(() => {}), 15000); // expiries, colleagues' closures
 
   const coverageLayer = L.layerGroup().addTo(view);
   const BAND_COLOURS = ["#c0392b", "#e67e22", "#f6c85f"];
