@@ -155,7 +155,9 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         if any(seeded):
             log.info("registry seeded: %d hospitals, %d ambulances", *seeded)
         verifier = build_verifier(settings, engine, vault)
-        runner = VerificationRunner(verifier, engine, deadline_s=verification_deadline_s(settings))
+        runner = VerificationRunner(
+            verifier, engine, deadline_s=verification_deadline_s(settings), vault=vault
+        )
         await runner.start(pending)
         broker = make_broker(settings.broker_url)
         served.profile = speed_profile(settings)  # also for rankings at another time of day

@@ -4,7 +4,10 @@ Route handlers (in worker threads) submit jobs; a few tasks on the event loop wo
 each bounded by a deadline, and store the outcome on the call with an audit event. Outcomes
 that are ready together are stored in one transaction (a busy shift does not double the
 writes that intake waits behind). Jobs that a stopped process left pending are picked up
-again at start, from the encrypted NIK.
+again at start, from the encrypted NIK; and while running, every process sweeps for calls left
+pending by another one that died (a worker killed mid-check), so that no call waits for its
+verification until the next restart. An outcome is stored only on a call still pending: a call
+checked twice (by its own worker and by a sweep) keeps the first outcome.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
@@ -38,11 +42,19 @@ class VerificationRunner:
     """A bounded queue and worker tasks on the service's event loop."""
 
     def __init__(
-        self, verifier: Verifier, engine: Engine, *, deadline_s: float, workers: int = 4
+        self,
+        verifier: Verifier,
+        engine: Engine,
+        *,
+        deadline_s: float,
+        vault: PersonalDataVault | None = None,
+        workers: int = 4,
     ) -> None:
         self.verifier = verifier
         self._engine = engine
         self._deadline_s = deadline_s
+        self._vault = vault  # to sweep for orphans; None: no sweep (tests of the queue alone)
+        self._in_flight: set[int] = set()  # call ids queued or being checked here
         self._workers = workers
         self._queue: asyncio.Queue[VerificationJob] = asyncio.Queue(QUEUE_LIMIT)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -54,6 +66,8 @@ class VerificationRunner:
         """Start the workers, with the jobs a previous run left pending."""
         self._loop = asyncio.get_running_loop()
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+        if self._vault is not None:
+            self._tasks.append(asyncio.create_task(self._sweep(self._vault)))
         for job in pending:
             self._enqueue(job)
 
@@ -71,8 +85,11 @@ class VerificationRunner:
         self._loop.call_soon_threadsafe(self._enqueue, job)
 
     def _enqueue(self, job: VerificationJob) -> None:
+        if job.call_id in self._in_flight:
+            return
         try:
             self._queue.put_nowait(job)
+            self._in_flight.add(job.call_id)
         except asyncio.QueueFull:
             # Never block intake on verification: the operator sees why it was not checked.
             outcome = Outcome(Verification.UNAVAILABLE, "verification queue full")
@@ -95,7 +112,25 @@ class VerificationRunner:
             except Exception:
                 log.exception("could not store the verification of call %s", job.call_id)
             finally:
+                self._in_flight.discard(job.call_id)
                 self._queue.task_done()
+
+    async def _sweep(self, vault: PersonalDataVault) -> None:
+        """Take up calls pending far longer than a check can take: their worker died."""
+        orphaned_after = timedelta(seconds=3 * self._deadline_s)
+        while True:
+            await asyncio.sleep(self._deadline_s)
+            try:
+                jobs = await asyncio.to_thread(self._orphans, vault, orphaned_after)
+            except Exception:  # the database is away: the next sweep tries again
+                log.warning("could not look for orphaned verifications", exc_info=True)
+                continue
+            for job in jobs:
+                self._enqueue(job)
+
+    def _orphans(self, vault: PersonalDataVault, age: timedelta) -> list[VerificationJob]:
+        with Session(self._engine) as session:
+            return pending_jobs(session, vault, taken_before=utcnow() - age)
 
     async def _stored(self, job: VerificationJob, outcome: Outcome) -> None:
         """Store an outcome with those ready at the same time; returns once it is stored.
@@ -128,7 +163,9 @@ class VerificationRunner:
             for job, outcome in outcomes:
                 changed = session.execute(
                     update(Call)
-                    .where(col(Call.id) == job.call_id)
+                    .where(
+                        col(Call.id) == job.call_id, col(Call.verification) == Verification.PENDING
+                    )
                     .values(
                         verification=outcome.status,
                         verification_detail=outcome.detail,
@@ -157,9 +194,12 @@ class VerificationRunner:
         await self._queue.join()
 
 
-def pending_jobs(session: Session, vault: PersonalDataVault) -> list[VerificationJob]:
-    """Jobs for calls still waiting for verification (after a restart)."""
-    rows = session.exec(
+def pending_jobs(
+    session: Session, vault: PersonalDataVault, *, taken_before: datetime | None = None
+) -> list[VerificationJob]:
+    """Jobs for calls still waiting for verification (after a restart), or for those taken
+    before a time (orphans of a process that died)."""
+    query = (
         select(
             Call.id,
             Caller.nik_ciphertext,
@@ -167,7 +207,10 @@ def pending_jobs(session: Session, vault: PersonalDataVault) -> list[Verificatio
         )
         .join(Caller, col(Call.caller_id) == col(Caller.id))
         .where(Call.verification == Verification.PENDING)
-    ).all()
+    )
+    if taken_before is not None:
+        query = query.where(col(Call.created_at) < taken_before)
+    rows = session.exec(query).all()
     return [
         VerificationJob(
             call_id=call_id,

@@ -224,3 +224,26 @@ def test_verification_left_pending_by_a_stop_resumes_at_the_next_start(
     finally:
         back.stop()
         registry.released.set()
+
+
+def test_a_verification_orphaned_by_a_dead_worker_is_taken_up_by_a_live_one(
+    database_url: str, demo: Region, tmp_path: Path, registry: RegistryServer
+) -> None:
+    """Worker A takes a call and dies while the registry has not answered; worker B, running
+    all along, finds the call pending far longer than a check can take and verifies it, with
+    no restart."""
+    registry.mode = "hold"
+    back = RegistryServer({KNOWN: "SITI AMINAH"})
+    try:
+        live = http_settings(back, registry_timeout_s=0.5)  # a check takes 2.5 s at most
+        with running_service(database_url, tmp_path / "b", demo, **live) as worker_b:
+            dying = http_settings(registry, registry_timeout_s=20.0)
+            with running_service(database_url, tmp_path / "a", demo, **dying) as worker_a:
+                call = worker_a.call(caller={"nik": KNOWN, "name": "Siti Aminah"})["call"]
+                wait_for(lambda: registry.requests)
+            assert verification_of(worker_b, call["id"]) is None  # still pending
+            outcome = wait_for(lambda: verification_of(worker_b, call["id"]), timeout_s=30)
+            assert outcome["status"] == "verified"
+    finally:
+        back.stop()
+        registry.released.set()
