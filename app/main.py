@@ -27,6 +27,7 @@ from app.api.routes import (
     coverage,
     feeds,
     health,
+    places,
     routing,
     tracking,
 )
@@ -47,7 +48,7 @@ from app.services.coverage import CoverageCache
 from app.services.dispatch import Dispatcher
 from app.services.events import Announcer, FeedView
 from app.services.ingest import FixWriter
-from app.services.maps import RoadLayer
+from app.services.maps import RegionPlaces, RoadLayer
 from app.services.outlook import FleetOutlook
 from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
@@ -263,6 +264,7 @@ def assemble(settings: Settings, resources: Resources) -> ServiceState:
         fix_writer=FixWriter(r.engine, region, rules=rules, metrics=metrics),
         feed_limits=FeedLimits(settings.feed_queue_limit, settings.feed_send_timeout_s),
         road_layer=RoadLayer(region),
+        places=RegionPlaces(region),
         metrics=metrics,
         rate_limits=KeyRateLimits(
             settings.rate_limit, on_refused=metrics.rate_limited.labels("rest").inc
@@ -316,6 +318,7 @@ def _mount(app: FastAPI) -> None:
         tracking,
         admin,
         routing,
+        places,
         account,
         health,
         roads_routes,

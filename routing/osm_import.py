@@ -12,6 +12,7 @@ for byte, whatever the process's hash seed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,17 +37,27 @@ from routing.osm_graph import (
     simplify,
     split_loops_and_parallels,
 )
+from routing.osm_places import (
+    feature_places,
+    load_place_features,
+    region_places,
+    river_features,
+    street_places,
+)
 from routing.pack import (
+    FEATURES_FILE,
     HOSPITALS_FILE,
     POSTS_FILE,
     REGION_FILE,
     ROADS_FILE,
     RegionMeta,
+    read_districts,
     read_meta,
     read_posts,
     write_meta,
 )
 from routing.pack_writing import write_hospitals, write_posts
+from routing.places import write_places
 from routing.speeds import SpeedTable
 
 Progress = Callable[[str], None]
@@ -68,6 +79,7 @@ class ImportReport:
     cleanup: Cleanup | None = None
     hospitals: MatchReport | None = None
     posts: int = 0
+    places: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -86,6 +98,7 @@ class ImportReport:
         if self.components is not None:
             out.append(self.components.describe())
         out.append(f"OSM segments with a maxspeed tag: {self.segments_with_maxspeed:,}")
+        out.append(f"place names for search and labels: {self.places:,}")
         for value, count in sorted(self.maxspeed_unread.items()):
             out.append(f"maxspeed={value!r} gives no speed ({count} segments): class speed used")
         return out + [f"WARNING: {w}" for w in self.warnings]
@@ -251,6 +264,9 @@ def import_region(  # noqa: PLR0913 - keyword options of one import
     if not (directory / POSTS_FILE).is_file():
         write_posts(directory, [])
     report.posts = len(read_posts(directory, bbox))
+    say("place names and rivers")
+    frame = load_place_features(place=place, osm_file=osm_file)
+    report.places = _write_places(directory, graph, report.hospitals.rows, bbox, frame)
     report.warnings = _warnings(report)
     source = f"OpenStreetMap via osmnx {ox.__version__}: " + (
         f"file {osm_file.name}" if osm_file else f"place {place!r}"
@@ -270,6 +286,26 @@ def import_region(  # noqa: PLR0913 - keyword options of one import
         ),
     )
     return report
+
+
+def _write_places(
+    directory: Path, graph: nx.MultiDiGraph[Any], hospitals: list[Any], bbox: BBox, frame: Any
+) -> int:
+    """Write places.csv and, when OSM has rivers, features.geojson; returns the places.
+    ``frame``: the OSM features with names (``load_place_features``)."""
+    places = region_places(
+        streets=street_places(graph),
+        features=feature_places(frame),
+        hospitals=hospitals,
+        districts=read_districts(directory, bbox),
+        bbox=bbox,
+    )
+    write_places(directory, places)
+    rivers = river_features(frame)
+    if rivers:
+        collection = {"type": "FeatureCollection", "synthetic": False, "features": rivers}
+        (directory / FEATURES_FILE).write_text(json.dumps(collection), encoding="utf-8")
+    return len(places)
 
 
 def _import_record(report: ImportReport, imported_at: datetime) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from app.services.dispatch import Dispatcher
 from app.services.events import Announcer, FeedView
 from app.services.hospitals import BoardCache
 from app.services.ingest import FixWriter
-from app.services.maps import RoadLayer
+from app.services.maps import RegionPlaces, RoadLayer
 from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
 from app.services.roads import RoadConditionsKeeper
@@ -45,6 +45,7 @@ class ServiceState:
     fix_writer: FixWriter
     feed_limits: FeedLimits
     road_layer: RoadLayer
+    places: RegionPlaces
     metrics: Metrics
     rate_limits: KeyRateLimits
     crew_messages_per_s: float

@@ -12,6 +12,7 @@ import numpy as np
 
 from routing.demo import facilities
 from routing.demo import geography as geo
+from routing.demo import places as demo_places
 from routing.demo.roads import build_roads
 from routing.network import ComponentReport
 from routing.pack import (
@@ -21,10 +22,11 @@ from routing.pack import (
     write_meta,
 )
 from routing.pack_writing import write_districts, write_hospitals, write_population, write_posts
+from routing.places import write_places
 from routing.speeds import SpeedTable
 
 DEFAULT_SEED = 119
-GENERATOR_VERSION = 3  # 2: districts.csv; 3: population.csv
+GENERATOR_VERSION = 4  # 2: districts.csv; 3: population.csv; 4: places.csv
 
 Progress = Callable[[str], None]
 
@@ -69,6 +71,7 @@ def generate_demo(
     write_posts(out_dir, facilities.posts(network))
     write_districts(out_dir, facilities.districts(network))
     write_population(out_dir, facilities.population(network))
+    write_places(out_dir, demo_places.places(network, seed))
     network.save(out_dir / ROADS_FILE)
     (out_dir / FEATURES_FILE).write_text(json.dumps(features()), encoding="utf-8")
     write_meta(out_dir, demo_meta(seed))

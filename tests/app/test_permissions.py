@@ -16,7 +16,8 @@ from tests.app.conftest import USERS, Service
 STAFF = {"operator", "admin", "hospital", "crew", "facility"}
 OPERATORS = {"operator", "admin"}
 PUBLIC = {
-    "GET /api/region", "GET /api/region/roads", "GET /api/categories", "GET /api/capabilities",
+    "GET /api/region", "GET /api/region/roads", "GET /api/region/overlay", "GET /api/categories",
+    "GET /api/capabilities",
     "GET /healthz",
     "GET /readyz",
 }  # fmt: skip
@@ -38,6 +39,8 @@ POLICY: dict[str, set[str]] = {
     "GET /api/crew/assignment": {"crew"},
     "POST /api/rankings": OPERATORS,
     "POST /api/routes": OPERATORS,
+    "GET /api/places": OPERATORS,
+    "GET /api/places/nearest": OPERATORS,
     "GET /api/me": STAFF | {"agency"},
     "GET /api/hospitals": STAFF,
     "GET /api/hospitals/{hospital_id}": STAFF,

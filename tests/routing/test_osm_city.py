@@ -167,12 +167,14 @@ def test_the_same_file_gives_the_same_bytes_whatever_the_hash_seed(tmp_path: Pat
         "              imported_at=datetime(2026, 11, 28, tzinfo=UTC))\n"
     )
     root = Path(__file__).resolve().parents[2]
-    packs = []
+    packs, places = [], set()
     for seed in ("0", "1", "2", "3"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
         out = tmp_path / f"seed{seed}"
         subprocess.run([sys.executable, "-c", script, str(out)], env=env, check=True, cwd=root)
         packs.append(np.load(out / "kota" / "roads.npz"))
+        places.add((out / "kota" / "places.csv").read_bytes())
+    assert len(places) == 1  # the place names too
     first = packs[0]
     for other in packs[1:]:
         assert first.files == other.files

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.api import schemas as s
 from app.api.deps import Operator, RegionDep, ServicesDep, SessionDep, SessionReleasingRoute
+from app.api.gzipped import gzipped_json_response
 from app.errors import InputError, NotFoundError
 from app.models import utcnow
 from routing import LonLat
@@ -83,19 +84,7 @@ def road_layer(request: Request, services: ServicesDep, region: RegionDep) -> Re
     """The region's roads for drawing (JSON, gzipped): integer coordinates in 1e-5 degree,
     each line ``[class index, x0, y0, dx1, dy1, ...]``, major road classes first."""
     body = services.road_layer.gzipped()
-    etag = f'"{region.meta.name}-{len(body)}"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(
-        body,
-        media_type="application/json",
-        headers={
-            "Content-Encoding": "gzip",
-            "ETag": etag,
-            "Cache-Control": "no-cache",
-            "Vary": "Accept-Encoding",
-        },
-    )
+    return gzipped_json_response(request, body, etag=f'"{region.meta.name}-{len(body)}"')
 
 
 class RouteRequest(BaseModel):
