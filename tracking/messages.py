@@ -217,6 +217,14 @@ class ReferralAcknowledged(BaseModel):
     at: datetime
 
 
+class ReadinessChanged(BaseModel):
+    """A hospital reported its readiness: the operators' map shows it again."""
+
+    type: Literal["readiness"] = "readiness"
+    hospital_id: str
+    at: datetime
+
+
 class AcknowledgeMessage(BaseModel):
     """Sent by a hospital on its feed to acknowledge an incoming patient."""
 
@@ -235,6 +243,7 @@ FeedMessages = (
     | Arrived
     | ReferralCreated
     | ReferralAcknowledged
+    | ReadinessChanged
 )
 FeedMessage = Annotated[FeedMessages, Field(discriminator="type")]
 feed_message: TypeAdapter[FeedMessages] = TypeAdapter(FeedMessage)

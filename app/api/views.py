@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -127,6 +127,7 @@ def readiness_out(state: dict[str, Any], *, stale_after_s: float) -> s.Readiness
             free=int(v["free"]),
             reported_at=(at := datetime.fromisoformat(v["at"])),
             stale=(now - at).total_seconds() > stale_after_s,
+            stale_at=at + timedelta(seconds=stale_after_s),
         )
         for kind, v in state.get("beds", {}).items()
     }

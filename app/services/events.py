@@ -7,6 +7,7 @@ the message is built here, the same way for an operator's change and a geofence'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -30,6 +31,7 @@ from tracking.messages import (
     Incoming,
     PatientSummary,
     Position,
+    ReadinessChanged,
     ReferralAcknowledged,
     ReferralCreated,
     Snapshot,
@@ -239,6 +241,12 @@ def acknowledged(referral: Referral) -> list[Published]:
     return [Published(channels, message.model_dump_json())]
 
 
+def readiness_changed(hospital_id: str, at: datetime) -> list[Published]:
+    """A readiness report: to the operators (their map) and the hospital's other screens."""
+    message = ReadinessChanged(hospital_id=hospital_id, at=at)
+    return [Published((OPERATORS, hospital_channel(hospital_id)), message.model_dump_json())]
+
+
 @dataclass(frozen=True)
 class Announcer:
     """Tells the feeds of every change to a call: the services that make a change call it
@@ -264,6 +272,10 @@ class Announcer:
     def acknowledged(self, referral: Referral) -> None:
         """A hospital acknowledged a referral."""
         self.sink(acknowledged(referral))
+
+    def readiness_reported(self, hospital_id: str, at: datetime) -> None:
+        """A hospital reported beds, diversion or a capability down."""
+        self.sink(readiness_changed(hospital_id, at))
 
     def with_sink(self, sink: Sink) -> Announcer:
         """The same announcer, telling another sink (the fix writer collects in order)."""

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from app.errors import InputError, NotFoundError
 from app.models import Ambulance, Hospital, ReadinessReport, utcnow
 from app.services import audit
+from app.services.events import Announcer
 from routing import Region
 from routing.ranking import Hospital as RoutingHospital
 from routing.ranking import Readiness, ReadinessBoard
@@ -97,15 +98,31 @@ class ReadinessChange:
     capabilities_down: list[str] | None = None
 
 
-def report_readiness(
+@dataclass(frozen=True)
+class ReadinessDesk:
+    """Takes the hospitals' readiness reports of a region, and announces each (``announcer``:
+    None where no feed listens, as in a script)."""
+
+    region: Region
+    announcer: Announcer | None
+
+    def report(
+        self, session: Session, hospital_id: str, change: ReadinessChange, actor_user_id: int | None
+    ) -> Hospital:
+        """Apply a report to a hospital's current state and keep it in the history."""
+        hospital, reported_at = _report(session, self.region, hospital_id, change, actor_user_id)
+        if self.announcer is not None:
+            self.announcer.readiness_reported(hospital_id, reported_at)
+        return hospital
+
+
+def _report(
     session: Session,
-    *,
+    region: Region,
     hospital_id: str,
     change: ReadinessChange,
-    region: Region,
     actor_user_id: int | None,
-) -> Hospital:
-    """Apply a readiness report to a hospital's current state and keep it in the history."""
+) -> tuple[Hospital, datetime]:
     _validate(change, region, get_hospital(session, hospital_id))
     # Lock the row before reading it: the UPDATE takes PostgreSQL's row lock and SQLite's
     # write lock, so a concurrent report waits and then reads this one's result.
@@ -139,7 +156,7 @@ def report_readiness(
         **reported,
     )
     session.commit()
-    return hospital
+    return hospital, now
 
 
 def _validate(change: ReadinessChange, region: Region, hospital: Hospital) -> None:

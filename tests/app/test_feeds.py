@@ -215,6 +215,35 @@ def test_operators_are_told_of_every_new_call(service: Service) -> None:
     )  # fmt: skip
 
 
+def test_a_readiness_report_reaches_the_operators_map_and_not_other_hospitals(
+    service: Service,
+) -> None:
+    """The console recolours a hospital when it reports (a hospital on diversion once stayed
+    green until the page was reloaded)."""
+    feed = "/ws/feed?token={}"
+    with (
+        service.client.websocket_connect(feed.format(service.keys["operator"])) as operator,
+        service.client.websocket_connect(feed.format(service.keys["hospital_other"])) as other,
+    ):
+        receive(operator, "snapshot"), receive(other, "snapshot")
+        response = service.client.put(
+            f"/api/hospitals/{service.hospital_id}/readiness",
+            json={"on_diversion": False, "free_beds": {"igd": 4}},
+            headers=service.auth("hospital"),
+        )
+        assert response.status_code == 200, response.text
+        told = receive(operator, "readiness")
+        assert told["hospital_id"] == service.hospital_id and told["at"]
+        # The other hospital's first readiness message is about its own report, not this one.
+        service.client.put(
+            f"/api/hospitals/{service.other_hospital_id}/readiness",
+            json={"free_beds": {"igd": 2}},
+            headers=service.auth("hospital_other"),
+        )
+        assert receive(other, "readiness")["hospital_id"] == service.other_hospital_id
+        assert receive(operator, "readiness")["hospital_id"] == service.other_hospital_id
+
+
 @pytest.mark.parametrize("who", ["crew", "facility"])
 def test_roles_without_a_feed_are_refused(service: Service, who: str) -> None:
     with service.client.websocket_connect(f"/ws/feed?token={service.keys[who]}") as ws:

@@ -13,7 +13,7 @@ from app.services.hospitals import (
     BoardCache,
     HospitalCorrection,
     ReadinessChange,
-    report_readiness,
+    ReadinessDesk,
     seed_from_region,
     update_hospital,
 )
@@ -52,9 +52,7 @@ def test_concurrent_reports_lose_nothing(database_url: str, demo: Region) -> Non
     def report(i: int) -> None:
         with Session(engine) as session:
             change = ReadinessChange(free_beds={kinds[i % 5]: i})
-            report_readiness(
-                session, hospital_id="rsud-purwa", change=change, region=demo, actor_user_id=None
-            )
+            ReadinessDesk(demo, None).report(session, "rsud-purwa", change, None)
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(report, range(40)))
@@ -87,10 +85,8 @@ def test_a_report_on_one_worker_reaches_another_workers_rankings(
         before = demo.rank_hospitals(INCIDENT, "stemi", worker_b.board(session))
         assert before.best is not None and before.best.hospital.id == "rsud-purwa"
         worker_a.board(session)
-        report_readiness(
-            session, hospital_id="rsud-purwa", region=demo, actor_user_id=None,
-            change=ReadinessChange(on_diversion=True, diversion_reason="CT down"),
-        )  # fmt: skip
+        change = ReadinessChange(on_diversion=True, diversion_reason="CT down")
+        ReadinessDesk(demo, None).report(session, "rsud-purwa", change, None)
         after = demo.rank_hospitals(INCIDENT, "stemi", worker_b.board(session))
         assert after.best is not None and after.best.hospital.id != "rsud-purwa"
     engine.dispose()

@@ -89,13 +89,8 @@ def report_readiness(
         diversion_reason=body.diversion_reason,
         capabilities_down=body.capabilities_down,
     )
-    row = hospitals.report_readiness(
-        session,
-        hospital_id=hospital_id,
-        change=change,
-        region=region,
-        actor_user_id=principal.user_id,
-    )
+    desk = hospitals.ReadinessDesk(region, services.announcer)
+    row = desk.report(session, hospital_id, change, principal.user_id)
     services.boards.changed()
     return views.hospital_out(row, stale_after_s=services.assessor.readiness_stale_after_s)
 

@@ -21,6 +21,7 @@ class BedsValue(BaseModel):
     free: int
     reported_at: datetime
     stale: bool
+    stale_at: datetime  # from then on, rankings pass the hospital over until it reports again
 
 
 class ReadinessOut(BaseModel):

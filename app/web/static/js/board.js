@@ -4,7 +4,7 @@
 "use strict";
 
 Satria.start(async (me) => {
-  const { t, lang, api, feed, map, countdown, clock, el, tip, languageSwitch } = Satria;
+  const { t, lang, api, feed, map, countdown, clock, el, tip, languageSwitch, symbolIcon } = Satria;
   const hospitalId = decodeURIComponent(location.pathname.split("/").pop());
   const error = document.getElementById("board-error");
   if (me.hospital_id !== hospitalId) {
@@ -14,15 +14,20 @@ Satria.start(async (me) => {
   }
   document.getElementById("board").hidden = false;
 
-  const [{ view, region }, hospital, categories] = await Promise.all([
-    map("map"), api(`/api/hospitals/${encodeURIComponent(hospitalId)}`), api("/api/categories"),
+  const [{ view, region, legend }, first, categories, terms] = await Promise.all([
+    map("map", { legend: [["hospital", "ready", "legend_this_hospital"], ["ambulance", "assigned", "legend_incoming"], ["line", "river", "legend_river"]] }),
+    api(`/api/hospitals/${encodeURIComponent(hospitalId)}`), api("/api/categories"), api("/api/capabilities"),
   ]);
+  let hospital = first; // as last reported, by this screen or another of this hospital
+  function termName(kind, code) {
+    const term = (terms[kind] || {})[code];
+    return term ? (lang() === "id" ? term.label_id : term.label) : code;
+  }
   window.satria = { map: view };
   document.getElementById("synthetic").hidden = !region.synthetic;
   document.getElementById("hospital-name").textContent = hospital.name;
-  L.circleMarker([hospital.lat, hospital.lon], {
-    radius: 10, weight: 3, color: "#000", fillColor: "#27ae60", fillOpacity: 1, className: "hospital own",
-  }).bindTooltip(tip(hospital.name)).addTo(view);
+  L.marker([hospital.lat, hospital.lon], { icon: symbolIcon("hospital", "ready"), keyboard: false })
+    .bindTooltip(tip(hospital.name)).addTo(view);
   view.setView([hospital.lat, hospital.lon], 12);
 
   // --- incoming ambulances ------------------------------------------------------------------
@@ -72,7 +77,7 @@ Satria.start(async (me) => {
     if (!entry) {
       entry = {
         data, hospitalEta: null, etaAt: 0, estimated: false, phase: null, fixAt: 0,
-        marker: L.circleMarker([0, 0], { radius: 8, weight: 2, color: "#000", fillColor: "#e67e22", fillOpacity: 1, className: "ambulance" }),
+        marker: L.marker([0, 0], { icon: symbolIcon("ambulance", "assigned"), keyboard: false }),
         track: L.polyline([], { color: "#e67e22", weight: 3, className: "track", renderer: lines }).addTo(view),
         ...newCard(data.referral_id),
       };
@@ -205,6 +210,11 @@ Satria.start(async (me) => {
         }
         break;
       }
+      case "readiness":
+        if (message.hospital_id === hospitalId) {
+          api(`/api/hospitals/${encodeURIComponent(hospitalId)}`).then(renderReadiness).catch(() => {});
+        }
+        break;
       case "acknowledged": {
         const entry = incoming.get(message.referral_id);
         if (entry) { entry.data.acknowledged_at = message.at; render(); }
@@ -225,23 +235,48 @@ Satria.start(async (me) => {
   }
 
   function renderReadiness(h) {
+    hospital = h;
     const r = h.readiness;
     document.getElementById("beds").replaceChildren(...Object.keys(h.bed_capacity).map((kind) => {
       const value = r.beds[kind];
       return el("label", { class: "bed" },
-        el("span", { text: kind.toUpperCase() }),
+        el("span", { text: termName("bed_kinds", kind) }),
         el("input", { type: "number", min: 0, max: 5000, name: `beds-${kind}`, "data-kind": kind, value: value ? value.free : "" }),
         el("small", { class: `updated${value && value.stale ? " stale" : ""}`, text: updated(value && value.reported_at) }));
     }));
     document.getElementById("diversion").checked = r.on_diversion;
     document.getElementById("diversion-reason").value = r.diversion_reason || "";
-    document.getElementById("diversion-updated").textContent = updated(r.diversion_reported_at);
+    document.getElementById("diversion-updated").textContent = [
+      r.on_diversion && r.diversion_since ? `${t("diversion_since")} ${clock(r.diversion_since)}` : "",
+      updated(r.diversion_reported_at),
+    ].filter(Boolean).join(" · ");
     document.getElementById("capabilities").replaceChildren(...h.capabilities.map((code) =>
       el("label", { class: "inline" },
         el("input", { type: "checkbox", "data-capability": code, checked: r.capabilities_down.includes(code) }),
-        ` ${code}`)));
+        ` ${termName("capabilities", code)}`)));
     document.getElementById("capabilities-updated").textContent = updated(r.capabilities_down_reported_at);
+    warnStale();
   }
+
+  // Say so before the beds' report goes stale (rankings then pass this hospital over), and
+  // loudly once it has.
+  const WARN_BEFORE_MS = 3600000;
+  function warnStale() {
+    const now = Date.now();
+    const beds = Object.entries(hospital.readiness.beds).map(([kind, v]) => ({ kind, at: new Date(v.stale_at).getTime() }));
+    const stale = beds.filter((b) => b.at <= now);
+    const soon = beds.filter((b) => b.at > now && b.at - now < WARN_BEFORE_MS).sort((a, b) => a.at - b.at);
+    const names = (list) => list.map((b) => termName("bed_kinds", b.kind)).join(", ");
+    const warning = document.getElementById("stale-warning");
+    if (stale.length) {
+      warning.textContent = `${t("beds_stale_now")}: ${names(stale)}. ${t("beds_update_now")}`;
+    } else if (soon.length) {
+      const minutes = Math.max(1, Math.round((soon[0].at - now) / 60000));
+      warning.textContent = `${t("beds_stale_soon")} ${minutes} ${t("minutes")} (${clock(new Date(soon[0].at).toISOString())}): ${names(soon)}. ${t("beds_update_now")}`;
+    }
+    warning.hidden = !(stale.length || soon.length);
+  }
+  setInterval(warnStale, 30000);
   renderReadiness(hospital);
 
   document.getElementById("readiness-form").addEventListener("submit", async (event) => {
@@ -268,7 +303,11 @@ Satria.start(async (me) => {
     }
   });
 
-  languageSwitch(document.getElementById("language"), () => { render(); renderReadiness(hospital); });
+  languageSwitch(document.getElementById("language"), () => {
+    if (legend) legend.refresh();
+    render();
+    renderReadiness(hospital);
+  });
   window.satria.readyMs = performance.now(); // page load, for the tests' report
   document.body.dataset.ready = "true";
 });

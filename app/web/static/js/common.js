@@ -14,7 +14,7 @@ const Satria = (() => {
       key_placeholder: "kunci API", error_key: "Kunci tidak dikenal, dicabut, atau kedaluwarsa.",
       error_role: "Peran ini tidak memiliki halaman di sini.", error_network: "Layanan tidak terjangkau.",
       synthetic: "DATA SINTETIS — bukan peta atau rumah sakit sungguhan",
-      new_call: "Panggilan baru", click_map: "Klik peta untuk menentukan lokasi kejadian.",
+      new_call: "Panggilan baru", click_map: "Cari nama tempat, ketik koordinat, atau klik peta untuk menentukan lokasi kejadian.",
       location: "Lokasi", category: "Kategori", incident: "Jenis kejadian", triage: "Triase",
       caller_nik: "NIK penelepon", caller_phone: "Telepon penelepon", patient: "Pasien",
       patient_name: "Nama pasien", age: "Umur (tahun)", sex: "Jenis kelamin", condition: "Kondisi",
@@ -62,7 +62,19 @@ const Satria = (() => {
       "period_weekday afternoon rush": "jam sibuk sore (hari kerja)", "period_Saturday night in town": "malam Minggu di kota",
       period_night: "malam hari",
       shortcuts: "Pintasan: Alt+N panggilan baru · Alt+M/K/H/I triase · Alt+D kirim & rujuk",
-      location_placeholder: "klik peta, atau ketik lintang, bujur", location_outside: "Koordinat tidak dikenali atau di luar wilayah.",
+      location_placeholder: "ketik nama tempat (desa, jalan, pasar…) atau lintang, bujur", location_outside: "Koordinat tidak dikenali atau di luar wilayah.",
+      location_pick_or_type: "Pilih tempat dari daftar (panah dan Enter), atau ketik koordinat.", no_place_found: "Tidak ada tempat bernama",
+      near: "dekat", place_district: "kecamatan", place_village: "desa/kelurahan", place_street: "jalan",
+      place_landmark: "tempat umum", place_hospital: "rumah sakit", place_puskesmas: "puskesmas",
+      legend_hospital_ready: "RS siap", legend_hospital_limited: "RS terbatas (IGD penuh / alat rusak)",
+      legend_hospital_diversion: "RS pengalihan (tidak menerima)", legend_hospital_stale: "RS: data kesiapan usang",
+      legend_ambulance_available: "ambulans siap", legend_ambulance_assigned: "ambulans bertugas",
+      legend_ambulance_stale: "ambulans: posisi usang", legend_call: "panggilan (warna = triase)",
+      legend_route: "rute ke RS", legend_route_ambulance: "rute ambulans ke lokasi", legend_closure: "jalan ditutup",
+      legend: "Legenda", legend_river: "sungai", legend_this_hospital: "rumah sakit ini", legend_incoming: "ambulans menuju ke sini",
+      diversion_since: "pengalihan sejak", beds_stale_now: "Data tempat tidur sudah usang; RS ini dilewati dalam rekomendasi",
+      beds_stale_soon: "Data tempat tidur akan usang dalam", beds_update_now: "Perbarui jumlah tempat tidur kosong sekarang.",
+      coverage_loading: "Menghitung jangkauan… (beberapa detik)", coverage_failed: "Jangkauan gagal dihitung",
       at_limit: "Batas panjang teks tercapai; sisanya tidak akan tersimpan", add_patient: "+ Tambah pasien", remove: "hapus",
       pick_closure_point: "Pilih titik penutupan di peta",
       waiting_for_unit: "menunggu ambulans", no_unit_free: "Tidak ada ambulans yang tersedia saat ini.",
@@ -83,7 +95,7 @@ const Satria = (() => {
       key_placeholder: "API key", error_key: "Unknown, revoked or expired key.",
       error_role: "This role has no page here.", error_network: "The service cannot be reached.",
       synthetic: "SYNTHETIC DATA — not a real map or real hospitals",
-      new_call: "New call", click_map: "Click the map to set the incident location.",
+      new_call: "New call", click_map: "Search a place name, type coordinates, or click the map to set the incident location.",
       location: "Location", category: "Category", incident: "Incident", triage: "Triage",
       caller_nik: "Caller NIK", caller_phone: "Caller phone", patient: "Patient",
       patient_name: "Patient name", age: "Age (years)", sex: "Sex", condition: "Condition",
@@ -131,7 +143,19 @@ const Satria = (() => {
       "period_weekday afternoon rush": "weekday afternoon rush", "period_Saturday night in town": "Saturday night in town",
       period_night: "night",
       shortcuts: "Shortcuts: Alt+N new call · Alt+M/K/H/I triage · Alt+D dispatch & refer",
-      location_placeholder: "click the map, or type latitude, longitude", location_outside: "Coordinates not understood or outside the region.",
+      location_placeholder: "type a place (village, street, market…) or latitude, longitude", location_outside: "Coordinates not understood or outside the region.",
+      location_pick_or_type: "Pick a place from the list (arrows and Enter), or type coordinates.", no_place_found: "No place named",
+      near: "near", place_district: "district", place_village: "village", place_street: "street",
+      place_landmark: "landmark", place_hospital: "hospital", place_puskesmas: "Puskesmas",
+      legend_hospital_ready: "hospital ready", legend_hospital_limited: "hospital limited (ED full / equipment down)",
+      legend_hospital_diversion: "hospital on diversion", legend_hospital_stale: "hospital: readiness out of date",
+      legend_ambulance_available: "ambulance available", legend_ambulance_assigned: "ambulance on a mission",
+      legend_ambulance_stale: "ambulance: position out of date", legend_call: "call (colour = triage)",
+      legend_route: "route to the hospital", legend_route_ambulance: "ambulance's route to the scene", legend_closure: "road closed",
+      legend: "Legend", legend_river: "river", legend_this_hospital: "this hospital", legend_incoming: "ambulance coming here",
+      diversion_since: "on diversion since", beds_stale_now: "Bed counts are out of date; rankings pass this hospital over",
+      beds_stale_soon: "Bed counts go out of date in", beds_update_now: "Update the free beds now.",
+      coverage_loading: "Computing coverage… (a few seconds)", coverage_failed: "Coverage could not be computed",
       at_limit: "Text length limit reached; anything more will not be kept", add_patient: "+ Add patient", remove: "remove",
       pick_closure_point: "Pick the closure point on the map",
       waiting_for_unit: "waiting for an ambulance", no_unit_free: "No ambulance is available right now.",
@@ -319,10 +343,83 @@ const Satria = (() => {
     return new Roads({ pane: "tilePane", updateWhenZooming: false, keepBuffer: 4 });
   }
 
-  async function map(elementId) {
-    const [region, layer] = await Promise.all([
+  // Map symbols: the shape says what a thing is, the colour its state (colour alone is not
+  // enough: a hospital and an ambulance once differed only by a 1.3:1 contrast).
+  const SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attributes, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    Object.entries(attributes).forEach(([name, value]) => node.setAttribute(name, value));
+    children.forEach((child) => node.append(child));
+    return node;
+  }
+  const SHAPES = {
+    hospital: () => [svg("rect", { x: 1.5, y: 1.5, width: 17, height: 17, rx: 2 }),
+      svg("path", { d: "M6.5 5.5v9M13.5 5.5v9M6.5 10h7", class: "glyph" })],
+    call: () => [svg("path", { d: "M10 1.5 19 18.5H1z" }), svg("path", { d: "M10 7v5.5M10 14.5v1.5", class: "glyph" })],
+    ambulance: () => [svg("circle", { cx: 10, cy: 10, r: 7 })],
+    post: () => [svg("path", { d: "M10 1.5 18.5 10 10 18.5 1.5 10z" })],
+  };
+  function symbol(shape, state) {
+    return svg("svg", { viewBox: "0 0 20 20", width: 20, height: 20, class: `sym sym-${shape} ${state || ""}` }, ...SHAPES[shape]());
+  }
+  function symbolIcon(shape, state) {
+    return L.divIcon({ className: "map-sym", html: symbol(shape, state), iconSize: [20, 20], iconAnchor: [10, 10] });
+  }
+
+  // The river and hills, under the roads; place names from the region pack as labels, each
+  // kind from the zoom at which it helps (districts always, streets only up close).
+  const LABEL_ZOOM = { district: 9, village: 12, puskesmas: 14, landmark: 14, street: 15 };
+  const MAX_LABELS = 250;
+  function featuresLayer(features, view) {
+    view.createPane("water").style.zIndex = 150; // below the roads' canvas (200)
+    return L.geoJSON(features || { type: "FeatureCollection", features: [] }, {
+      pane: "water", interactive: false, renderer: L.svg({ pane: "water" }), // a few shapes
+      filter: (f) => ["river", "hills"].includes(f.properties.kind),
+      style: (f) => (f.properties.kind === "river"
+        ? { color: "#4f8fd6", weight: 5, opacity: 0.8, className: "river" }
+        : { color: "#9cae7a", weight: 0, fillColor: "#c9d8a8", fillOpacity: 0.35, className: "hills" }),
+    });
+  }
+  function labelsLayer(view, labels) {
+    const group = L.layerGroup().addTo(view);
+    function draw() {
+      const zoom = view.getZoom(), bounds = view.getBounds().pad(0.1);
+      const shown = labels.filter(([kind, , lon, lat]) => zoom >= LABEL_ZOOM[kind] && bounds.contains([lat, lon]));
+      group.clearLayers();
+      shown.slice(0, MAX_LABELS).forEach(([kind, name, lon, lat]) => {
+        L.marker([lat, lon], {
+          interactive: false, keyboard: false, pane: "overlayPane",
+          icon: L.divIcon({ className: `place-label kind-${kind}`, html: el("span", { text: name }), iconSize: null }),
+        }).addTo(group);
+      });
+    }
+    view.on("zoomend moveend", draw);
+    return draw;
+  }
+  // A legend of the map's symbols and lines, in the page's language (built again on a switch).
+  function legendControl(items) {
+    const control = L.control({ position: "bottomleft" });
+    control.onAdd = () => {
+      // Open on a wide screen, folded on a phone; the operator can fold it either way.
+      const box = el("details", { class: "map-legend", open: window.innerWidth > 700 });
+      const fill = () => box.replaceChildren(el("summary", { text: t("legend") }),
+        el("div", { class: "legend-rows" }, ...items.map(([kind, state, key]) =>
+          el("div", { class: "legend-row" },
+            kind === "line" ? el("span", { class: `legend-line ${state}` }) : symbol(kind, state),
+            el("span", { text: t(key) })))));
+      fill();
+      control.refresh = fill;
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    return control;
+  }
+
+  async function map(elementId, { legend } = {}) {
+    const [region, layer, overlay] = await Promise.all([
       fetch("/api/region").then((r) => r.json()),
       fetch("/api/region/roads").then((r) => r.json()),
+      fetch("/api/region/overlay").then((r) => r.json()).catch(() => ({ labels: [], features: null })),
     ]);
     const [west, south, east, north] = region.bbox;
     const bounds = L.latLngBounds([south, west], [north, east]);
@@ -332,9 +429,14 @@ const Satria = (() => {
     });
     view.attributionControl.setPrefix(false);
     view.attributionControl.addAttribution(region.attribution);
+    featuresLayer(overlay.features, view).addTo(view);
     roadsLayer(layer).addTo(view);
+    const drawLabels = labelsLayer(view, overlay.labels);
+    let legendBox = null;
+    if (legend) legendBox = legendControl(legend).addTo(view);
     view.fitBounds(bounds);
-    return { view, region };
+    drawLabels();
+    return { view, region, legend: legendBox };
   }
 
   // --- formatting -----------------------------------------------------------------------------
@@ -394,6 +496,6 @@ const Satria = (() => {
 
   return {
     t, lang, applyTexts, languageSwitch, key, toLogin, api, ApiError, feed, map, minutes, countdown,
-    km, clock, el, tip, start, KEY,
+    km, clock, el, tip, start, KEY, symbolIcon,
   };
 })();

@@ -4,7 +4,7 @@
 "use strict";
 
 Satria.start(async () => {
-  const { t, lang, api, feed, map, minutes, km, clock, el, tip, languageSwitch } = Satria;
+  const { t, lang, api, feed, map, minutes, km, clock, el, tip, languageSwitch, symbolIcon } = Satria;
   const ACTIVE = ["received", "dispatched", "en_route", "on_scene", "transporting", "at_hospital"];
   const INCIDENTS = {
     medical: ["medis", "medical"], traffic_accident: ["kecelakaan lalu lintas", "traffic accident"],
@@ -19,7 +19,16 @@ Satria.start(async () => {
     categories: api("/api/categories"), terms: api("/api/capabilities"), hospitals: api("/api/hospitals"),
     ambulances: api("/api/ambulances"), calls: api(`/api/calls?${ACTIVE_QUERY}&limit=200`),
   };
-  const { view, region } = await map("map");
+  const { view, region, legend: mapLegend } = await map("map", {
+    legend: [
+      ["hospital", "ready", "legend_hospital_ready"], ["hospital", "limited", "legend_hospital_limited"],
+      ["hospital", "diversion", "legend_hospital_diversion"], ["hospital", "stale", "legend_hospital_stale"],
+      ["ambulance", "available", "legend_ambulance_available"], ["ambulance", "assigned", "legend_ambulance_assigned"],
+      ["ambulance", "stale", "legend_ambulance_stale"], ["call", "triage-merah", "legend_call"],
+      ["line", "", "legend_route"], ["line", "route-ambulance", "legend_route_ambulance"],
+      ["line", "closure", "legend_closure"], ["line", "river", "legend_river"],
+    ],
+  });
   window.satria = { map: view }; // for the browser tests and the curious
   document.getElementById("synthetic").hidden = !region.synthetic;
 
@@ -69,19 +78,34 @@ Satria.start(async () => {
     if (r.capabilities_down.length || (r.beds.igd && r.beds.igd.free === 0)) return "limited";
     return "ready";
   }
+  // Each hospital's symbol is updated in place when its readiness changes (a report on the
+  // feed) or ages (checked every minute): a hospital on diversion never stays green.
+  function hospitalTip(h, state) {
+    return tip(`${h.name} (${h.hospital_class}) — ${t(`legend_hospital_${state}`)}`);
+  }
   async function loadHospitals(prefetched) {
     for (const h of await (prefetched || api("/api/hospitals"))) {
       const state = readiness(h);
       const known = hospitals.get(h.id);
-      if (known) known.marker.remove();
-      const marker = L.circleMarker([h.lat, h.lon], {
-        radius: 8, weight: 2, color: "#222", fillOpacity: 0.9, className: `hospital ${state}`,
-        fillColor: { ready: "#27ae60", limited: "#f39c12", diversion: "#c0392b", stale: "#95a5a6" }[state],
-      }).bindTooltip(tip(`${h.name} (${h.hospital_class})`)).addTo(view);
-      hospitals.set(h.id, { ...h, marker });
+      if (known) {
+        if (known.state !== state) known.marker.setIcon(symbolIcon("hospital", state));
+        known.marker.setTooltipContent(hospitalTip(h, state));
+        Object.assign(known, h, { state });
+        continue;
+      }
+      const marker = L.marker([h.lat, h.lon], { icon: symbolIcon("hospital", state), keyboard: false, zIndexOffset: 500 })
+        .bindTooltip(hospitalTip(h, state)).addTo(view);
+      marker.getElement()?.setAttribute("data-hospital-id", h.id);
+      hospitals.set(h.id, { ...h, marker, state });
     }
   }
   await loadHospitals(first.hospitals);
+  let hospitalsTimer = null;
+  function refreshHospitals() {
+    clearTimeout(hospitalsTimer);
+    hospitalsTimer = setTimeout(() => loadHospitals().catch(() => {}), 300);
+  }
+  setInterval(refreshHospitals, 60000);
 
   // --- ambulances, moving live ---------------------------------------------------------------
   const ambulances = new Map();
@@ -122,8 +146,27 @@ Satria.start(async () => {
   let closurePoint = null;
   let closureMarker = null;
   let pickingClosure = false;
-  function setIncident(lat, lon) {
+  // The place the call is at, in words: a place picked from the search, else the nearest
+  // named place to a clicked or typed point (what the operator reads back to the caller).
+  const locationName = document.getElementById("location-name");
+  let nameAsked = 0;
+  function sayPlace(place, near) {
+    locationName.hidden = !place;
+    if (!place) { locationName.textContent = ""; return; }
+    const where = [place.name, place.area].filter(Boolean).join(", ");
+    locationName.textContent = near ? `${t("near")} ${where} (± ${Math.round(place.distance_m)} m)` : where;
+  }
+  async function nameNearest(lat, lon) {
+    const asked = ++nameAsked;
+    sayPlace(null);
+    try {
+      const place = await api(`/api/places/nearest?lon=${lon}&lat=${lat}`);
+      if (asked === nameAsked) sayPlace(place, true);
+    } catch (_) { /* a name is a help, not a need */ }
+  }
+  function setIncident(lat, lon, place) {
     incident = { lon: +lon.toFixed(6), lat: +lat.toFixed(6) };
+    if (place) { nameAsked++; sayPlace(place, false); } else nameNearest(incident.lat, incident.lon);
     document.getElementById("location").value = `${incident.lat.toFixed(5)}, ${incident.lon.toFixed(5)}`;
     if (incidentMarker) incidentMarker.remove();
     incidentMarker = L.circleMarker([lat, lon], {
@@ -153,13 +196,75 @@ Satria.start(async () => {
     pickingClosure = true;
     document.getElementById("map").classList.add("picking");
   });
-  // Typed coordinates ("-7.3850, 109.2290", as read from a caller's phone) locate the call too.
+  // The location field takes a place name (searched as typed: arrows and Enter pick one) or
+  // coordinates ("-7.3850, 109.2290", as read from a caller's phone).
   const locationInput = document.getElementById("location");
+  const suggestions = document.getElementById("location-suggestions");
+  const COORDINATES = /^\s*-?\d+(?:[.,]\d+)?\s*[,;\s]\s*-?\d+(?:[.,]\d+)?\s*$/;
+  let found = [];
+  let selected = -1;
+  let searchTimer = null;
+  let searchAsked = 0;
+  function showSuggestions(list, query) {
+    found = list;
+    selected = list.length ? 0 : -1;
+    suggestions.replaceChildren(...list.map((p, i) => el("li", { role: "option", "data-index": i, "aria-selected": String(i === selected) },
+      el("span", { class: "name", text: p.name }), el("span", { class: "area", text: p.area }),
+      el("span", { class: "kind", text: t(`place_${p.kind}`) }))));
+    if (!list.length && query) suggestions.append(el("li", { class: "empty", text: `${t("no_place_found")} "${query}"` }));
+    suggestions.hidden = !suggestions.children.length;
+    locationInput.setAttribute("aria-expanded", String(!suggestions.hidden));
+  }
+  function moveSelection(step) {
+    if (!found.length) return;
+    selected = (selected + step + found.length) % found.length;
+    suggestions.querySelectorAll("li[data-index]").forEach((li, i) => li.setAttribute("aria-selected", String(i === selected)));
+    suggestions.children[selected].scrollIntoView({ block: "nearest" });
+  }
+  function pickPlace(place) {
+    showSuggestions([]);
+    formError("");
+    setIncident(place.lat, place.lon, place);
+    view.setView([place.lat, place.lon], Math.max(view.getZoom(), 15));
+    categorySelect.focus(); // the next question to the caller
+  }
+  locationInput.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    const text = locationInput.value.trim();
+    if (text.length < 2 || COORDINATES.test(text)) { showSuggestions([]); return; }
+    searchTimer = setTimeout(async () => {
+      const asked = ++searchAsked;
+      try {
+        const list = await api(`/api/places?q=${encodeURIComponent(text)}&limit=8`);
+        if (asked === searchAsked) showSuggestions(list, text);
+      } catch (_) { /* the next keystroke asks again */ }
+    }, 120);
+  });
+  locationInput.addEventListener("keydown", (event) => {
+    if (suggestions.hidden) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") moveSelection(event.key === "ArrowDown" ? 1 : -1);
+    else if (event.key === "Enter" && found[selected]) pickPlace(found[selected]);
+    else if (event.key === "Escape") showSuggestions([]);
+    else return;
+    event.preventDefault();
+  });
+  suggestions.addEventListener("mousedown", (event) => {
+    const item = event.target.closest("li[data-index]");
+    if (!item) return;
+    event.preventDefault(); // keep the focus: the field's change must not run first
+    pickPlace(found[Number(item.dataset.index)]);
+  });
+  locationInput.addEventListener("blur", () => setTimeout(() => showSuggestions([]), 150));
   locationInput.addEventListener("change", () => {
+    if (!COORDINATES.test(locationInput.value)) {
+      formError(t("location_pick_or_type"));
+      return; // a name: the search list picks the place
+    }
     const numbers = locationInput.value.match(/-?\d+(?:[.,]\d+)?/g) || [];
     const [a, b] = numbers.map((n) => Number(n.replace(",", ".")));
     const [lat, lon] = Math.abs(a) <= 90 && Math.abs(b) > 90 ? [a, b] : [b, a];
     const [west, south, east, north] = region.bbox;
+    if (incident && Math.abs(incident.lat - lat) < 1e-5 && Math.abs(incident.lon - lon) < 1e-5) return; // as set
     if (numbers.length === 2 && lat >= south && lat <= north && lon >= west && lon <= east) {
       formError("");
       setIncident(lat, lon);
@@ -216,6 +321,8 @@ Satria.start(async () => {
     incident = null;
     if (incidentMarker) incidentMarker.remove();
     incidentMarker = null;
+    nameAsked++;
+    sayPlace(null);
   }
 
   let current = null; // the call being handled: {call, assessment, hospitalId, ambulanceId}
@@ -426,10 +533,8 @@ Satria.start(async () => {
     callMarkers.clearLayers();
     list.replaceChildren(...calls.map((c) => {
       if (c.location.lon !== null) {
-        L.circleMarker([c.location.lat, c.location.lon], {
-          radius: 7, weight: 2, color: "#000", fillOpacity: 0.9, className: `call triage-${c.triage}`,
-          fillColor: { merah: "#e74c3c", kuning: "#f1c40f", hijau: "#2ecc71", hitam: "#2c3e50" }[c.triage],
-        }).bindTooltip(tip(`#${c.id} ${categoryName(c.category)}`)).addTo(callMarkers);
+        L.marker([c.location.lat, c.location.lon], { icon: symbolIcon("call", `triage-${c.triage}`), keyboard: false, zIndexOffset: 1000 })
+          .bindTooltip(tip(`#${c.id} ${categoryName(c.category)} · ${c.triage.toUpperCase()}`)).addTo(callMarkers);
       }
       const referral = c.referral;
       const hospital = referral ? (hospitals.get(referral.hospital_id) || { name: referral.hospital_id }).name : "–";
@@ -621,7 +726,15 @@ Satria.start(async () => {
     const legend = document.getElementById("coverage-legend");
     legend.replaceChildren();
     if (!coverageSelect.value) return;
-    const coverage = await api(`/api/coverage?capability=${encodeURIComponent(coverageSelect.value)}`);
+    // Coverage takes seconds to compute the first time: say so, and say if it failed.
+    legend.append(el("li", { class: "loading", text: t("coverage_loading") }));
+    let coverage;
+    try {
+      coverage = await api(`/api/coverage?capability=${encodeURIComponent(coverageSelect.value)}`);
+    } catch (failure) {
+      legend.replaceChildren(el("li", { class: "error", text: `${t("coverage_failed")}: ${failure.message}` }));
+      return;
+    }
     if (coverageSelect.value !== coverage.capability) return; // changed meanwhile
     [...coverage.bands].reverse().forEach((band, i) => {
       const colour = BAND_COLOURS[coverage.bands.length - 1 - i] || "#f6c85f";
@@ -643,6 +756,8 @@ Satria.start(async () => {
   feed((message) => {
     if (message.type === "position") {
       placeAmbulance(message.ambulance_id, message.lon, message.lat, message.fix_time, message.call_id ? "assigned" : null);
+    } else if (message.type === "readiness") {
+      refreshHospitals();
     } else if (message.type === "snapshot") {
       staleAfterMs = message.position_stale_after_s * 1000;
       for (const c of message.calls) {
@@ -662,6 +777,8 @@ Satria.start(async () => {
   });
 
   languageSwitch(document.getElementById("language"), () => {
+    if (mapLegend) mapLegend.refresh();
+    loadHospitals().catch(() => {});
     fillSelects();
     loadCalls();
     loadRestrictions();
