@@ -74,6 +74,7 @@ def test_on_a_phone_the_console_is_readable_and_every_button_is_on_screen(
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, site, "operator")
     page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    expect(page.locator("#feed-state")).to_have_class("feed-state live")  # the header settled
     box = page.locator("#map").bounding_box()
     assert box is not None and box["width"] >= 380 and box["height"] >= 300
     logout = page.locator("[data-logout]").bounding_box()
