@@ -9,6 +9,7 @@ are printed at the end of the run.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -102,7 +103,36 @@ def log_in(page: Page, site: Site, who: str) -> None:
     page.click("#login-button")
 
 
-def screenshot(page: Page, name: str) -> Path:
+# What a page in Bahasa Indonesia must never show: a code (snake_case, as the API gives
+# them), or an English word the API uses for a status, an outcome, a reason or a bed kind.
+RAW_CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+ENGLISH = re.compile(
+    r"\b(dispatched|en route|on scene|transporting|at hospital|received|cancelled|closed|"
+    r"verified|not found|mismatch|pending|unavailable|free flow|rush|Failed to fetch|waiting|"
+    r"stale|recommended|minutes|passed over|estimate|arrived|acknowledged|ward|icu|nicu|picu|"
+    r"igd|hospital|ambulance|beds?|never|updated)\b"
+)  # "diversion" is glossed in brackets on purpose: it is the word IGD staff use
+
+
+def untranslated(page: Page) -> list[str]:
+    """Codes and English words on a page shown in Indonesian (none on an English page):
+    the visible text, without the map's attribution (the region's licence, as given)."""
+    if page.evaluate("document.documentElement.lang") != "id":
+        return []
+    text: str = page.evaluate(
+        "() => { const a = document.querySelector('.leaflet-control-attribution');"
+        " return document.body.innerText.replace(a ? a.innerText : '', ''); }"
+    )
+    return sorted(set(RAW_CODE.findall(text)) | set(ENGLISH.findall(text)))
+
+
+def screenshot(page: Page, name: str, *, free_text: bool = False) -> Path:
+    """A screenshot for the run's report; on an Indonesian page, first a check that nothing
+    on it is left untranslated (``free_text``: the page shows what a test typed in English
+    or markup, which is not the page's text)."""
+    if not free_text:
+        left = untranslated(page)
+        assert not left, f"{name}: untranslated on an Indonesian page: {left}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))

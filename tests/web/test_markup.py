@@ -89,7 +89,7 @@ def test_markup_typed_into_a_call_a_closure_or_a_name_stays_text_on_the_console(
     assert open_every_tooltip(page) > 0
     expect(page.locator(".leaflet-tooltip", has_text="<img src=x")).to_have_count(1)
     assert_text_only(page)
-    screenshot(page, "console-markup-as-text")
+    screenshot(page, "console-markup-as-text", free_text=True)
 
 
 def test_markup_in_a_patient_or_a_diversion_reason_stays_text_on_the_board(
@@ -101,4 +101,4 @@ def test_markup_in_a_patient_or_a_diversion_reason_stays_text_on_the_board(
     expect(page.locator("#diversion-reason")).to_have_value(f"{MARKUP} {UNBROKEN}")
     open_every_tooltip(page)
     assert_text_only(page)
-    screenshot(page, "board-markup-as-text")
+    screenshot(page, "board-markup-as-text", free_text=True)
