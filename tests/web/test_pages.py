@@ -290,3 +290,17 @@ def test_the_board_counts_down_to_its_door_in_every_phase_and_takes_a_slow_press
         driving_s = float(card.locator(".eta").get_attribute("data-eta") or "0")
         assert abs(driving_s - onward_s) < 30, (driving_s, onward_s)
         screenshot(page, "board-transporting")
+
+        # On the IGD's wall screen, read from 5 m: the arrival in numbers a nurse can read.
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        eta_px = page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('#incoming .eta')).fontSize)"
+        )
+        assert eta_px >= 48, eta_px  # about 3.5 cm of a 55-inch screen's height
+        screenshot(page, "board-wall-1920x1080")
+        # On a nurse's phone: the card and its phase on screen, nothing wider than the phone.
+        page.set_viewport_size({"width": 390, "height": 844})
+        card_box = card.bounding_box()
+        assert card_box is not None and card_box["x"] + card_box["width"] <= 390
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, "board-phone-390x844")
