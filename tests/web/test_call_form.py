@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx2
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import Site, log_in, screenshot
+from tests.web.conftest import REPORT, Site, log_in, screenshot
 
 
 def test_a_call_by_keyboard_with_two_patients_leaves_a_clean_form(page: Page, site: Site) -> None:
@@ -84,3 +84,49 @@ def test_on_a_phone_the_console_is_readable_and_every_button_is_on_screen(
     screenshot(page, "console-phone")
     page.click("[data-logout]")
     expect(page).to_have_url(f"{site.url}/login")
+
+
+def test_a_whole_call_by_keyboard_alone_counts_its_keystrokes(page: Page, site: Site) -> None:
+    """From "new call" to "dispatched and referred" without the mouse: the place by name,
+    the category by its first letters, the triage and the dispatch by shortcuts. The count
+    goes to the run's report (the issue counted 19 clicks and about 92 keys before)."""
+    log_in(page, site, "operator")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    keys = 0
+
+    def press(*names: str) -> None:
+        nonlocal keys
+        for name in names:
+            page.keyboard.press(name)
+            keys += 1
+
+    def type_text(text: str) -> None:
+        nonlocal keys
+        page.keyboard.type(text)
+        keys += len(text)
+
+    press("Alt+n")
+    type_text("karangs")
+    expect(page.locator("#location-suggestions li[role='option']").first).to_contain_text(
+        "Karangsari"
+    )
+    press("Enter")  # the place; the cursor moves on to the category
+    expect(page.locator("#category")).to_be_focused()
+    type_text("stemi")  # a select picks the option its typed letters begin
+    expect(page.locator("#category")).to_have_value("stemi")
+    press("Alt+m", "Tab", "Tab", "Tab")  # MERAH; on to the caller's NIK
+    expect(page.locator("#caller-nik")).to_be_focused()
+    press("Enter")  # the call is taken
+    expect(page.locator("#assessment")).to_be_visible()
+    expect(page.locator("#dispatch")).to_be_enabled()
+    press("Alt+d")  # dispatch the recommended ambulance and refer to the recommended hospital
+    expect(page.locator("#dispatch-result")).to_contain_text("dikirim")
+    REPORT["a whole call by keyboard"] = f"{keys} keystrokes, 0 clicks"
+    call_id = page.locator("#assessment-call").inner_text().lstrip("#")
+    operator = {"Authorization": f"Bearer {site.keys['operator']}"}
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        call = http.get(f"/api/calls/{call_id}").json()
+        taken = (call["category"], call["triage"], call["status"])
+        assert taken == ("stemi", "merah", "dispatched")
+        assert call["referral"] is not None
+        http.post(f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"})
