@@ -85,6 +85,18 @@ def test_users_and_registry_commands(demo_dir: Path, tmp_path: Path) -> None:
     assert "line 3: zero_serial" in imported.stdout
     assert "3302264107900000" not in imported.stdout
 
+    # A crew's phone with Traccar Client: its identifier on the last line, kept only hashed.
+    phone = run("devices", "add", "--ambulance", "psc119-purwa-1", "--label", "HP sopir")
+    assert phone.returncode == 0, phone.stderr
+    identifier = phone.stdout.strip().splitlines()[-1]
+    assert len(identifier) >= 32 and " " not in identifier
+    assert identifier not in (tmp_path / "satria.db").read_bytes().decode("latin-1")
+    listed = run("devices", "list")
+    assert "psc119-purwa-1" in listed.stdout and "HP sopir" in listed.stdout
+    assert identifier not in listed.stdout
+    assert run("devices", "revoke", "1").returncode == 0
+    assert run("devices", "add", "--ambulance", "no-such-unit").returncode == 1
+
 
 def test_coverage_report_prints_figures_and_draws_a_map(demo_dir: Path, tmp_path: Path) -> None:
     result = subprocess.run(

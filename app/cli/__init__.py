@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import people, regions, reports, service
+from app.cli import devices, people, regions, reports, service
 
 app = typer.Typer(help="Satria: emergency ambulance referral routing (PSC 119 Banyumas).")
 app.registered_commands += service.app.registered_commands + reports.app.registered_commands
@@ -15,6 +15,7 @@ app.add_typer(regions.region_app, name="region")
 app.add_typer(service.db_app, name="db")
 app.add_typer(people.users_app, name="users")
 app.add_typer(people.registry_app, name="registry")
+app.add_typer(devices.devices_app, name="devices")
 app.add_typer(reports.speeds_app, name="speeds")
 
 

@@ -286,3 +286,16 @@ class Installation(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Device(SQLModel, table=True):
+    """A phone's tracking identifier (what Traccar Client calls its device identifier),
+    bound to one ambulance. The identifier is a secret sent in every request: only its hash
+    is kept, as for API keys."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ambulance_id: str = Field(foreign_key="ambulance.id", index=True, max_length=40)
+    identifier_hash: str = Field(max_length=128, unique=True)
+    label: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    revoked_at: datetime | None = Field(default=None, sa_type=TZ)

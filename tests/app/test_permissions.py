@@ -20,6 +20,7 @@ PUBLIC = {
     "GET /api/capabilities",
     "GET /healthz",
     "GET /readyz",
+    "GET /osmand", "POST /osmand",  # a registered device's identifier (tests/app/test_osmand.py)
 }  # fmt: skip
 POLICY: dict[str, set[str]] = {
     "POST /api/calls": OPERATORS,
