@@ -68,6 +68,14 @@ class LiveServer:
         )  # fmt: skip
         return result.stdout.strip().splitlines()[-1]
 
+    def add_device(self, ambulance_id: str) -> str:
+        """A new Traccar Client device identifier, made with `satria devices add`."""
+        result = subprocess.run(
+            [sys.executable, "-m", "app.cli", "devices", "add", "--ambulance", ambulance_id],
+            env=self.env, capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        return result.stdout.strip().splitlines()[-1]
+
 
 @contextmanager
 def live_server(

@@ -36,6 +36,8 @@ _SECRET_NAMES = {
     "password",
     "secret",
     "x-api-key",
+    "id",  # /osmand: a device identifier (Traccar Client) is a key
+    "deviceid",
 }
 _TOKEN_LIKE = re.compile(r"^(?:Bearer[ +])?[A-Za-z0-9_\-.~+/=]{20,}$", re.IGNORECASE)
 

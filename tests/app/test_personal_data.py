@@ -79,10 +79,18 @@ def test_no_personal_data_in_logs_or_database(backend: str, demo_dir: Path, tmp_
                 fix = {"lon": 109.235, "lat": -7.364, "fix_time": datetime.now(UTC).isoformat()}
                 ws.send(json.dumps({"type": "fix", "seq": 1, "fix": fix}))
                 assert json.loads(ws.recv(timeout=30))["stored"] == 1
+            device = server.add_device("psc119-purwa-2")  # Traccar Client: id in the URL
+            osmand = httpx2.get(
+                f"{server.url}/osmand",
+                params={"id": device, "lat": -7.364, "lon": 109.235, "timestamp": int(time.time())},
+                timeout=30,
+            )
+            assert osmand.json()["stored"] == 1
         log = (tmp_path / "serve.log").read_text()
         assert "POST /api/calls" in log  # the log is the service's, with its access lines
         assert secrets_in(log) == []  # ...but no log line shows it
         assert "/ws/crew?token=[redacted]" in log and crew_key not in log
+        assert "/osmand?id=[redacted]" in log and device not in log
         stored = _database_text(url, tmp_path)
         assert "330226********01" in stored  # the right database: the masked NIK is there
         assert secrets_in(stored) == []
