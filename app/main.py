@@ -25,6 +25,7 @@ from app.api.routes import (
     ambulances,
     calls,
     coverage,
+    crew,
     feeds,
     health,
     osmand,
@@ -46,6 +47,7 @@ from app.services import hospitals, ingest
 from app.services.assessment import Assessor
 from app.services.calls import Intake
 from app.services.coverage import CoverageCache
+from app.services.crew_answers import CrewDesk
 from app.services.dispatch import Dispatcher
 from app.services.events import Announcer, FeedView
 from app.services.ingest import FixWriter
@@ -253,6 +255,7 @@ def assemble(settings: Settings, resources: Resources) -> ServiceState:
     return ServiceState(
         intake=Intake(assessor, r.vault, announcer, r.verification.submit, metrics.calls),
         dispatcher=Dispatcher(assessor, announcer),
+        crew_desk=CrewDesk(assessor, announcer),
         assessor=assessor,
         announcer=announcer,
         feed_view=feed_view,
@@ -321,6 +324,7 @@ def _mount(app: FastAPI) -> None:
         routing,
         places,
         osmand,
+        crew,
         account,
         health,
         roads_routes,

@@ -225,6 +225,38 @@ class ReadinessChanged(BaseModel):
     at: datetime
 
 
+class NextAmbulance(BaseModel):
+    """The ambulance that could take a call next, and how soon it reaches the scene."""
+
+    ambulance_id: str
+    name: str
+    eta_s: float
+
+
+class CrewAnswered(BaseModel):
+    """A crew accepted its assignment, or refused it (the call waits again; ``next`` is the
+    ambulance the operator can send instead)."""
+
+    type: Literal["crew_answer"] = "crew_answer"
+    call_id: int
+    ambulance_id: str
+    accepted: bool
+    reason: str | None = None  # a refusal's code
+    note: str | None = None
+    next: NextAmbulance | None = None
+    at: datetime
+
+
+class DutyChanged(BaseModel):
+    """An ambulance went off duty (with a reason code) or back on duty."""
+
+    type: Literal["duty"] = "duty"
+    ambulance_id: str
+    on_duty: bool
+    reason: str | None = None
+    at: datetime
+
+
 class AcknowledgeMessage(BaseModel):
     """Sent by a hospital on its feed to acknowledge an incoming patient."""
 
@@ -244,6 +276,8 @@ FeedMessages = (
     | ReferralCreated
     | ReferralAcknowledged
     | ReadinessChanged
+    | CrewAnswered
+    | DutyChanged
 )
 FeedMessage = Annotated[FeedMessages, Field(discriminator="type")]
 feed_message: TypeAdapter[FeedMessages] = TypeAdapter(FeedMessage)

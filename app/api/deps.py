@@ -31,6 +31,7 @@ from app.errors import AuthenticationError, PermissionDeniedError
 from app.models import Role
 from app.services.assessment import Assessor
 from app.services.calls import Intake
+from app.services.crew_answers import CrewDesk
 from app.services.dispatch import Dispatcher
 from app.services.socket_keys import KeyWatch
 from app.services.state import ServiceState
@@ -104,6 +105,11 @@ async def get_intake(request: Request) -> Intake:
 async def get_dispatcher(request: Request) -> Dispatcher:
     """Every change to a call after intake."""
     return services_of(request).dispatcher
+
+
+async def get_crew_desk(request: Request) -> CrewDesk:
+    """Crews' answers to their assignments, and their duty."""
+    return services_of(request).crew_desk
 
 
 async def get_assessor(request: Request) -> Assessor:
@@ -233,6 +239,7 @@ VaultDep = Annotated[PersonalDataVault, Depends(get_vault)]
 ServicesDep = Annotated[ServiceState, Depends(get_services)]
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
+CrewDeskDep = Annotated[CrewDesk, Depends(get_crew_desk)]
 AssessorDep = Annotated[Assessor, Depends(get_assessor)]
 
 

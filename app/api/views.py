@@ -71,6 +71,7 @@ def call_out(record: records.CallRecord, region: Region) -> s.CallOut:
             assigned_at=current.assigned_at,
             eta_s=current.eta_s,
             recommended=current.recommended,
+            accepted_at=current.answered_at if current.accepted else None,
         )
         if current
         else None,
@@ -174,6 +175,8 @@ def ambulance_out(a: Ambulance) -> s.AmbulanceOut:
         lon=a.lon,
         lat=a.lat,
         position_at=a.position_at,
+        off_duty_reason=a.off_duty_reason,
+        off_duty_since=a.off_duty_since,
     )
 
 

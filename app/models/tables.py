@@ -136,6 +136,9 @@ class Ambulance(SQLModel, table=True):
     lon: float | None = None
     lat: float | None = None
     position_at: datetime | None = Field(default=None, sa_type=TZ)
+    # Why it is out of service, when its crew said so (a code), and since when.
+    off_duty_reason: str | None = Field(default=None, max_length=40)
+    off_duty_since: datetime | None = Field(default=None, sa_type=TZ)
 
 
 class Call(SQLModel, table=True):
@@ -204,6 +207,10 @@ class Dispatch(SQLModel, table=True):
     recommended: bool
     eta_s: float | None = None
     released_at: datetime | None = Field(default=None, sa_type=TZ)
+    # The crew's answer: accepted, or refused with a reason code (the call then waits again).
+    answered_at: datetime | None = Field(default=None, sa_type=TZ)
+    accepted: bool | None = None
+    refusal: str | None = Field(default=None, max_length=40)
 
 
 class Referral(SQLModel, table=True):

@@ -29,7 +29,7 @@ from app.services.users import Principal
 S = CallStatus
 TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
     S.RECEIVED: frozenset({S.DISPATCHED, S.CANCELLED}),
-    S.DISPATCHED: frozenset({S.EN_ROUTE, S.CANCELLED}),
+    S.DISPATCHED: frozenset({S.EN_ROUTE, S.CANCELLED, S.RECEIVED}),  # received: crew refused
     S.EN_ROUTE: frozenset({S.ON_SCENE, S.CANCELLED}),
     S.ON_SCENE: frozenset({S.TRANSPORTING, S.CLOSED, S.CANCELLED}),  # closed: treated on scene
     S.TRANSPORTING: frozenset({S.AT_HOSPITAL}),
@@ -283,6 +283,9 @@ class Dispatcher:
         if status is S.DISPATCHED:
             msg = "a call is dispatched by assigning an ambulance (POST /api/calls/{id}/dispatch)"
             raise ConflictError(msg)
+        if status is S.RECEIVED:
+            msg = "a call goes back to the queue only when its crew refuses it"
+            raise ConflictError(msg)
         current = active_dispatch(session, call_id)
         if principal.role is Role.CREW:
             if current is None or current.ambulance_id != principal.ambulance_id:
@@ -331,6 +334,14 @@ class Dispatcher:
             session.commit()
         self.announcer.acknowledged(referral)
         return referral
+
+
+def move_back_to_queue(session: Session, announcer: Announcer, call: Call, *, actor: int) -> None:
+    """A call whose crew refused it waits for another ambulance (committed, announced)."""
+    before = call.status
+    _move(session, call, S.RECEIVED, actor=actor, reason="refused by its crew")
+    session.commit()
+    announcer.status_changed(session, call, before)
 
 
 def move_by_geofence(session: Session, announcer: Announcer, call: Call, to: CallStatus) -> bool:

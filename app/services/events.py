@@ -27,6 +27,8 @@ from routing import LonLat, Region
 from tracking.eta import PointTables
 from tracking.messages import (
     CallOpened,
+    CrewAnswered,
+    DutyChanged,
     IncidentSummary,
     Incoming,
     PatientSummary,
@@ -241,6 +243,11 @@ def acknowledged(referral: Referral) -> list[Published]:
     return [Published(channels, message.model_dump_json())]
 
 
+def to_operators(message: CrewAnswered | DutyChanged) -> list[Published]:
+    """A message for the operators only (a crew's answer, a unit's duty)."""
+    return [Published((OPERATORS,), message.model_dump_json())]
+
+
 def readiness_changed(hospital_id: str, at: datetime) -> list[Published]:
     """A readiness report: to the operators (their map) and the hospital's other screens."""
     message = ReadinessChanged(hospital_id=hospital_id, at=at)
@@ -276,6 +283,14 @@ class Announcer:
     def readiness_reported(self, hospital_id: str, at: datetime) -> None:
         """A hospital reported beds, diversion or a capability down."""
         self.sink(readiness_changed(hospital_id, at))
+
+    def crew_answered(self, answer: CrewAnswered) -> None:
+        """A crew accepted or refused its assignment."""
+        self.sink(to_operators(answer))
+
+    def duty_changed(self, change: DutyChanged) -> None:
+        """An ambulance went off duty or back on duty."""
+        self.sink(to_operators(change))
 
     def with_sink(self, sink: Sink) -> Announcer:
         """The same announcer, telling another sink (the fix writer collects in order)."""

@@ -12,6 +12,7 @@ from app.core.metrics import Metrics
 from app.services.assessment import Assessor
 from app.services.calls import Intake
 from app.services.coverage import CoverageCache
+from app.services.crew_answers import CrewDesk
 from app.services.dispatch import Dispatcher
 from app.services.events import Announcer, FeedView
 from app.services.hospitals import BoardCache
@@ -33,6 +34,7 @@ class ServiceState:
 
     intake: Intake
     dispatcher: Dispatcher
+    crew_desk: CrewDesk
     assessor: Assessor
     announcer: Announcer
     feed_view: FeedView

@@ -38,6 +38,8 @@ POLICY: dict[str, set[str]] = {
     "POST /api/transfers": {"facility"},
     "GET /api/transfers": {"facility"},
     "GET /api/crew/assignment": {"crew"},
+    "POST /api/crew/assignment/answer": {"crew"},
+    "POST /api/crew/duty": {"crew"},
     "POST /api/rankings": OPERATORS,
     "POST /api/routes": OPERATORS,
     "GET /api/places": OPERATORS,

@@ -58,6 +58,7 @@ class DispatchOut(BaseModel):
     assigned_at: datetime
     eta_s: float | None
     recommended: bool
+    accepted_at: datetime | None = None  # when its crew accepted the assignment
 
 
 class ReferralOut(BaseModel):

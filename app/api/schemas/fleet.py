@@ -27,6 +27,8 @@ class AmbulanceOut(BaseModel):
     lon: float | None
     lat: float | None
     position_at: datetime | None
+    off_duty_reason: str | None = None  # a code, when its crew went off duty
+    off_duty_since: datetime | None = None
 
 
 class AmbulanceUpdate(BaseModel):
