@@ -69,8 +69,12 @@ const Satria = (() => {
       legend_hospital_ready: "RS siap", legend_hospital_limited: "RS terbatas (IGD penuh / alat rusak)",
       legend_hospital_diversion: "RS pengalihan (tidak menerima)", legend_hospital_stale: "RS: data kesiapan usang",
       legend_ambulance_available: "ambulans siap", legend_ambulance_assigned: "ambulans bertugas",
-      legend_ambulance_stale: "ambulans: posisi usang", legend_call: "panggilan (warna = triase)",
+      legend_ambulance_stale: "ambulans: posisi usang", legend_ambulance_off: "ambulans tidak bertugas", legend_call: "panggilan (warna = triase)",
       legend_route: "rute ke RS", legend_route_ambulance: "rute ambulans ke lokasi", legend_closure: "jalan ditutup",
+      off_duty: "tidak bertugas", crew_accepted: "kru menerima", crew_not_answered: "menunggu jawaban kru",
+      crew_refused: "menolak", send_next: "Kirim", why_vehicle_fault: "kendaraan rusak", why_crew_incomplete: "kru tidak lengkap",
+      why_on_another_mission: "sedang tugas lain", why_other: "lainnya", why_maintenance: "perawatan",
+      why_refuelling: "isi bahan bakar", why_end_of_shift: "akhir dinas",
       legend: "Legenda", legend_river: "sungai", legend_this_hospital: "rumah sakit ini", legend_incoming: "ambulans menuju ke sini",
       diversion_since: "pengalihan sejak", beds_stale_now: "Data tempat tidur sudah usang; RS ini dilewati dalam rekomendasi",
       beds_stale_soon: "Data tempat tidur akan usang dalam", beds_update_now: "Perbarui jumlah tempat tidur kosong sekarang.",
@@ -150,8 +154,12 @@ const Satria = (() => {
       legend_hospital_ready: "hospital ready", legend_hospital_limited: "hospital limited (ED full / equipment down)",
       legend_hospital_diversion: "hospital on diversion", legend_hospital_stale: "hospital: readiness out of date",
       legend_ambulance_available: "ambulance available", legend_ambulance_assigned: "ambulance on a mission",
-      legend_ambulance_stale: "ambulance: position out of date", legend_call: "call (colour = triage)",
+      legend_ambulance_stale: "ambulance: position out of date", legend_ambulance_off: "ambulance off duty", legend_call: "call (colour = triage)",
       legend_route: "route to the hospital", legend_route_ambulance: "ambulance's route to the scene", legend_closure: "road closed",
+      off_duty: "off duty", crew_accepted: "crew accepted", crew_not_answered: "waiting for the crew's answer",
+      crew_refused: "refused", send_next: "Send", why_vehicle_fault: "vehicle fault", why_crew_incomplete: "crew not complete",
+      why_on_another_mission: "on another mission", why_other: "other", why_maintenance: "maintenance",
+      why_refuelling: "refuelling", why_end_of_shift: "end of shift",
       legend: "Legend", legend_river: "river", legend_this_hospital: "this hospital", legend_incoming: "ambulance coming here",
       diversion_since: "on diversion since", beds_stale_now: "Bed counts are out of date; rankings pass this hospital over",
       beds_stale_soon: "Bed counts go out of date in", beds_update_now: "Update the free beds now.",
@@ -398,7 +406,7 @@ const Satria = (() => {
   }
   // A legend of the map's symbols and lines, in the page's language (built again on a switch).
   function legendControl(items) {
-    const control = L.control({ position: "bottomleft" });
+    const control = L.control({ position: window.innerWidth > 700 ? "bottomleft" : "topright" });
     control.onAdd = () => {
       // Open on a wide screen, folded on a phone; the operator can fold it either way.
       const box = el("details", { class: "map-legend", open: window.innerWidth > 700 });

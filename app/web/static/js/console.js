@@ -24,7 +24,8 @@ Satria.start(async () => {
       ["hospital", "ready", "legend_hospital_ready"], ["hospital", "limited", "legend_hospital_limited"],
       ["hospital", "diversion", "legend_hospital_diversion"], ["hospital", "stale", "legend_hospital_stale"],
       ["ambulance", "available", "legend_ambulance_available"], ["ambulance", "assigned", "legend_ambulance_assigned"],
-      ["ambulance", "stale", "legend_ambulance_stale"], ["call", "triage-merah", "legend_call"],
+      ["ambulance", "off", "legend_ambulance_off"], ["ambulance", "stale", "legend_ambulance_stale"],
+      ["call", "triage-merah", "legend_call"],
       ["line", "", "legend_route"], ["line", "route-ambulance", "legend_route_ambulance"],
       ["line", "closure", "legend_closure"], ["line", "river", "legend_river"],
     ],
@@ -118,6 +119,7 @@ Satria.start(async () => {
       ambulances.set(id, a);
     }
     if (status) a.status = status;
+    if (status && status !== "out_of_service") a.offDuty = null;
     if (lon !== null && lat !== null) a.marker.setLatLng([lat, lon]);
     if (at) a.at = new Date(at).getTime();
     styleAmbulance(a);
@@ -128,10 +130,15 @@ Satria.start(async () => {
       fillColor: { available: "#2e86de", assigned: "#e67e22", out_of_service: "#7f8c8d" }[a.status] || "#2e86de",
       dashArray: stale ? "2 3" : null, fillOpacity: stale ? 0.35 : 0.9,
     });
-    a.marker.setTooltipContent(tip(`${a.id}${stale ? ` (${t("stale")})` : ""}`));
+    const off = a.status === "out_of_service" ? ` — ${t("off_duty")}${a.offDuty ? `: ${t(`why_${a.offDuty}`)}` : ""}` : "";
+    a.marker.setTooltipContent(tip(`${a.id}${off}${stale ? ` (${t("stale")})` : ""}`));
   }
   for (const a of await first.ambulances) {
-    if (a.lon !== null) placeAmbulance(a.id, a.lon, a.lat, a.position_at, a.status);
+    if (a.lon !== null) {
+      placeAmbulance(a.id, a.lon, a.lat, a.position_at, a.status);
+      ambulances.get(a.id).offDuty = a.off_duty_reason;
+      styleAmbulance(ambulances.get(a.id));
+    }
   }
   setInterval(() => ambulances.forEach(styleAmbulance), 5000);
 
@@ -547,6 +554,10 @@ Satria.start(async () => {
           el("span", { class: "verification", text: `${t("verification")}: ${t(`verification_${c.verification.status}`)}` })),
         el("div", { class: "meta" },
           el("span", { text: `${t("ambulance")}: ${c.dispatch ? c.dispatch.ambulance_id : "–"}` }),
+          c.dispatch ? el("span", {
+            class: c.dispatch.accepted_at ? "ack yes" : "ack no",
+            text: c.dispatch.accepted_at ? `${t("crew_accepted")} ${clock(c.dispatch.accepted_at)}` : t("crew_not_answered"),
+          }) : null,
           el("span", { text: `→ ${hospital}` }),
           referral ? el("span", {
             class: referral.acknowledged_at ? "ack yes" : "ack no",
@@ -658,6 +669,31 @@ Satria.start(async () => {
     document.getElementById("detail-assess").click();
   });
 
+  // A crew refused: say who and why, and offer the next ambulance by ETA in one click.
+  const refusedBox = document.getElementById("crew-refused");
+  function crewRefused(message) {
+    const known = ambulances.get(message.ambulance_id);
+    if (known) { known.status = "out_of_service"; known.offDuty = message.reason; styleAmbulance(known); }
+    const why = `${t(`why_${message.reason}`)}${message.note ? ` (${message.note})` : ""}`;
+    document.getElementById("crew-refused-text").textContent =
+      `${message.ambulance_id} ${t("crew_refused")} #${message.call_id}: ${why}.`;
+    const send = document.getElementById("crew-refused-send");
+    send.hidden = !message.next;
+    if (message.next) {
+      send.textContent = `${t("send_next")} ${message.next.name} (${t("eta")} ${minutes(message.next.eta_s)})`;
+      send.onclick = async () => {
+        try {
+          await api(`/api/calls/${message.call_id}/dispatch`, { method: "POST", body: { ambulance_id: message.next.ambulance_id } });
+          refusedBox.hidden = true;
+          refreshCalls();
+        } catch (failure) {
+          document.getElementById("crew-refused-text").textContent = failure.message;
+        }
+      };
+    }
+    refusedBox.hidden = false;
+  }
+
   await loadCalls(first.calls);
 
   // --- roads: closures and slowdowns, the traffic period, coverage -------------------------
@@ -758,6 +794,17 @@ Satria.start(async () => {
       placeAmbulance(message.ambulance_id, message.lon, message.lat, message.fix_time, message.call_id ? "assigned" : null);
     } else if (message.type === "readiness") {
       refreshHospitals();
+    } else if (message.type === "duty") {
+      const known = ambulances.get(message.ambulance_id);
+      if (known) {
+        known.status = message.on_duty ? "available" : "out_of_service";
+        known.offDuty = message.reason;
+        styleAmbulance(known);
+      }
+      if (message.on_duty) unitFreed(message.ambulance_id); // back on duty while calls wait
+    } else if (message.type === "crew_answer") {
+      if (!message.accepted) crewRefused(message);
+      refreshCalls();
     } else if (message.type === "snapshot") {
       staleAfterMs = message.position_stale_after_s * 1000;
       for (const c of message.calls) {
