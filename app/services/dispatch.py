@@ -38,7 +38,7 @@ TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
     S.CANCELLED: frozenset(),
 }
 TERMINAL = frozenset({S.CLOSED, S.CANCELLED})
-CREW_MAY_SET = frozenset({S.EN_ROUTE, S.ON_SCENE, S.TRANSPORTING, S.AT_HOSPITAL})
+CREW_MAY_SET = frozenset({S.EN_ROUTE, S.ON_SCENE, S.TRANSPORTING, S.AT_HOSPITAL, S.CLOSED})
 
 
 def _move(
@@ -291,8 +291,12 @@ class Dispatcher:
             if current is None or current.ambulance_id != principal.ambulance_id:
                 msg = "this call is not assigned to your ambulance"
                 raise PermissionDeniedError(msg)
-            if status not in CREW_MAY_SET:
-                msg = f"a crew sets en route, on scene, transporting, at hospital; not {status}"
+            handover = status is S.CLOSED and call.status is S.AT_HOSPITAL
+            if status not in CREW_MAY_SET or (status is S.CLOSED and not handover):
+                msg = (
+                    "a crew sets en route, on scene, transporting, at hospital, and closed "
+                    f"after the handover at the hospital; not {status} now"
+                )
                 raise PermissionDeniedError(msg)
         if status is S.TRANSPORTING and active_referral(session, call_id) is None:
             msg = "choose the destination hospital before transporting"

@@ -30,8 +30,10 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
-    (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
 ]
+# Only the crew's app may ask for the phone's position (and keep the screen on).
+NO_GEOLOCATION = (b"permissions-policy", b"geolocation=(), camera=(), microphone=()")
+CREW_GEOLOCATION = (b"permissions-policy", b"geolocation=(self), camera=(), microphone=()")
 
 
 def page(name: str) -> FileResponse:
@@ -63,6 +65,38 @@ def board(hospital_id: str) -> FileResponse:
     return page("board.html")
 
 
+@router.get("/crew")
+def crew_redirect() -> RedirectResponse:
+    """The crew app lives under /crew/ (its service worker's scope)."""
+    return RedirectResponse("/crew/")
+
+
+@router.get("/crew/")
+def crew() -> FileResponse:
+    """The crew's app (an installable web app for the phone in the ambulance)."""
+    return page("crew.html")
+
+
+@router.get("/crew/manifest.webmanifest")
+def crew_manifest() -> FileResponse:
+    """The crew app's manifest (name, icons, standalone display)."""
+    return FileResponse(
+        STATIC / "crew.webmanifest",
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/crew/sw.js")
+def crew_service_worker() -> FileResponse:
+    """The crew app's service worker, served from the app's scope."""
+    return FileResponse(
+        STATIC / "js" / "crew-sw.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
 @router.get("/docs")
 def docs() -> FileResponse:
     """The API's documentation (Swagger UI from this origin)."""
@@ -91,9 +125,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        crew = scope.get("path", "").startswith("/crew/")
+        policy = CREW_GEOLOCATION if crew else NO_GEOLOCATION
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS, policy]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -62,6 +62,16 @@ def test_pages_send_security_headers_and_no_other_origin_is_allowed(service: Ser
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["referrer-policy"] == "no-referrer"
+    # Only the crew's app may ask for the phone's position.
+    assert page.headers["permissions-policy"].startswith("geolocation=()")
+    crew = service.client.get("/crew/")
+    assert crew.status_code == 200 and "geolocation=(self)" in crew.headers["permissions-policy"]
+    assert len(crew.headers.get_list("permissions-policy")) == 1
+    manifest = service.client.get("/crew/manifest.webmanifest")
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    assert manifest.json()["start_url"] == "/crew/"
+    worker = service.client.get("/crew/sw.js")
+    assert worker.headers["content-type"].startswith("text/javascript")
     # No CORS: a page on another origin cannot read the API with a user's key.
     preflight = service.client.options(
         "/api/calls",

@@ -22,7 +22,7 @@ from app.api.deps import (
     VaultDep,
 )
 from app.models import CallStatus
-from app.services import call_history, calls, dispatch, records
+from app.services import ambulances, call_history, calls, dispatch, records
 from routing import Region
 
 router = APIRouter(prefix="/api", tags=["calls"], route_class=SessionReleasingRoute)
@@ -209,8 +209,9 @@ def crew_assignment(
 ) -> s.CrewAssignmentOut:
     """The call this crew's ambulance is on, with its address and destination hospital."""
     item = dispatch.crew_assignment(session, principal=principal)
+    unit = views.ambulance_out(ambulances.get_ambulance(session, principal.ambulance_id or ""))
     if item is None:
-        return s.CrewAssignmentOut(call=None)
+        return s.CrewAssignmentOut(call=None, ambulance=unit)
     out = views.one_call_out(session, item.call, region)
     address = calls.reveal_address_to_crew(session, vault, call=item.call, principal=principal)
-    return s.CrewAssignmentOut(call=out, address=address)
+    return s.CrewAssignmentOut(call=out, address=address, ambulance=unit)

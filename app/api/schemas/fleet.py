@@ -44,6 +44,7 @@ class CrewAssignmentOut(BaseModel):
 
     call: CallOut | None
     address: str | None = None
+    ambulance: AmbulanceOut | None = None  # the crew's own unit: its status, why off duty
 
 
 class UserCreate(BaseModel):

@@ -1,0 +1,135 @@
+"""The crew's app on a phone (390x844) in Chromium with its GPS emulated: sign in with the
+crew key, get the assignment, accept it, drive (positions stream over the crew socket), lose
+the network for a stretch of positions, close the app and open it again offline (its files
+come from the service worker), come back: every position is stored exactly once, in order,
+and the steps advance."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx2
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.live_server import column
+from tests.web.conftest import Site, screenshot
+
+SCENE = (109.0800, -7.4100)  # lon, lat: a village road near Ajibarang
+
+
+@pytest.fixture
+def phone(browser: Browser, site: Site) -> Iterator[BrowserContext]:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+        has_touch=True, locale="id-ID", permissions=["geolocation"],
+        geolocation={"longitude": SCENE[0] - 0.03, "latitude": SCENE[1]},
+    )  # fmt: skip
+    yield context
+    context.close()
+
+
+def move(context: BrowserContext, page: Page, lon: float, lat: float) -> None:
+    """The phone reports a new position (as a moving ambulance's GPS does)."""
+    context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 8})
+    page.wait_for_timeout(250)  # positions a quarter second apart: distinct fix times
+
+
+def stored_times(site: Site, ambulance_id: str) -> list[str]:
+    url = site.server.env["SATRIA_DATABASE_URL"]
+    return [
+        str(t)
+        for t in column(
+            url, f"SELECT fix_time FROM gpsfix WHERE ambulance_id = '{ambulance_id}' ORDER BY id"
+        )
+    ]
+
+
+def test_a_crew_drives_a_call_through_a_network_gap_and_a_restart(
+    phone: BrowserContext, site: Site
+) -> None:
+    operator = {"Authorization": f"Bearer {site.keys['operator']}"}
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        fleet = http.get("/api/ambulances").json()
+    ambulance_id = next(
+        a["id"] for a in fleet if a["status"] == "available" and a["id"].startswith("pkm-ajibarang")
+    )
+    crew_key = site.server.create_user("Crew app", "crew", "--ambulance", ambulance_id)
+    before = len(stored_times(site, ambulance_id))
+
+    page = phone.new_page()
+    page.goto(f"{site.url}/crew")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    page.fill("#crew-key", crew_key)
+    page.click("#sign-in-form button[type='submit']")
+    page.wait_for_selector("#crew:not([hidden])", timeout=30_000)
+    expect(page.locator("#link-state")).to_have_class("feed-state live", timeout=15_000)
+    expect(page.locator("#no-assignment")).to_be_visible()
+
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        created = http.post("/api/calls", json={
+            "category": "general", "triage": "merah", "lon": SCENE[0], "lat": SCENE[1],
+            "address": "Jl. Raya Ajibarang km 3, depan masjid",
+            "patients": [{"age_years": 60, "sex": "male", "condition": "nyeri dada"}],
+        }).json()  # fmt: skip
+        call_id = created["call"]["id"]
+        assert http.post(
+            f"/api/calls/{call_id}/dispatch", json={"ambulance_id": ambulance_id}
+        ).is_success
+    assignment = page.locator("#assignment")
+    expect(assignment).to_be_visible(timeout=20_000)  # the app asks every 10 s
+    expect(assignment).to_contain_text("depan masjid")
+    expect(assignment).to_contain_text("nyeri dada")
+    expect(page.locator("#a-navigate")).to_have_attribute(
+        "href", f"geo:{SCENE[1]},{SCENE[0]}?q={SCENE[1]},{SCENE[0]}"
+    )
+    screenshot(page, "crew-assignment-390x844")
+    page.click("#accept")
+    step = page.locator("#steps button")
+    expect(step).to_have_text("Berangkat")
+    step.click()
+    expect(step).to_have_text("Tiba di lokasi")
+
+    # Driving: positions stream and are acknowledged.
+    for i in range(5):
+        move(phone, page, SCENE[0] - 0.025 + i * 0.002, SCENE[1])
+    expect(page.locator("#fixes-waiting")).to_have_text("0", timeout=15_000)
+    online = len(stored_times(site, ambulance_id)) - before
+    assert online >= 5
+
+    # The network drops for a stretch of road: positions wait on the phone.
+    phone.set_offline(True)
+    for i in range(5, 12):
+        move(phone, page, SCENE[0] - 0.025 + i * 0.002, SCENE[1])
+    waiting = int(page.locator("#fixes-waiting").inner_text())
+    assert waiting >= 7, waiting
+    expect(page.locator("#link-state")).to_have_class("feed-state offline")  # says so
+    screenshot(page, "crew-offline-390x844")
+    # The crew closes the app and opens it again, still without a network.
+    page.close()
+    page = phone.new_page()
+    page.goto(f"{site.url}/crew/")
+    page.wait_for_selector("#crew:not([hidden])", timeout=30_000)
+    expect(page.locator("#link-state")).to_have_class("feed-state offline")
+    page.wait_for_timeout(500)
+    # Nothing was lost with the app (the reopened app may add its own first position).
+    waiting = int(page.locator("#fixes-waiting").inner_text())
+    assert waiting >= 7, waiting
+    # The network returns: what waited goes first, then the live positions.
+    phone.set_offline(False)
+    expect(page.locator("#link-state")).to_have_class("feed-state live", timeout=30_000)
+    expect(page.locator("#fixes-waiting")).to_have_text("0", timeout=30_000)
+    move(phone, page, SCENE[0], SCENE[1])
+    expect(page.locator("#fixes-waiting")).to_have_text("0", timeout=15_000)
+
+    times = stored_times(site, ambulance_id)[before:]
+    assert len(times) == len(set(times))  # each position once
+    assert times == sorted(times)  # and in the order driven
+    assert len(times) >= online + waiting + 1
+    with httpx2.Client(base_url=site.url, headers=operator, timeout=30) as http:
+        call = http.get(f"/api/calls/{call_id}").json()
+        assert call["status"] in ("en_route", "on_scene")  # the geofence may have moved it on
+        assert call["dispatch"]["accepted_at"] is not None
+        http.post(f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"})
+    time.sleep(0.1)
