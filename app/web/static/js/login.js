@@ -1,4 +1,5 @@
-// Log in with a key: the key's role opens the console (operators) or the board (a hospital).
+// Log in with a key: the key's role opens the console (operators), the board (a hospital) or
+// the crew's app.
 "use strict";
 
 (() => {
@@ -32,6 +33,9 @@
     } else if (me.role === "hospital" && me.hospital_id) {
       sessionStorage.setItem(KEY, key);
       location.assign(`/board/${encodeURIComponent(me.hospital_id)}`);
+    } else if (me.role === "crew" && me.ambulance_id) {
+      localStorage.setItem("satria.crew.key", key); // the crew app keeps it on the phone
+      location.assign("/crew/");
     } else {
       show(t("error_role"));
     }
