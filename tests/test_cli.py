@@ -97,6 +97,16 @@ def test_users_and_registry_commands(demo_dir: Path, tmp_path: Path) -> None:
     assert run("devices", "revoke", "1").returncode == 0
     assert run("devices", "add", "--ambulance", "no-such-unit").returncode == 1
 
+    # A crew's phone enrolled by a printed QR code: a link with a one-time code, and a PNG.
+    qr = tmp_path / "enrol.png"
+    enrolled = run("crews", "enrol", "--ambulance", "psc119-purwa-1", "--png", str(qr),
+                   "--url", "https://psc119.example")  # fmt: skip
+    assert enrolled.returncode == 0, enrolled.stderr
+    link = enrolled.stdout.strip().splitlines()[-1]
+    assert link.startswith("https://psc119.example/crew/#enrol=") and len(link) > 45
+    assert qr.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "▀" in enrolled.stdout or "█" in enrolled.stdout  # the code, in the terminal
+
 
 def test_coverage_report_prints_figures_and_draws_a_map(demo_dir: Path, tmp_path: Path) -> None:
     result = subprocess.run(

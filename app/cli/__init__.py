@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import devices, people, regions, reports, service
+from app.cli import crews, devices, people, regions, reports, service
 
 app = typer.Typer(help="Satria: emergency ambulance referral routing (PSC 119 Banyumas).")
 app.registered_commands += service.app.registered_commands + reports.app.registered_commands
@@ -16,6 +16,7 @@ app.add_typer(service.db_app, name="db")
 app.add_typer(people.users_app, name="users")
 app.add_typer(people.registry_app, name="registry")
 app.add_typer(devices.devices_app, name="devices")
+app.add_typer(crews.crews_app, name="crews")
 app.add_typer(reports.speeds_app, name="speeds")
 
 

@@ -306,3 +306,15 @@ class Device(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     revoked_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class Enrolment(SQLModel, table=True):
+    """A one-time code that a crew's phone exchanges for its key (printed as a QR code by an
+    administrator); only its hash is kept, and it works once, before it expires."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=128, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    expires_at: datetime = Field(sa_type=TZ)
+    used_at: datetime | None = Field(default=None, sa_type=TZ)

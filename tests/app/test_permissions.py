@@ -21,6 +21,7 @@ PUBLIC = {
     "GET /healthz",
     "GET /readyz",
     "GET /osmand", "POST /osmand",  # a registered device's identifier (tests/app/test_osmand.py)
+    "POST /api/crew/enrolment",  # a one-time code (tests/app/test_enrolment.py)
 }  # fmt: skip
 POLICY: dict[str, set[str]] = {
     "POST /api/calls": OPERATORS,

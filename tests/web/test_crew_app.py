@@ -6,8 +6,11 @@ and the steps advance."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -133,3 +136,34 @@ def test_a_crew_drives_a_call_through_a_network_gap_and_a_restart(
         assert call["dispatch"]["accepted_at"] is not None
         http.post(f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"})
     time.sleep(0.1)
+
+
+def test_a_phone_enrols_by_scanning_the_printed_code(
+    phone: BrowserContext, site: Site, tmp_path: Path
+) -> None:
+    """The QR code opens /crew/#enrol=CODE: the phone signs in as the crew with nothing to
+    type, and the code leaves the address bar (and cannot be used again)."""
+    made = subprocess.run(
+        [sys.executable, "-m", "app.cli", "crews", "enrol", "--ambulance", "pkm-wangon-1",
+         "--png", str(tmp_path / "qr.png"), "--url", site.url],
+        env=site.server.env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    link = made.stdout.strip().splitlines()[-1]
+    page = phone.new_page()
+    page.goto(link)
+    page.wait_for_selector("#crew:not([hidden])", timeout=30_000)
+    expect(page.locator("#unit-name")).to_contain_text("Wangon")
+    assert "enrol" not in page.url
+    assert page.evaluate("localStorage.getItem('satria.crew.key')").startswith("sat_")
+    screenshot(page, "crew-enrolled-390x844")
+    # Another phone scanning the same code later is refused.
+    assert phone.browser is not None
+    other = phone.browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
+    try:
+        second = other.new_page()
+        second.goto(link)
+        expect(second.locator("#sign-in-error")).to_contain_text("sudah dipakai")
+        expect(second.locator("#sign-in")).to_be_visible()
+        screenshot(second, "crew-enrolment-spent-390x844")
+    finally:
+        other.close()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.api.deps import CrewDeskDep, CrewUser, SessionDep, SessionReleasingRoute
+from app.api.deps import (
+    CrewDeskDep,
+    CrewUser,
+    SessionDep,
+    SessionReleasingRoute,
+    SettingsDep,
+)
 from app.core.types import ShortText
+from app.services import enrolment
 from app.services.crew_answers import CrewAnswer, own_ambulance
 from tracking.messages import CrewAnswered
 
@@ -64,3 +72,24 @@ def duty(body: DutyIn, principal: CrewUser, session: SessionDep, desk: CrewDeskD
         status=ambulance.status.value,
         off_duty_reason=ambulance.off_duty_reason,
     )
+
+
+class EnrolmentIn(BaseModel):
+    """The one-time code of a printed enrolment QR code."""
+
+    code: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class EnrolmentOut(BaseModel):
+    """The crew's key, for the phone to keep (shown this once)."""
+
+    key: str
+    expires_at: datetime | None
+
+
+@router.post("/enrolment")
+def enrol(body: EnrolmentIn, session: SessionDep, settings: SettingsDep) -> EnrolmentOut:
+    """Exchange a one-time enrolment code (from `satria crews enrol`) for the crew's key. No
+    key is needed: the code is one; it works once and expires."""
+    issued = enrolment.redeem(session, body.code, key_days=settings.api_key_days)
+    return EnrolmentOut(key=issued.key, expires_at=issued.expires_at)

@@ -243,8 +243,24 @@
     localStorage.removeItem(KEY);
     location.reload();
   }
+  // A scanned enrolment QR code opens /crew/#enrol=CODE: the code is exchanged once for the
+  // crew's key, and leaves the address bar.
+  async function enrol() {
+    const code = new URLSearchParams(location.hash.slice(1)).get("enrol");
+    if (!code) return;
+    history.replaceState(null, "", location.pathname);
+    try {
+      const answer = await api("/api/crew/enrolment", { method: "POST", withKey: "", body: { code } });
+      key = answer.key;
+      localStorage.setItem(KEY, key);
+    } catch (failure) {
+      $("sign-in-error").textContent = failure.status === 404 ? t("enrol_code_spent") : failure.message;
+      $("sign-in-error").hidden = false;
+    }
+  }
   async function start() {
     applyTexts();
+    await enrol();
     languageSwitch($("language"), () => { if (me) refresh(); });
     if ("serviceWorker" in navigator) navigator.serviceWorker.register("/crew/sw.js", { scope: "/crew/" }).catch(() => {});
     if (key) {
