@@ -7,7 +7,7 @@ condition; never a NIK, a name, a phone number or an address.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, Strict, TypeAdapter
 
@@ -257,6 +257,18 @@ class DutyChanged(BaseModel):
     at: datetime
 
 
+class CareRecorded(BaseModel):
+    """An entry of the patient record en route (vitals, an intervention, a re-triage, a
+    note), for the operators and the receiving hospital; ``alarms`` name alarming values."""
+
+    type: Literal["care"] = "care"
+    call_id: int
+    kind: str
+    recorded_at: datetime
+    data: dict[str, Any]
+    alarms: list[str]
+
+
 class AcknowledgeMessage(BaseModel):
     """Sent by a hospital on its feed to acknowledge an incoming patient."""
 
@@ -278,6 +290,7 @@ FeedMessages = (
     | ReadinessChanged
     | CrewAnswered
     | DutyChanged
+    | CareRecorded
 )
 FeedMessage = Annotated[FeedMessages, Field(discriminator="type")]
 feed_message: TypeAdapter[FeedMessages] = TypeAdapter(FeedMessage)

@@ -318,3 +318,20 @@ class Enrolment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     expires_at: datetime = Field(sa_type=TZ)
     used_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class CareEntry(SQLModel, table=True):
+    """One entry of the patient record en route: vital signs, an intervention, a re-triage
+    or a note, at the time the crew took it. Unique per call, kind and time, so that an entry
+    the phone sends again (after a dropped link) is stored once."""
+
+    __table_args__ = (UniqueConstraint("call_id", "kind", "recorded_at", name="uq_careentry_time"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", index=True)
+    kind: str = Field(max_length=20)
+    recorded_at: datetime = Field(sa_type=TZ)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    recorded_by: int = Field(foreign_key="user.id")
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    alarms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

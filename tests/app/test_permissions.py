@@ -41,6 +41,10 @@ POLICY: dict[str, set[str]] = {
     "GET /api/crew/assignment": {"crew"},
     "POST /api/crew/assignment/answer": {"crew"},
     "POST /api/crew/duty": {"crew"},
+    # The patient record en route: the service decides per call (tests/app/test_care.py).
+    "POST /api/calls/{call_id}/care": OPERATORS | {"crew"},
+    "GET /api/calls/{call_id}/care": OPERATORS | {"crew", "hospital"},
+    "GET /api/calls/{call_id}/handover.pdf": OPERATORS | {"crew", "hospital"},
     "POST /api/rankings": OPERATORS,
     "POST /api/routes": OPERATORS,
     "GET /api/places": OPERATORS,
