@@ -61,6 +61,8 @@ Satria.start(async (me) => {
       ambulance: el("span", { class: "ambulance" }),
       stale: el("span", { class: "stale", hidden: true }),
       patients: el("ul", { class: "patients" }),
+      vitals: el("div", { class: "vitals", hidden: true }),
+      care: el("ul", { class: "care" }),
       button: el("button", { type: "button", class: "acknowledge" }),
     };
     parts.button.addEventListener("click", () => channel.send({ type: "acknowledge", referral_id: referralId }));
@@ -68,7 +70,7 @@ Satria.start(async (me) => {
       el("div", { class: "card-head" }, parts.badge, parts.category,
         el("span", { class: "arrival" }, parts.eta, parts.etaNote)),
       el("div", { class: "meta" }, parts.phase, parts.ambulance, parts.stale),
-      parts.patients, parts.button);
+      parts.patients, parts.vitals, parts.care, parts.button);
     return { card, parts };
   }
 
@@ -79,9 +81,10 @@ Satria.start(async (me) => {
         data, hospitalEta: null, etaAt: 0, estimated: false, phase: null, fixAt: 0,
         marker: L.marker([0, 0], { icon: symbolIcon("ambulance", "assigned"), keyboard: false }),
         track: L.polyline([], { color: "#e67e22", weight: 3, className: "track", renderer: lines }).addTo(view),
-        ...newCard(data.referral_id),
+        ...newCard(data.referral_id), care: [],
       };
       incoming.set(data.referral_id, entry);
+      loadCare(entry);
     }
     entry.data = data;
     entry.phase = PHASE_OF_STATUS[data.status] || entry.phase;
@@ -103,6 +106,51 @@ Satria.start(async (me) => {
       entry.etaAt = Date.now();
     }
     entry.fixAt = new Date(position.fix_time).getTime();
+  }
+
+  // --- the record en route: the latest vital signs with their trend, alarms first to the eye
+  const VITALS = [
+    ["td", (v) => (v.systolic_mmhg ? `${v.systolic_mmhg}/${v.diastolic_mmhg ?? "?"}` : null), (v) => v.systolic_mmhg, "systolic_low"],
+    ["pulse", (v) => v.pulse_bpm, (v) => v.pulse_bpm, null],
+    ["rr", (v) => v.respiratory_rate, (v) => v.respiratory_rate, null],
+    ["spo2", (v) => (v.spo2_percent ? `${v.spo2_percent}%` : null), (v) => v.spo2_percent, "spo2_low"],
+    ["gcs", (v) => (v.gcs_eye ? `${v.gcs_eye + v.gcs_verbal + v.gcs_motor} (E${v.gcs_eye}V${v.gcs_verbal}M${v.gcs_motor})` : null),
+      (v) => (v.gcs_eye ? v.gcs_eye + v.gcs_verbal + v.gcs_motor : null), "gcs_low"],
+    ["temp", (v) => (v.temperature_c ? `${v.temperature_c}°` : null), (v) => v.temperature_c, null],
+    ["glucose", (v) => v.glucose_mg_dl, (v) => v.glucose_mg_dl, null],
+  ];
+  async function loadCare(entry) {
+    try {
+      entry.care = await api(`/api/calls/${entry.data.call_id}/care`);
+      renderCare(entry);
+    } catch (_) { /* the feed brings the next entry anyway */ }
+  }
+  function careText(c) {
+    const d = c.data;
+    if (c.kind === "intervention") {
+      const what = d.drug ? `${d.drug.name} ${d.drug.dose} ${d.drug.unit} ${d.drug.route}` : t(`care_${d.kind}`);
+      return `${what}${d.detail ? ` (${d.detail})` : ""}`;
+    }
+    if (c.kind === "triage") return `${t("retriage")}: ${String(d.value).toUpperCase()}`;
+    return d.value;
+  }
+  function renderCare(entry) {
+    const vitals = entry.care.filter((c) => c.kind === "vitals");
+    const last = vitals[vitals.length - 1];
+    const before = vitals[vitals.length - 2];
+    const { parts } = entry;
+    parts.vitals.hidden = !last;
+    if (last) {
+      parts.vitals.replaceChildren(el("small", { text: `${t("vitals_at")} ${clock(last.recorded_at)}` }),
+        ...VITALS.filter(([, show]) => show(last.data) !== null && show(last.data) !== undefined).map(([name, show, value, alarm]) => {
+          const now = value(last.data), was = before ? value(before.data) : null;
+          const trend = was === null || was === undefined || now === was ? "" : now > was ? " ↑" : " ↓";
+          return el("span", { class: `vital vital-${name}${alarm && last.alarms.includes(alarm) ? " alarm" : ""}`, "data-vital": name },
+            el("small", { text: t(`vital_${name}`) }), ` ${show(last.data)}${trend}`);
+        }));
+    }
+    parts.care.replaceChildren(...entry.care.filter((c) => c.kind !== "vitals").slice(-4).map((c) =>
+      el("li", { text: `${clock(c.recorded_at)} ${careText(c)}` })));
   }
 
   function remove(referralId) {
@@ -215,6 +263,11 @@ Satria.start(async (me) => {
           api(`/api/hospitals/${encodeURIComponent(hospitalId)}`).then(renderReadiness).catch(() => {});
         }
         break;
+      case "care": {
+        const entry = [...incoming.values()].find((e) => e.data.call_id === message.call_id);
+        if (entry) { entry.care.push(message); entry.care.sort((a, b) => new Date(a.recorded_at) - new Date(b.recorded_at)); renderCare(entry); }
+        break;
+      }
       case "acknowledged": {
         const entry = incoming.get(message.referral_id);
         if (entry) { entry.data.acknowledged_at = message.at; render(); }

@@ -238,6 +238,44 @@
   $("go-on-duty").addEventListener("click", () =>
     act(() => api("/api/crew/duty", { method: "POST", withKey: key, body: { on_duty: true } })));
 
+  // --- the record en route: vitals and interventions, kept until the service has them -------
+  const CARE = "satria.crew.care"; // entries not yet stored (the phone may be offline)
+  function pendingCare() { return JSON.parse(localStorage.getItem(CARE) || "[]"); }
+  async function sendCare() {
+    const pending = pendingCare();
+    while (pending.length) {
+      const [callId, body] = pending[0];
+      try {
+        await api(`/api/calls/${callId}/care`, { method: "POST", withKey: key, body });
+      } catch (failure) {
+        if (failure.status && failure.status < 500) { showError(failure.message); } else break;
+      }
+      pending.shift(); // stored, or refused for good (said above): not sent again
+      localStorage.setItem(CARE, JSON.stringify(pending));
+    }
+    $("care-result").textContent = pending.length ? `${pending.length} ${t("fixes_waiting")}` : t("care_sent");
+  }
+  function recordCare(body) {
+    if (!assignment) return;
+    const pending = pendingCare();
+    pending.push([assignment.id, { recorded_at: new Date().toISOString(), ...body }]);
+    localStorage.setItem(CARE, JSON.stringify(pending));
+    sendCare();
+  }
+  $("vitals-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const vitals = {};
+    for (const input of event.target.querySelectorAll("input")) {
+      if (input.value !== "") vitals[input.name] = input.name === "temperature_c" ? Number(input.value) : Math.round(Number(input.value));
+    }
+    if (!Object.keys(vitals).length) return;
+    recordCare({ vitals });
+    event.target.reset();
+  });
+  document.querySelectorAll("[data-intervention]").forEach((button) => button.addEventListener("click", () =>
+    recordCare({ intervention: { kind: button.dataset.intervention } })));
+  window.addEventListener("online", sendCare);
+
   // --- signing in ---------------------------------------------------------------------------
   function signOut() {
     localStorage.removeItem(KEY);
@@ -284,6 +322,7 @@
     connect();
     watchGps();
     await refresh();
+    sendCare();
     setInterval(refresh, 10000);
     document.body.dataset.ready = "true";
   }
