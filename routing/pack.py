@@ -161,8 +161,9 @@ def write_meta(directory: Path, meta: RegionMeta) -> None:
     (directory / REGION_FILE).write_text(tomli_w.dumps(meta.to_toml()), encoding="utf-8")
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> Iterable[tuple[int, dict[str, str]]]:
-    """Rows of a CSV file with their line numbers; the header must hold ``columns``."""
+def read_rows(path: Path, columns: tuple[str, ...]) -> Iterable[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file of a pack with their line numbers; the header must hold
+    ``columns`` (every pack file is read through here)."""
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
@@ -176,7 +177,7 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterable[tuple[int, dict[str,
         raise RegionPackError(msg) from exc
 
 
-def _location(row: dict[str, str], bbox: BBox, where: str) -> LonLat:
+def read_location(row: dict[str, str], bbox: BBox, where: str) -> LonLat:
     try:
         point = LonLat(float(row["lon"]), float(row["lat"]))
     except (TypeError, ValueError):
@@ -206,7 +207,7 @@ def read_hospitals(
     path = directory / file_name
     hospitals: list[HospitalRow] = []
     seen: set[str] = set()
-    for line, row in _rows(path, HOSPITAL_COLUMNS):
+    for line, row in read_rows(path, HOSPITAL_COLUMNS):
         where = f"{path}, line {line}"
         hospital_id = (row["id"] or "").strip()
         if not hospital_id or hospital_id in seen:
@@ -230,7 +231,7 @@ def read_hospitals(
                 id=hospital_id,
                 name=row["name"].strip(),
                 hospital_class=row["class"],
-                location=_location(row, bbox, where),
+                location=read_location(row, bbox, where),
                 capabilities=capabilities,
                 beds={c.removeprefix("beds_"): _count(row[c], c, where) for c in BED_COLUMNS},
                 osm_id=(row["osm_id"] or "").strip(),
@@ -245,7 +246,7 @@ def read_posts(directory: Path, bbox: BBox) -> list[AmbulancePost]:
     path = directory / POSTS_FILE
     posts: list[AmbulancePost] = []
     seen: set[str] = set()
-    for line, row in _rows(path, POST_COLUMNS):
+    for line, row in read_rows(path, POST_COLUMNS):
         where = f"{path}, line {line}"
         post_id = (row["id"] or "").strip()
         if not post_id or post_id in seen:
@@ -256,7 +257,7 @@ def read_posts(directory: Path, bbox: BBox) -> list[AmbulancePost]:
         if not name:
             msg = f"{where}: post {post_id!r} has no name"
             raise RegionPackError(msg)
-        location = _location(row, bbox, where)
+        location = read_location(row, bbox, where)
         posts.append(
             AmbulancePost(post_id, name, location, _count(row["ambulances"], "ambulances", where))
         )
@@ -270,14 +271,16 @@ def read_districts(directory: Path, bbox: BBox) -> list[District]:
         return []
     districts: list[District] = []
     seen: set[str] = set()
-    for line, row in _rows(path, DISTRICT_COLUMNS):
+    for line, row in read_rows(path, DISTRICT_COLUMNS):
         where = f"{path}, line {line}"
         code = (row["code"] or "").strip()
         if len(code) != 6 or not code.isdigit() or code in seen:
             msg = f"{where}: code {code!r} is not a 6-digit district code, or is repeated"
             raise RegionPackError(msg)
         seen.add(code)
-        districts.append(District(code, (row["name"] or "").strip(), _location(row, bbox, where)))
+        districts.append(
+            District(code, (row["name"] or "").strip(), read_location(row, bbox, where))
+        )
     return districts
 
 
@@ -304,9 +307,9 @@ def read_population(directory: Path, bbox: BBox) -> PopulationGrid | None:
     if not path.is_file():
         return None
     lon, lat, people = [], [], []
-    for line, row in _rows(path, POPULATION_COLUMNS):
+    for line, row in read_rows(path, POPULATION_COLUMNS):
         where = f"{path}, line {line}"
-        point = _location(row, bbox, where)
+        point = read_location(row, bbox, where)
         try:
             count = float(row["people"] or "")
         except ValueError:

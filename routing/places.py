@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 
 from routing.errors import RegionPackError
 from routing.geo import BBox, LonLat
+from routing.pack import read_location, read_rows
 
 PLACES_FILE = "places.csv"
 PLACE_COLUMNS = ("kind", "name", "lon", "lat", "area")
@@ -163,27 +164,15 @@ def read_places(directory: Path, bbox: BBox) -> list[Place]:
     if not path.is_file():
         return []
     places = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in PLACE_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            msg = f"{path}: missing columns {missing}"
+    for line, row in read_rows(path, PLACE_COLUMNS):
+        where = f"{path}, line {line}"
+        kind, name = (row["kind"] or "").strip(), (row["name"] or "").strip()
+        if kind not in KINDS or not name or len(name) > MAX_NAME:
+            msg = f"{where}: kind must be one of {KINDS}, with a name: {kind!r} {name!r}"
             raise RegionPackError(msg)
-        for row in reader:
-            where = f"{path}, line {reader.line_num}"
-            kind, name = (row["kind"] or "").strip(), (row["name"] or "").strip()
-            if kind not in KINDS or not name or len(name) > MAX_NAME:
-                msg = f"{where}: kind must be one of {KINDS}, with a name: {kind!r} {name!r}"
-                raise RegionPackError(msg)
-            try:
-                point = LonLat(float(row["lon"]), float(row["lat"]))
-            except (TypeError, ValueError):
-                msg = f"{where}: lon and lat must be numbers in degrees"
-                raise RegionPackError(msg) from None
-            if not point.is_valid() or not bbox.contains(point):
-                msg = f"{where}: ({point.lon}, {point.lat}) lies outside the region's bbox"
-                raise RegionPackError(msg)
-            places.append(Place(kind, name, point, (row["area"] or "").strip()))
+        places.append(
+            Place(kind, name, read_location(row, bbox, where), (row["area"] or "").strip())
+        )
     return places
 
 

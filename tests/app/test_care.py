@@ -4,26 +4,16 @@ once, nobody else reads it; a resent entry is stored once; the handover sheet is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from starlette.testclient import WebSocketTestSession
 
 from tests.app.conftest import Service
+from tests.app.feed_messages import receive
 
 NEAR_PURWA = {"lon": 109.233, "lat": -7.39}
-
-
-def receive(ws: WebSocketTestSession, kind: str) -> dict[str, Any]:
-    for _ in range(80):
-        message: dict[str, Any] = json.loads(ws.receive_text())
-        if message["type"] == kind:
-            return message
-    msg = f"no {kind} message"
-    raise AssertionError(msg)
 
 
 @pytest.fixture

@@ -3,36 +3,12 @@ with the ambulance that could go instead; a unit off duty is never recommended."
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from starlette.testclient import WebSocketTestSession
-
 from tests.app.conftest import Service
+from tests.app.feed_messages import receive, receive_all
 
 AJIBARANG = {"lon": 109.0800, "lat": -7.4100}
-
-
-def receive(ws: WebSocketTestSession, kind: str) -> dict[str, Any]:
-    for _ in range(80):
-        message: dict[str, Any] = json.loads(ws.receive_text())
-        if message["type"] == kind:
-            return message
-    msg = f"no {kind} message"
-    raise AssertionError(msg)
-
-
-def receive_all(ws: WebSocketTestSession, *kinds: str) -> dict[str, dict[str, Any]]:
-    """The next message of each type, in whatever order they come."""
-    found: dict[str, dict[str, Any]] = {}
-    for _ in range(80):
-        message: dict[str, Any] = json.loads(ws.receive_text())
-        if message["type"] in kinds and message["type"] not in found:
-            found[message["type"]] = message
-        if len(found) == len(kinds):
-            return found
-    msg = f"not all of {kinds}"
-    raise AssertionError(msg)
 
 
 def dispatched_to(service: Service, ambulance_id: str) -> int:

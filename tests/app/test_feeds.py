@@ -10,7 +10,6 @@ from typing import Any, cast
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from app.models import Role
@@ -18,18 +17,9 @@ from app.services import events
 from app.services.users import Principal
 from routing import LonLat, Region
 from tests.app.conftest import Service
+from tests.app.feed_messages import receive
 
 INCIDENT = (109.2417, -7.3600)  # next to RSUD Purwa
-
-
-def receive(ws: WebSocketTestSession, kind: str) -> dict[str, Any]:
-    """The next message of this type (positions of other ambulances may come between)."""
-    for _ in range(50):
-        message: dict[str, Any] = json.loads(ws.receive_text())
-        if message["type"] == kind:
-            return message
-    msg = f"no {kind} message"
-    raise AssertionError(msg)
 
 
 def push(service: Service, lon: float, lat: float, seconds_ago: float, crew: str = "crew") -> None:
