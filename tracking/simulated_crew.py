@@ -23,6 +23,7 @@ from websockets.exceptions import WebSocketException
 from routing import LonLat, Region
 from routing.errors import RoutingError
 from routing.geo import haversine_m
+from tracking import simulated_care
 from tracking.trip import Trip
 
 log = logging.getLogger("satria.simulator")
@@ -52,6 +53,7 @@ class SimulationSettings:
     tunnel_every_s: float | None = 900.0  # mean time between tunnels per crew (None: never)
     tunnel_s: float = 40.0  # how long a tunnel lasts
     bad_fix_probability: float = 0.003
+    refuse_share: float = simulated_care.REFUSE_SHARE  # assignments a crew refuses
     operator_key: str | None = field(default=None, repr=False)  # with it: missions
     on_scene_s: float = 20.0
     mission_radius_m: float = 8_000.0
@@ -74,24 +76,13 @@ class SimulationStats:
     missions_started: int = 0
     missions_done: int = 0
     reconnects: int = 0
+    refusals: int = 0
+    vitals_recorded: int = 0
     errors: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         """For printing."""
-        return {
-            "calls_taken": self.calls_taken,
-            "fixes_sent": self.fixes_sent,
-            "fixes_stored": self.fixes_stored,
-            "duplicates": self.duplicates,
-            "rejected": dict(self.rejected),
-            "bad_fixes_sent": self.bad_fixes_sent,
-            "backfilled": self.backfilled,
-            "tunnels": self.tunnels,
-            "missions_started": self.missions_started,
-            "missions_done": self.missions_done,
-            "reconnects": self.reconnects,
-            "errors": dict(self.errors),
-        }
+        return {k: dict(v) if isinstance(v, Counter) else v for k, v in vars(self).items()}
 
 
 Clock = Callable[[], datetime]
@@ -178,13 +169,25 @@ class SimulatedCrew:
             )
             await asyncio.sleep(10.0)
             return
+        said = simulated_care.answer(self.rng, self.settings.refuse_share)
+        await self._crew("POST", "/api/crew/assignment/answer", said)
+        if not said["accept"]:  # the call waits again; here its operator cancels it
+            self.stats.refusals += 1
+            why = {"status": "cancelled", "reason": "simulation: the crew refused"}
+            await self._operator("POST", f"/api/calls/{call_id}/status", why)
+            await self._idle(60.0)
+            await self._crew("POST", "/api/crew/duty", {"on_duty": True})
+            return
         self.stats.missions_started += 1
         hospital_id = referred["referral"]["hospital_id"]
+        triage = call["call"]["triage"]
         await self._drive(incident)
         await self._crew_status(call_id, "on_scene")  # if the geofence has not said so already
         await self._idle(self.settings.on_scene_s)
+        await self._record_vitals(call_id, triage)
         await self._crew_status(call_id, "transporting")
         await self._drive(self.region.hospital(hospital_id).location)
+        await self._record_vitals(call_id, triage)
         await self._crew_status(call_id, "at_hospital")
         await self._idle(self.settings.on_scene_s)
         await self._operator("POST", f"/api/calls/{call_id}/status", {"status": "closed"})
@@ -194,6 +197,17 @@ class SimulatedCrew:
     async def _operator(self, method: str, path: str, body: dict[str, Any]) -> Any:
         headers = {"Authorization": f"Bearer {self.settings.operator_key}"}
         return await self._request(method, path, body, headers)
+
+    async def _crew(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        return await self._request(method, path, body, {"Authorization": f"Bearer {self.crew.key}"})
+
+    async def _record_vitals(self, call_id: int, triage: str) -> None:
+        entry = {
+            "recorded_at": self.clock().isoformat(),
+            "vitals": simulated_care.vitals(self.rng, triage),
+        }
+        if await self._crew("POST", f"/api/calls/{call_id}/care", entry) is not None:
+            self.stats.vitals_recorded += 1
 
     async def _crew_status(self, call_id: int, status: str) -> None:
         headers = {"Authorization": f"Bearer {self.crew.key}"}

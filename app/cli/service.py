@@ -78,6 +78,9 @@ def simulate(
     bad_fix_share: Annotated[
         float, typer.Option(min=0, max=1, help="Share of fixes that are bad on purpose.")
     ] = 0.003,
+    refuse_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of assignments a crew refuses.")
+    ] = 0.05,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
 ) -> None:
     """Drive simulated ambulances (SYNTHETIC) along the region's roads through the public API.
@@ -104,6 +107,7 @@ def simulate(
         tunnel_every_s=tunnel_every or None,
         tunnel_s=tunnel_s,
         bad_fix_probability=bad_fix_share,
+        refuse_share=refuse_share,
     )
     try:
         stats = asyncio.run(run_simulation(region, crews, options, clock=now))

@@ -47,7 +47,7 @@ def test_a_simulated_run_is_stored_as_it_says(demo_dir: Path, tmp_path: Path) ->
         run = subprocess.run(
             [sys.executable, "-m", "app.cli", "simulate", "--ambulances", "4", "--rate", "4",
              "--duration", "14", "--url", server.url, "--tunnel-every", "4", "--tunnel-s", "2",
-             "--bad-fix-share", "0.1"],
+             "--bad-fix-share", "0.1", "--refuse-share", "0"],
             env=server.env, capture_output=True, text=True, timeout=180, check=True,
         )  # fmt: skip
     stats = json.loads(run.stdout[run.stdout.index("{") :])
@@ -60,10 +60,41 @@ def test_a_simulated_run_is_stored_as_it_says(demo_dir: Path, tmp_path: Path) ->
         stored = connection.execute(text("SELECT count(*) FROM gpsfix")).scalar_one()
         rejected = connection.execute(text("SELECT sum(count) FROM fixrejections")).scalar_one()
         calls = connection.execute(text("SELECT count(*) FROM call")).scalar_one()
+        vitals = connection.execute(text("SELECT count(*) FROM careentry")).scalar_one()
+        accepted = connection.execute(
+            text("SELECT count(*) FROM dispatch WHERE accepted")
+        ).scalar_one()
     engine.dispose()
+    assert accepted == 4  # each crew accepted its assignment through the crew route
+    assert vitals == stats["vitals_recorded"]
     assert stored == stats["fixes_stored"] > 0
     assert rejected >= sum(stats["rejected"].values())
     assert calls == 4
     # Every fix sent was answered: stored, a duplicate, or rejected with a reason.
     answered = stats["fixes_stored"] + stats["duplicates"] + sum(stats["rejected"].values())
     assert answered == stats["fixes_sent"]
+
+
+def test_simulated_crews_refuse_through_the_crew_route(demo_dir: Path, tmp_path: Path) -> None:
+    database = tmp_path / "satria.db"
+    settings = {
+        "SATRIA_DATABASE_URL": f"sqlite:///{database}",
+        "SATRIA_DATA_DIR": str(tmp_path / "var"),
+        "SATRIA_REGIONS_DIR": str(demo_dir.parent),
+    }
+    with live_server(settings, tmp_path / "serve.log") as server:
+        run = subprocess.run(
+            [sys.executable, "-m", "app.cli", "simulate", "--ambulances", "3", "--rate", "2",
+             "--duration", "6", "--url", server.url, "--tunnel-every", "0", "--refuse-share", "1"],
+            env=server.env, capture_output=True, text=True, timeout=180, check=True,
+        )  # fmt: skip
+    stats = json.loads(run.stdout[run.stdout.index("{") :])
+    assert stats["errors"] == {}, stats
+    assert stats["refusals"] == 3 and stats["missions_started"] == 0
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        refused = connection.execute(
+            text("SELECT count(*) FROM auditevent WHERE action = 'call.refused'")
+        ).scalar_one()
+    engine.dispose()
+    assert refused == 3
