@@ -4,6 +4,7 @@ second, alarming values marked; an intervention follows."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx2
 from playwright.sync_api import Browser, expect
@@ -66,6 +67,11 @@ def test_vitals_from_the_phone_reach_the_board_within_a_second(
         crew.click("[data-intervention='oxygen']")
         expect(card.locator(".care")).to_contain_text("oksigen", timeout=5_000)
         screenshot(board, "board-vitals-1920x1080")
+        with board.expect_download() as download:
+            card.locator("button.sheet").click()
+        sheet = download.value
+        assert sheet.suggested_filename == f"serah-terima-{call_id}.pdf"
+        assert Path(sheet.path()).read_bytes().startswith(b"%PDF")
     finally:
         phone.close()
         board_context.close()

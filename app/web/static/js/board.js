@@ -4,7 +4,7 @@
 "use strict";
 
 Satria.start(async (me) => {
-  const { t, lang, api, feed, map, countdown, clock, el, tip, languageSwitch, symbolIcon } = Satria;
+  const { t, lang, api, feed, map, countdown, clock, el, tip, languageSwitch, symbolIcon, key } = Satria;
   const hospitalId = decodeURIComponent(location.pathname.split("/").pop());
   const error = document.getElementById("board-error");
   if (me.hospital_id !== hospitalId) {
@@ -64,13 +64,23 @@ Satria.start(async (me) => {
       vitals: el("div", { class: "vitals", hidden: true }),
       care: el("ul", { class: "care" }),
       button: el("button", { type: "button", class: "acknowledge" }),
+      sheet: el("button", { type: "button", class: "link sheet" }),
     };
+    // The handover sheet (PDF), fetched with this board's key and saved for the records.
+    parts.sheet.addEventListener("click", async () => {
+      const callId = incoming.get(referralId).data.call_id;
+      const response = await fetch(`/api/calls/${callId}/handover.pdf`, { headers: { Authorization: `Bearer ${key()}` } });
+      if (!response.ok) return;
+      const link = el("a", { href: URL.createObjectURL(await response.blob()), download: `serah-terima-${callId}.pdf` });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    });
     parts.button.addEventListener("click", () => channel.send({ type: "acknowledge", referral_id: referralId }));
     const card = el("li", { class: "card", "data-referral-id": referralId },
       el("div", { class: "card-head" }, parts.badge, parts.category,
         el("span", { class: "arrival" }, parts.eta, parts.etaNote)),
       el("div", { class: "meta" }, parts.phase, parts.ambulance, parts.stale),
-      parts.patients, parts.vitals, parts.care, parts.button);
+      parts.patients, parts.vitals, parts.care, parts.button, parts.sheet);
     return { card, parts };
   }
 
@@ -201,6 +211,7 @@ Satria.start(async (me) => {
     const acknowledged = Boolean(d.acknowledged_at);
     parts.button.disabled = acknowledged;
     setText(parts.button, acknowledged ? `${t("acknowledged")} ${clock(d.acknowledged_at)}` : t("acknowledge"));
+    setText(parts.sheet, t("handover_sheet"));
   }
 
   // Soonest at the door first; the order changes only when it must, and never under a press.
