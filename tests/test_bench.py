@@ -52,6 +52,18 @@ def test_tracking_bench_runs_the_simulator_against_a_real_server(demo_dir: Path)
     assert stored > 0, line
 
 
+def test_crew_bench_measures_phone_to_board_pushed_and_polled(demo_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.crew", "--crews", "4", "--seconds", "5",
+         "--vitals-every", "2", "--poll-every", "1", "--regions-dir", str(demo_dir.parent)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    (line,) = [line for line in result.stdout.splitlines() if "phone to board" in line]
+    assert "errors 0" in line and "sooner at p50" in line, line
+    assert "(n=0)" not in line, line  # both ways measured something
+
+
 def test_soak_runs_with_every_fault_and_loses_nothing(demo_dir: Path) -> None:
     if not os.environ.get("SATRIA_TEST_POSTGRES_URL"):
         pytest.skip("the soak needs SATRIA_TEST_POSTGRES_URL (.ci/run sets it)")
