@@ -241,8 +241,10 @@
   // --- the record en route: vitals and interventions, kept until the service has them -------
   const CARE = "satria.crew.care"; // entries not yet stored (the phone may be offline)
   function pendingCare() { return JSON.parse(localStorage.getItem(CARE) || "[]"); }
+  let careSent = 0;
   async function sendCare() {
     const pending = pendingCare();
+    if (!pending.length) return;
     while (pending.length) {
       const [callId, body] = pending[0];
       try {
@@ -251,9 +253,11 @@
         if (failure.status && failure.status < 500) { showError(failure.message); } else break;
       }
       pending.shift(); // stored, or refused for good (said above): not sent again
+      careSent += 1;
       localStorage.setItem(CARE, JSON.stringify(pending));
     }
-    $("care-result").textContent = pending.length ? `${pending.length} ${t("fixes_waiting")}` : t("care_sent");
+    $("care-result").textContent = pending.length
+      ? `${pending.length} ${t("entries_waiting")}` : `${careSent} ${t("care_sent")}`;
   }
   function recordCare(body) {
     if (!assignment) return;
