@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -36,7 +37,8 @@ def test_a_trip_goes_from_start_to_end_at_the_route_speed(demo: Region) -> None:
     assert trip.speed_mps == pytest.approx(route.length_m / route.travel_time_s, rel=0.05)
 
 
-def test_a_simulated_run_is_stored_as_it_says(demo_dir: Path, tmp_path: Path) -> None:
+def simulated(demo_dir: Path, tmp_path: Path, *options: str) -> tuple[dict[str, Any], Path]:
+    """A `satria simulate` run against a live server: its printed statistics and database."""
     database = tmp_path / "satria.db"
     settings = {
         "SATRIA_DATABASE_URL": f"sqlite:///{database}",
@@ -45,56 +47,48 @@ def test_a_simulated_run_is_stored_as_it_says(demo_dir: Path, tmp_path: Path) ->
     }
     with live_server(settings, tmp_path / "serve.log") as server:
         run = subprocess.run(
-            [sys.executable, "-m", "app.cli", "simulate", "--ambulances", "4", "--rate", "4",
-             "--duration", "14", "--url", server.url, "--tunnel-every", "4", "--tunnel-s", "2",
-             "--bad-fix-share", "0.1", "--refuse-share", "0"],
+            [sys.executable, "-m", "app.cli", "simulate", "--url", server.url, *options],
             env=server.env, capture_output=True, text=True, timeout=180, check=True,
         )  # fmt: skip
-    stats = json.loads(run.stdout[run.stdout.index("{") :])
+    stats: dict[str, Any] = json.loads(run.stdout[run.stdout.index("{") :])
+    return stats, database
+
+
+def scalar(database: Path, sql: str) -> Any:
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_a_simulated_run_is_stored_as_it_says(demo_dir: Path, tmp_path: Path) -> None:
+    stats, database = simulated(
+        demo_dir, tmp_path, "--ambulances", "4", "--rate", "4", "--duration", "14",
+        "--tunnel-every", "4", "--tunnel-s", "2", "--bad-fix-share", "0.1", "--refuse-share", "0",
+    )  # fmt: skip
     assert stats["errors"] == {}, stats
     assert stats["missions_started"] == 4  # a call taken, dispatched and referred per crew
     assert stats["tunnels"] >= 1 and stats["backfilled"] >= 1
     assert stats["bad_fixes_sent"] >= 1 and sum(stats["rejected"].values()) >= 1
-    engine = create_engine(f"sqlite:///{database}")
-    with engine.connect() as connection:
-        stored = connection.execute(text("SELECT count(*) FROM gpsfix")).scalar_one()
-        rejected = connection.execute(text("SELECT sum(count) FROM fixrejections")).scalar_one()
-        calls = connection.execute(text("SELECT count(*) FROM call")).scalar_one()
-        vitals = connection.execute(text("SELECT count(*) FROM careentry")).scalar_one()
-        accepted = connection.execute(
-            text("SELECT count(*) FROM dispatch WHERE accepted")
-        ).scalar_one()
-    engine.dispose()
-    assert accepted == 4  # each crew accepted its assignment through the crew route
-    assert vitals == stats["vitals_recorded"]
+    stored = scalar(database, "SELECT count(*) FROM gpsfix")
+    rejected = scalar(database, "SELECT sum(count) FROM fixrejections")
+    assert scalar(database, "SELECT count(*) FROM dispatch WHERE accepted") == 4  # the crew route
+    assert scalar(database, "SELECT count(*) FROM careentry") == stats["vitals_recorded"]
     assert stored == stats["fixes_stored"] > 0
     assert rejected >= sum(stats["rejected"].values())
-    assert calls == 4
+    assert scalar(database, "SELECT count(*) FROM call") == 4
     # Every fix sent was answered: stored, a duplicate, or rejected with a reason.
     answered = stats["fixes_stored"] + stats["duplicates"] + sum(stats["rejected"].values())
     assert answered == stats["fixes_sent"]
 
 
 def test_simulated_crews_refuse_through_the_crew_route(demo_dir: Path, tmp_path: Path) -> None:
-    database = tmp_path / "satria.db"
-    settings = {
-        "SATRIA_DATABASE_URL": f"sqlite:///{database}",
-        "SATRIA_DATA_DIR": str(tmp_path / "var"),
-        "SATRIA_REGIONS_DIR": str(demo_dir.parent),
-    }
-    with live_server(settings, tmp_path / "serve.log") as server:
-        run = subprocess.run(
-            [sys.executable, "-m", "app.cli", "simulate", "--ambulances", "3", "--rate", "2",
-             "--duration", "6", "--url", server.url, "--tunnel-every", "0", "--refuse-share", "1"],
-            env=server.env, capture_output=True, text=True, timeout=180, check=True,
-        )  # fmt: skip
-    stats = json.loads(run.stdout[run.stdout.index("{") :])
+    stats, database = simulated(
+        demo_dir, tmp_path, "--ambulances", "3", "--rate", "2", "--duration", "6",
+        "--tunnel-every", "0", "--refuse-share", "1",
+    )  # fmt: skip
     assert stats["errors"] == {}, stats
     assert stats["refusals"] == 3 and stats["missions_started"] == 0
-    engine = create_engine(f"sqlite:///{database}")
-    with engine.connect() as connection:
-        refused = connection.execute(
-            text("SELECT count(*) FROM auditevent WHERE action = 'call.refused'")
-        ).scalar_one()
-    engine.dispose()
-    assert refused == 3
+    assert scalar(database, "SELECT count(*) FROM auditevent WHERE action = 'call.refused'") == 3
