@@ -46,7 +46,7 @@ POLICY: dict[str, set[str]] = {
     "GET /api/calls/{call_id}/care": OPERATORS | {"crew", "hospital"},
     "GET /api/calls/{call_id}/handover.pdf": OPERATORS | {"crew", "hospital"},
     "POST /api/rankings": OPERATORS,
-    "POST /api/routes": OPERATORS,
+    "POST /api/routes": OPERATORS | {"crew"},
     "GET /api/places": OPERATORS,
     "GET /api/places/nearest": OPERATORS,
     "GET /api/me": STAFF | {"agency"},

@@ -87,6 +87,9 @@ def test_a_crew_drives_a_call_through_a_network_gap_and_a_restart(
     expect(page.locator("#a-navigate")).to_have_attribute(
         "href", f"geo:{SCENE[1]},{SCENE[0]}?q={SCENE[1]},{SCENE[0]}"
     )
+    expect(page.locator("#crew-map path.route")).to_have_count(1, timeout=20_000)  # the way
+    expect(page.locator("#route-summary")).to_contain_text(" mnt · ")
+    page.wait_for_timeout(300)  # the road tiles drawn
     screenshot(page, "crew-assignment-390x844")
     page.click("#accept")
     step = page.locator("#steps button")

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api import schemas as s
-from app.api.deps import Operator, RegionDep, ServicesDep, SessionDep, SessionReleasingRoute
+from app.api.deps import (
+    Operator,
+    OperatorOrCrew,
+    RegionDep,
+    ServicesDep,
+    SessionDep,
+    SessionReleasingRoute,
+)
 from app.api.gzipped import gzipped_json_response
 from app.errors import InputError, NotFoundError
 from app.models import utcnow
@@ -104,8 +111,9 @@ class RouteOut(BaseModel):
 
 
 @router.post("/routes")
-def route(body: RouteRequest, _principal: Operator, region: RegionDep) -> RouteOut:
-    """The fastest road route from a point to a hospital or to another point."""
+def route(body: RouteRequest, _principal: OperatorOrCrew, region: RegionDep) -> RouteOut:
+    """The fastest road route from a point to a hospital or to another point (operators, and
+    crews for the map in their app)."""
     origin = LonLat(body.origin.lon, body.origin.lat)
     if body.hospital_id is not None:
         if body.hospital_id not in {h.id for h in region.hospitals}:

@@ -3,10 +3,13 @@
 // service (what is not sent waits in the app's outbox, not here).
 "use strict";
 
-const SHELL = "satria-crew-v1";
+const SHELL = "satria-crew-v2";
 const FILES = [
   "/crew/", "/crew/manifest.webmanifest", "/static/css/satria.css", "/static/js/common.js",
   "/static/js/crew.js", "/static/icons/crew-192.png", "/static/icons/crew-512.png",
+  "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+  // The region's map (public, rarely changed): the roads stay drawable without a network.
+  "/api/region", "/api/region/roads", "/api/region/overlay",
 ];
 
 self.addEventListener("install", (event) => {

@@ -6,7 +6,7 @@
 "use strict";
 
 (() => {
-  const { t, lang, api, applyTexts, languageSwitch, el } = Satria;
+  const { t, lang, api, applyTexts, languageSwitch, el, map, minutes, km, symbolIcon } = Satria;
   const KEY = "satria.crew.key"; // kept on the phone: the app is reopened from the home screen
   const STEPS = {
     dispatched: ["en_route", "step_en_route"], en_route: ["on_scene", "step_on_scene"],
@@ -131,12 +131,42 @@
   }, 5000);
   window.addEventListener("offline", () => { if (socket) socket.close(); });
 
+  // --- the map: where to go, by Satria's own roads (loaded once a mission begins) -------------
+  let here = null; // the phone's last position
+  let mapView = null;
+  let routeLayer = null;
+  let routed = { to: null, from: null, at: 0 };
+  async function showRoute(target) {
+    if (!here || typeof L === "undefined") return;
+    if (!mapView) {
+      ({ view: mapView } = await map("crew-map"));
+      routeLayer = L.layerGroup().addTo(mapView);
+    }
+    const goal = `${target.lat},${target.lon}`;
+    const moved = routed.from ? Math.hypot(here.lat - routed.from.lat, here.lon - routed.from.lon) * 111000 : Infinity;
+    if (routed.to === goal && moved < 200 && Date.now() - routed.at < 60000) return;
+    routed = { to: goal, from: here, at: Date.now() };
+    const route = await api("/api/routes", {
+      method: "POST", withKey: key, body: { origin: { lon: here.lon, lat: here.lat }, to: { lon: target.lon, lat: target.lat } },
+    }).catch(() => null);
+    if (!route) return;
+    routeLayer.clearLayers();
+    const line = L.polyline(route.coordinates.map(([x, y]) => [y, x]), {
+      color: "#1565c0", weight: 6, opacity: 0.85, className: "route", renderer: L.svg(),
+    }).addTo(routeLayer);
+    L.marker([target.lat, target.lon], { icon: symbolIcon(target.hospital ? "hospital" : "call", target.hospital ? "ready" : "triage-merah") }).addTo(routeLayer);
+    L.circleMarker([here.lat, here.lon], { radius: 7, color: "#111", weight: 2, fillColor: "#e67e22", fillOpacity: 1 }).addTo(routeLayer);
+    mapView.fitBounds(line.getBounds().pad(0.15), { animate: false, maxZoom: 16 });
+    $("route-summary").textContent = `${minutes(route.eta_s)} · ${km(route.length_m)}`;
+  }
+
   // --- GPS ----------------------------------------------------------------------------------
   function watchGps() {
     if (!navigator.geolocation) { showError(t("gps_unavailable")); return; }
     navigator.geolocation.watchPosition((position) => {
       if ($("crew-error").dataset.gps) { showError(""); delete $("crew-error").dataset.gps; }
       const c = position.coords;
+      here = { lon: c.longitude, lat: c.latitude };
       $("gps-accuracy").textContent = `± ${Math.round(c.accuracy)} m`;
       const number = (value) => (value === null || Number.isNaN(value) ? null : value);
       record({
@@ -203,6 +233,7 @@
     // To the scene first; to the hospital once the patient is on board.
     const target = ["transporting", "at_hospital"].includes(c.status) && destination ? destination : c.location;
     $("a-navigate").href = `geo:${target.lat},${target.lon}?q=${target.lat},${target.lon}`;
+    showRoute({ lon: target.lon, lat: target.lat, hospital: target !== c.location }).catch(() => {});
     const waitingAnswer = c.status === "dispatched" && !(c.dispatch && c.dispatch.accepted_at);
     $("answer").hidden = !waitingAnswer;
     const step = STEPS[c.status];
