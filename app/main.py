@@ -52,6 +52,7 @@ from app.services.crew_answers import CrewDesk
 from app.services.dispatch import Dispatcher
 from app.services.events import Announcer, FeedView
 from app.services.ingest import FixWriter
+from app.services.intake_writer import IntakeWriter
 from app.services.maps import RegionPlaces, RoadLayer
 from app.services.outlook import FleetOutlook
 from app.services.publisher import EventPublisher, FeedLimits
@@ -208,6 +209,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             yield
         finally:
             await services.fix_writer.stop()
+            await asyncio.to_thread(services.intake.writer.close)
             await socket_keys.stop()
             await roads.stop()
             await runner.stop()
@@ -254,7 +256,14 @@ def assemble(settings: Settings, resources: Resources) -> ServiceState:
     announcer = Announcer(feed_view, publisher)
     rules = FilterRules()
     return ServiceState(
-        intake=Intake(assessor, r.vault, announcer, r.verification.submit, metrics.calls),
+        intake=Intake(
+            assessor,
+            r.vault,
+            announcer,
+            r.verification.submit,
+            metrics.calls,
+            IntakeWriter(r.engine),
+        ),
         dispatcher=Dispatcher(assessor, announcer),
         crew_desk=CrewDesk(assessor, announcer),
         assessor=assessor,

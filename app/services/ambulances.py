@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
+from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, InputError, NotFoundError
@@ -108,18 +109,40 @@ class _Available(NamedTuple):
 
 
 def _available(session: Session) -> list[_Available]:
-    """The available ambulances, as plain rows: asked on every call, so no ORM objects."""
-    rows = session.connection().execute(  # Core: no ORM objects, no unit of work
-        sa_select(
-            col(Ambulance.id),
-            col(Ambulance.name),
-            col(Ambulance.post_id),
-            col(Ambulance.lon),
-            col(Ambulance.lat),
-            col(Ambulance.position_at),
-        ).where(col(Ambulance.status) == AmbulanceStatus.AVAILABLE)
+    """The available ambulances, asked on every call: one row, a JSON array the database
+    builds, not a row per ambulance.
+
+    The SQLite driver lets go of the GIL at every row it steps. Under load each step then
+    waits for the GIL behind the request threads (up to a switch interval, 5 ms): twenty
+    rows read one by one took tens of milliseconds at 50 clients; one row takes one wait.
+    """
+    columns = (
+        col(Ambulance.id),
+        col(Ambulance.name),
+        col(Ambulance.post_id),
+        col(Ambulance.lon),
+        col(Ambulance.lat),
+        col(Ambulance.position_at),
     )
-    return [_Available(*row) for row in rows]
+    if session.get_bind().dialect.name == "postgresql":
+        rows = func.json_agg(func.json_build_array(*columns))
+    else:
+        rows = func.json_group_array(func.json_array(*columns))
+    query = sa_select(rows).where(col(Ambulance.status) == AmbulanceStatus.AVAILABLE)
+    text = session.connection().execute(query).scalar_one()  # Core: no ORM objects
+    found = json.loads(text) if isinstance(text, str) else (text or [])
+    return [
+        _Available(id_, name, post_id, lon, lat, _instant(at))
+        for id_, name, post_id, lon, lat, at in found
+    ]
+
+
+def _instant(text: str | None) -> datetime | None:
+    """A stored time as JSON gave it: aware UTC (SQLite keeps UTC text without its zone)."""
+    if text is None:
+        return None
+    at = datetime.fromisoformat(text)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _option(ambulance: _Available, eta_s: float, position: LonLat) -> AmbulanceOption:

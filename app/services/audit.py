@@ -6,16 +6,55 @@ administrators, who do not need a caller's NIK to see that a call was verified.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlmodel import Session, col, select
 
-from app.models import AuditEvent
+from app.models import AuditEvent, utcnow
 
 AUDIT: Table = AuditEvent.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class Entry:
+    """An audit event not yet written: a plain row (a model object costs more to build, and
+    calls make two of them)."""
+
+    actor_user_id: int | None
+    action: str
+    entity: str
+    entity_id: str
+    detail: dict[str, Any]
+    at: datetime = field(default_factory=utcnow)
+
+
+def entry(
+    *, actor_user_id: int | None, action: str, entity: str, entity_id: str | int, **detail: Any
+) -> Entry:
+    """An audit event, not yet written (``write`` adds it to a transaction)."""
+    return Entry(actor_user_id, action, entity, str(entity_id), detail)
+
+
+def write(session: Session, entries: list[Entry]) -> None:
+    """Add prepared events to the session's transaction, committed with the change they
+    describe. INSERTs of their own, after what the session holds is flushed (the rows they
+    name go in first): an event is never read back, so it needs no object in the unit of work."""
+    session.flush()
+    rows = [
+        {
+            "at": e.at,
+            "actor_user_id": e.actor_user_id,
+            "action": e.action,
+            "entity": e.entity,
+            "entity_id": e.entity_id,
+            "detail": e.detail,
+        }
+        for e in entries
+    ]
+    session.connection().execute(insert(AUDIT), rows)
 
 
 def record(
@@ -26,19 +65,13 @@ def record(
     entity: str,
     entity_id: str | int,
     **detail: Any,
-) -> AuditEvent:
+) -> Entry:
     """Add one audit event to the session's transaction (committed with the change it
-    describes). An INSERT of its own, after what the session holds is flushed: an event is
-    never read back, so it needs no object in the unit of work (a call's intake is faster)."""
-    event = AuditEvent(
-        actor_user_id=actor_user_id,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        detail=detail,
+    describes)."""
+    event = entry(
+        actor_user_id=actor_user_id, action=action, entity=entity, entity_id=entity_id, **detail
     )
-    session.flush()  # the rows it names (a new user, a new call) go in first
-    session.connection().execute(insert(AUDIT), [event.model_dump(exclude={"id"})])
+    write(session, [event])
     return event
 
 

@@ -31,6 +31,7 @@ from app.services import audit, callers
 from app.services.assessment import Assessment, Assessor
 from app.services.call_input import CallCreate
 from app.services.events import Announcer
+from app.services.intake_writer import IntakeWriter, NewCall
 from app.services.records import CallRecord, call_point, get_call, patients_of
 from app.services.users import Principal
 from app.services.verification_runner import VerificationJob
@@ -63,7 +64,8 @@ class Intake:
     """Takes calls: stores, assesses, starts the caller's verification, announces.
 
     ``verify`` queues a NIK check (never waited for); ``calls_taken`` counts the calls
-    operators take, by category.
+    operators take, by category; ``writer`` stores them (with the others arriving
+    meanwhile).
     """
 
     assessor: Assessor
@@ -71,6 +73,7 @@ class Intake:
     announcer: Announcer
     verify: Callable[[VerificationJob], None]
     calls_taken: Counter
+    writer: IntakeWriter
 
     def create_call(
         self, session: Session, call_in: CallCreate, principal: Principal
@@ -78,9 +81,9 @@ class Intake:
         """Store a call (or a facility's transfer request), assess it, start verification,
         tell the operators and the agencies concerned.
 
-        The assessment (reads and computation) comes first and the writes after, in one
-        short transaction: writers hold the database's write lock only for writing. A
-        failing assessment never loses the call: it is stored with a note for the operator.
+        The assessment and every other read come first; the rows are then written by the
+        intake writer, in one transaction with the calls that arrived meanwhile. A failing
+        assessment never loses the call: it is stored with a note for the operator.
         """
         region, vault = self.assessor.region, self.vault
         region.taxonomy.category(call_in.category)  # an unknown category is a 422 from routing
@@ -109,12 +112,9 @@ class Intake:
             call.caller_name_ciphertext = vault.encrypt(call_in.caller.name.strip())
         call.patient_count = max(call_in.patient_count, len(call_in.patients), 1)
         match, job_nik = _caller(session, vault, call, call_in)
-        session.add(call)
-        session.flush()
-        call_id = call.id or 0
         patients = [
             Patient(
-                call_id=call_id,
+                call_id=0,  # known once the call is in
                 name_ciphertext=vault.encrypt(p.name.strip()) if p.name else None,
                 age_years=p.age_years,
                 sex=p.sex,
@@ -122,13 +122,11 @@ class Intake:
             )
             for p in call_in.patients
         ]
-        session.add_all(patients)
-        audit.record(
-            session,
+        created = audit.entry(
             actor_user_id=principal.user_id,
             action="call.created",
             entity="call",
-            entity_id=call_id,
+            entity_id=0,
             category=call.category,
             incident=call.incident.value,
             triage=call.triage.value,
@@ -137,7 +135,9 @@ class Intake:
             recommended_hospital=call.recommended_hospital_id,
             recommended_ambulance=call.recommended_ambulance_id,
         )
-        session.commit()  # stored before it is acknowledged, and before anyone is asked anything
+        # Stored before it is acknowledged, and before anyone is asked anything.
+        session.rollback()  # the reads' snapshot ends here: the call is written elsewhere
+        call_id = self.writer.write(NewCall(match, call, patients, created))
         if job_nik is not None:
             self.verify(VerificationJob(call_id, job_nik, call_in.caller.name))
         if principal.role in HANDLERS:
@@ -175,7 +175,8 @@ def _locate(call: Call, call_in: CallCreate, principal: Principal, region: Regio
 def _caller(
     session: Session, vault: PersonalDataVault, call: Call, call_in: CallCreate
 ) -> tuple[callers.CallerMatch | None, str | None]:
-    """Link the caller and decide what to verify; returns the NIK to check, if any."""
+    """Find the caller (written with the call) and decide what to verify; returns the NIK
+    to check, if any."""
     nik = None
     if call_in.caller.nik:
         try:
@@ -187,10 +188,9 @@ def _caller(
             call.verification_at = utcnow()
     if nik is None and not call_in.caller.phone:
         return None, None
-    match = callers.register(
+    match = callers.identify(
         session, vault, nik=nik, phone=call_in.caller.phone, name=call_in.caller.name
     )
-    call.caller_id = match.caller.id
     if call.verification is Verification.INVALID:
         return match, None
     if nik is not None:

@@ -25,7 +25,8 @@ from typing import NamedTuple, Protocol
 
 import httpx2
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import col
 from tenacity import (
     AsyncRetrying,
     RetryError,
@@ -82,15 +83,14 @@ class LocalRegistryVerifier:
         return await asyncio.to_thread(self._lookup, nik, name)
 
     def _lookup(self, nik: str, name: str | None) -> Outcome:
-        with Session(self._engine) as session:
-            person = session.exec(
-                select(RegistryPerson).where(
-                    RegistryPerson.nik_hash == self._vault.lookup_hash(nik)
-                )
-            ).first()
-        if person is None:
+        query = sa_select(col(RegistryPerson.name_hash)).where(
+            col(RegistryPerson.nik_hash) == self._vault.lookup_hash(nik)
+        )
+        with self._engine.connect() as connection:  # Core: one value, no ORM object
+            found = connection.execute(query).first()
+        if found is None:
             return _outcome(False, None)
-        match = self._vault.lookup_hash(normalise_name(name)) == person.name_hash if name else None
+        match = self._vault.lookup_hash(normalise_name(name)) == found[0] if name else None
         return _outcome(True, match)
 
 

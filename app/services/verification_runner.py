@@ -159,9 +159,22 @@ class VerificationRunner:
 
     def _store(self, outcomes: list[tuple[VerificationJob, Outcome]]) -> None:
         now = utcnow()
+        entries = [
+            audit.entry(
+                actor_user_id=None,
+                action="call.verification",
+                entity="call",
+                entity_id=job.call_id,
+                outcome=outcome.status.value,
+                detail=outcome.detail,
+            )
+            for job, outcome in outcomes
+        ]
         with Session(self._engine) as session:
-            for job, outcome in outcomes:
-                changed = session.execute(
+            connection = session.connection()
+            stored = []
+            for (job, outcome), entry in zip(outcomes, entries, strict=True):
+                changed = connection.execute(
                     update(Call)
                     .where(
                         col(Call.id) == job.call_id, col(Call.verification) == Verification.PENDING
@@ -172,19 +185,11 @@ class VerificationRunner:
                         verification_at=now,
                         updated_at=now,
                     )
-                    .execution_options(synchronize_session=False)  # no objects to refresh
                 )
-                if changed.rowcount != 1:  # type: ignore[attr-defined]
-                    continue
-                audit.record(
-                    session,
-                    actor_user_id=None,
-                    action="call.verification",
-                    entity="call",
-                    entity_id=job.call_id,
-                    outcome=outcome.status.value,
-                    detail=outcome.detail,
-                )
+                if changed.rowcount == 1:  # not already settled (a restart, a sweep)
+                    stored.append(entry)
+            if stored:
+                audit.write(session, stored)
             session.commit()
         for job, outcome in outcomes:
             log.info("call %s verification: %s", job.call_id, outcome.status.value)
