@@ -57,6 +57,7 @@ from app.services.maps import RegionPlaces, RoadLayer
 from app.services.outlook import FleetOutlook
 from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
+from app.services.referral_answers import AnswerTerms, DeadlineWatch, ReferralDesk
 from app.services.roads import KeeperTiming, RoadConditionsKeeper
 from app.services.socket_keys import SocketKeys
 from app.services.state import ServiceState
@@ -200,6 +201,8 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
                 metrics,
             ),
         )
+        deadlines = DeadlineWatch(services.referral_desk, engine)
+        await deadlines.start()
         services.fix_writer.start(
             ingest.position_publisher(engine, services.fix_writer, services.announcer, broker)
         )
@@ -209,6 +212,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             yield
         finally:
             await services.fix_writer.stop()
+            await deadlines.stop()
             await asyncio.to_thread(services.intake.writer.close)
             await socket_keys.stop()
             await roads.stop()
@@ -264,7 +268,10 @@ def assemble(settings: Settings, resources: Resources) -> ServiceState:
             metrics.calls,
             IntakeWriter(r.engine),
         ),
-        dispatcher=Dispatcher(assessor, announcer),
+        dispatcher=Dispatcher(assessor, announcer, settings.referral_answer_s),
+        referral_desk=ReferralDesk(
+            assessor, announcer, AnswerTerms.load(), settings.decline_memory_s
+        ),
         crew_desk=CrewDesk(assessor, announcer),
         assessor=assessor,
         announcer=announcer,

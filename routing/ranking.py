@@ -32,6 +32,7 @@ class PassOver(StrEnum):
     READINESS_STALE = "readiness_stale"
     NO_READINESS = "no_readiness"
     UNREACHABLE = "unreachable"
+    DECLINED = "declined"
 
 
 class Reason(NamedTuple):
@@ -57,6 +58,11 @@ class Readiness:
     diversion_reason: str | None = None
     diversion_since: datetime | None = None
     capabilities_down: frozenset[str] = frozenset()
+    # The hospital declined a referral (or let one go unanswered): passed over until then,
+    # with the reason's code and its words.
+    declined_until: datetime | None = None
+    declined_reason: str | None = None
+    declined_words: str | None = None
 
     def beds_reported_at(self, kind: str) -> datetime | None:
         """When the free beds of this kind were last reported, or None if never."""
@@ -143,7 +149,7 @@ class ReadinessBoard:
         when the category's bed kind was last reported (epoch s)."""
         cached = self._judged.get(category.code)
         if cached is None:
-            fixed, no_bed, beds_at_s = [], [], []
+            fixed, no_bed, beds_at_s, declined = [], [], [], []
             for i, hospital in enumerate(self.hospitals):
                 state = self._states[i] if self._states is not None else None
                 reasons = _lacking(hospital, category, self.taxonomy)
@@ -155,7 +161,8 @@ class ReadinessBoard:
                 # no beds ever reported (a reason of its own).
                 reported = state.beds_reported_at(category.bed) if state else None
                 beds_at_s.append(reported.timestamp() if reported else math.inf)
-            cached = _Judged(tuple(fixed), tuple(no_bed), tuple(beds_at_s))
+                declined.append(_declined(state) if state else None)
+            cached = _Judged(tuple(fixed), tuple(no_bed), tuple(beds_at_s), tuple(declined))
             self._judged[category.code] = cached
         return cached
 
@@ -164,6 +171,7 @@ class _Judged(NamedTuple):
     fixed: tuple[tuple[Reason, ...], ...]
     no_bed: tuple[Reason | None, ...]
     beds_at_s: tuple[float, ...]
+    declined: tuple[tuple[float, Reason] | None, ...]  # until (epoch s), and why
 
 
 def rank(  # noqa: PLR0913 - keyword-only: every input of a ranking, named
@@ -178,7 +186,7 @@ def rank(  # noqa: PLR0913 - keyword-only: every input of a ranking, named
     stale_after_s: float = DEFAULT_STALE_AFTER_S,
 ) -> Ranking:
     """Judge every hospital for this category; ``order`` lists hospital indexes by ETA."""
-    fixed, no_bed, beds_at_s = board.judged(category)
+    fixed, no_bed, beds_at_s, declined = board.judged(category)
     now_s = now.timestamp() if now is not None else None
     # Beds updated before the cutoff are stale; -inf when there is no clock to judge by.
     cutoff_s = now_s - stale_after_s if now_s is not None else -math.inf
@@ -193,6 +201,8 @@ def rank(  # noqa: PLR0913 - keyword-only: every input of a ranking, named
             reasons += (stale,)  # free beds are unknown: "no free bed" would be a guess
         elif (bed := no_bed[i]) is not None:
             reasons += (bed,)
+        if (refusal := declined[i]) is not None and (now_s is None or now_s < refusal[0]):
+            reasons += (refusal[1],)
         eta = eta_s[i]
         if eta == math.inf:
             reasons += (Reason(PassOver.UNREACHABLE, "no road from the incident"),)
@@ -226,6 +236,14 @@ def _state_reasons(
         label = taxonomy.bed_kinds[category.bed].label
         reasons.append(Reason(PassOver.NO_READINESS, f"has never reported free {label}s"))
     return tuple(reasons)
+
+
+def _declined(state: Readiness) -> tuple[float, Reason] | None:
+    if state.declined_until is None:
+        return None
+    words = state.declined_words or "no reason given"
+    reason = Reason(PassOver.DECLINED, f"declined a referral: {words}", state.declined_reason)
+    return state.declined_until.timestamp(), reason
 
 
 def _no_bed(state: Readiness, category: Category, taxonomy: Taxonomy) -> Reason | None:

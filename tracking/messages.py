@@ -154,6 +154,9 @@ class Incoming(BaseModel):
     acknowledged_at: datetime | None
     position: Position | None
     position_stale: bool
+    # The hospital's answer: None (awaited until answer_due_at), accepted, declined, missed.
+    answer: str | None = None
+    answer_due_at: datetime | None = None
 
 
 class IncidentSummary(BaseModel):
@@ -215,6 +218,24 @@ class ReferralAcknowledged(BaseModel):
     call_id: int
     hospital_id: str
     at: datetime
+
+
+class ReferralAnswered(BaseModel):
+    """A hospital accepted or declined a referral, or missed its deadline. Operators also get
+    the hospital the patient should go to now (``next_*``) when it declined or missed."""
+
+    type: Literal["referral_answer"] = "referral_answer"
+    referral_id: int
+    call_id: int
+    hospital_id: str
+    answer: str  # accepted, declined, missed
+    reason: str | None = None  # a code of data/taxonomy/referral_answers.toml; no_answer
+    subject: str | None = None  # the bed kind or specialist the reason names
+    note: str | None = None
+    at: datetime
+    next_hospital_id: str | None = None
+    next_hospital_name: str | None = None
+    next_eta_s: float | None = None
 
 
 class ReadinessChanged(BaseModel):
@@ -287,6 +308,7 @@ FeedMessages = (
     | Arrived
     | ReferralCreated
     | ReferralAcknowledged
+    | ReferralAnswered
     | ReadinessChanged
     | CrewAnswered
     | DutyChanged

@@ -33,6 +33,7 @@ from app.services.assessment import Assessor
 from app.services.calls import Intake
 from app.services.crew_answers import CrewDesk
 from app.services.dispatch import Dispatcher
+from app.services.referral_answers import ReferralDesk
 from app.services.socket_keys import KeyWatch
 from app.services.state import ServiceState
 from app.services.users import Principal, PrincipalCache, authenticate, authenticate_key
@@ -111,6 +112,11 @@ async def get_dispatcher(request: Request) -> Dispatcher:
 async def get_crew_desk(request: Request) -> CrewDesk:
     """Crews' answers to their assignments, and their duty."""
     return services_of(request).crew_desk
+
+
+async def get_referral_desk(request: Request) -> ReferralDesk:
+    """Hospitals' answers to referrals."""
+    return services_of(request).referral_desk
 
 
 async def get_assessor(request: Request) -> Assessor:
@@ -250,6 +256,7 @@ ServicesDep = Annotated[ServiceState, Depends(get_services)]
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 CrewDeskDep = Annotated[CrewDesk, Depends(get_crew_desk)]
+ReferralDeskDep = Annotated[ReferralDesk, Depends(get_referral_desk)]
 AssessorDep = Annotated[Assessor, Depends(get_assessor)]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.api import schemas as s
-from app.models import Ambulance, Call, Hospital, Patient, utcnow
+from app.models import Ambulance, Call, Hospital, Patient, Referral, utcnow
 from app.services import records
 from app.services.ambulances import AmbulanceOption
 from app.services.assessment import Assessment
@@ -75,16 +75,25 @@ def call_out(record: records.CallRecord, region: Region) -> s.CallOut:
         )
         if current
         else None,
-        referral=s.ReferralOut(
-            referral_id=referral.id or 0,
-            hospital_id=referral.hospital_id,
-            recommended_hospital_id=referral.recommended_hospital_id,
-            override_reason=referral.override_reason,
-            created_at=referral.created_at,
-            acknowledged_at=referral.acknowledged_at,
-        )
-        if referral
-        else None,
+        referral=referral_out(referral) if referral else None,
+    )
+
+
+def referral_out(referral: Referral) -> s.ReferralOut:
+    """A referral: the destination, why it was chosen, the hospital's answer."""
+    return s.ReferralOut(
+        referral_id=referral.id or 0,
+        hospital_id=referral.hospital_id,
+        recommended_hospital_id=referral.recommended_hospital_id,
+        override_reason=referral.override_reason,
+        created_at=referral.created_at,
+        acknowledged_at=referral.acknowledged_at,
+        answer=referral.answer,  # a ReferralAnswer, as stored
+        answer_due_at=referral.answer_due_at,
+        answered_at=referral.answered_at,
+        answer_reason=referral.answer_reason,
+        answer_subject=referral.answer_subject,
+        answer_note=referral.answer_note,
     )
 
 
@@ -195,4 +204,7 @@ def incoming_out(session: Session, item: ReferredCall) -> s.IncomingOut:
         ambulance_id=item.ambulance_id,
         referred_at=referral.created_at,
         acknowledged_at=referral.acknowledged_at,
+        answer=referral.answer,  # a ReferralAnswer, as stored
+        answer_due_at=referral.answer_due_at,
+        answer_reason=referral.answer_reason,
     )

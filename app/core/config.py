@@ -66,6 +66,18 @@ class Settings(BaseSettings):
         ge=0,
         description="Typical time from arrival at the hospital to the ambulance free again, s.",
     )
+    referral_answer_s: float = Field(
+        300.0,
+        gt=0,
+        description="A referral not accepted or declined within this is escalated to the "
+        "operators with the next hospital, and shown to its hospital as missed, s.",
+    )
+    decline_memory_s: float = Field(
+        1800.0,
+        ge=0,
+        description="A hospital that declined a referral (or missed one) is passed over in "
+        "rankings for this long, with its reason, s.",
+    )
     feed_queue_limit: int = Field(
         512, ge=1, description="Events a feed reader may fall behind before it is disconnected."
     )

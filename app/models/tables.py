@@ -226,6 +226,16 @@ class Referral(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_type=TZ)
     acknowledged_by: int | None = Field(default=None, foreign_key="user.id")
     superseded_at: datetime | None = Field(default=None, sa_type=TZ)  # a new referral replaced it
+    # The hospital's answer: accepted, declined (with a reason code from
+    # data/taxonomy/referral_answers.toml, what it names, a note) or missed (no answer by
+    # ``answer_due_at``: the operator was alerted).
+    answer_due_at: datetime | None = Field(default=None, sa_type=TZ)
+    answer: str | None = Field(default=None, max_length=12)
+    answered_at: datetime | None = Field(default=None, sa_type=TZ)
+    answered_by: int | None = Field(default=None, foreign_key="user.id")
+    answer_reason: str | None = Field(default=None, max_length=40)
+    answer_subject: str | None = Field(default=None, max_length=40)
+    answer_note: str | None = Field(default=None, max_length=500)
 
 
 class AuditEvent(SQLModel, table=True):

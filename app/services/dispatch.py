@@ -8,6 +8,7 @@ gets a 409 that says what the call's status is now.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -117,6 +118,7 @@ class Dispatcher:
 
     assessor: Assessor
     announcer: Announcer
+    answer_within_s: float = 300.0  # a referral's hospital answers within this (else escalated)
 
     def dispatch(
         self, session: Session, *, call_id: int, ambulance_id: str | None, principal: Principal
@@ -195,6 +197,7 @@ class Dispatcher:
             recommended_hospital_id=recommended,
             override_reason=reason if overridden else None,
             created_by=principal.user_id,
+            answer_due_at=utcnow() + timedelta(seconds=self.answer_within_s),
         )
         session.add(row)
         replaced = previous.hospital_id if previous else None

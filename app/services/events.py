@@ -35,6 +35,7 @@ from tracking.messages import (
     Position,
     ReadinessChanged,
     ReferralAcknowledged,
+    ReferralAnswered,
     ReferralCreated,
     Snapshot,
     StatusChanged,
@@ -106,6 +107,8 @@ def incoming_of(session: Session, view: FeedView, referral: Referral, call: Call
         acknowledged_at=referral.acknowledged_at,
         position=where.position,
         position_stale=where.stale,
+        answer=referral.answer,
+        answer_due_at=referral.answer_due_at,
     )
 
 
@@ -243,6 +246,41 @@ def acknowledged(referral: Referral) -> list[Published]:
     return [Published(channels, message.model_dump_json())]
 
 
+@dataclass(frozen=True)
+class NextHospital:
+    """Where a patient should go now that the referred hospital declined or missed."""
+
+    hospital_id: str
+    name: str
+    eta_s: float
+
+
+def referral_answered(referral: Referral, following: NextHospital | None) -> list[Published]:
+    """A hospital's answer (or its silence): to the operators with the next hospital, and to
+    the hospital's own screens without it (another hospital is not its business)."""
+    answer = ReferralAnswered(
+        referral_id=referral.id or 0,
+        call_id=referral.call_id,
+        hospital_id=referral.hospital_id,
+        answer=referral.answer or "",
+        reason=referral.answer_reason,
+        subject=referral.answer_subject,
+        note=referral.answer_note,
+        at=referral.answered_at or utcnow(),
+    )
+    told = answer.model_copy(
+        update={
+            "next_hospital_id": following.hospital_id if following else None,
+            "next_hospital_name": following.name if following else None,
+            "next_eta_s": following.eta_s if following else None,
+        }
+    )
+    return [
+        Published((OPERATORS,), told.model_dump_json()),
+        Published((hospital_channel(referral.hospital_id),), answer.model_dump_json()),
+    ]
+
+
 def to_operators(message: CrewAnswered | DutyChanged) -> list[Published]:
     """A message for the operators only (a crew's answer, a unit's duty)."""
     return [Published((OPERATORS,), message.model_dump_json())]
@@ -279,6 +317,10 @@ class Announcer:
     def acknowledged(self, referral: Referral) -> None:
         """A hospital acknowledged a referral."""
         self.sink(acknowledged(referral))
+
+    def referral_answered(self, referral: Referral, following: NextHospital | None) -> None:
+        """A hospital answered a referral, or its deadline passed."""
+        self.sink(referral_answered(referral, following))
 
     def readiness_reported(self, hospital_id: str, at: datetime) -> None:
         """A hospital reported beds, diversion or a capability down."""

@@ -214,6 +214,7 @@ def routing_readiness(state: dict[str, Any]) -> Readiness | None:
         return None
     beds = state.get("beds", {})
     diversion = state.get("diversion", {})
+    declined = state.get("declined", {})
     return Readiness(
         free_beds={kind: int(v["free"]) for kind, v in beds.items()},
         bed_updated_at={kind: datetime.fromisoformat(v["at"]) for kind, v in beds.items()},
@@ -221,7 +222,29 @@ def routing_readiness(state: dict[str, Any]) -> Readiness | None:
         diversion_reason=diversion.get("reason"),
         diversion_since=_time(diversion.get("since")),
         capabilities_down=frozenset(state.get("capabilities_down", {}).get("codes", [])),
+        declined_until=_time(declined.get("until")),
+        declined_reason=declined.get("reason"),
+        declined_words=declined.get("words"),
     )
+
+
+def remember_decline(
+    session: Session, hospital_id: str, reason: str, words: str, until: datetime
+) -> None:
+    """A hospital declined (or missed) a referral: rankings pass it over until ``until``, with
+    the reason. In the caller's transaction, the row locked first (as a report does)."""
+    session.execute(
+        update(Hospital).where(col(Hospital.id) == hospital_id).values(version=Hospital.version + 1)
+    )
+    hospital = session.exec(
+        select(Hospital).where(Hospital.id == hospital_id).execution_options(populate_existing=True)
+    ).one()
+    declined = {"reason": reason, "words": words, "at": utcnow().isoformat()}
+    hospital.readiness = {
+        **hospital.readiness,
+        "declined": {**declined, "until": until.isoformat()},
+    }
+    session.add(hospital)
 
 
 def _time(text: str | None) -> datetime | None:

@@ -20,6 +20,7 @@ from app.services.ingest import FixWriter
 from app.services.maps import RegionPlaces, RoadLayer
 from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
+from app.services.referral_answers import ReferralDesk
 from app.services.roads import RoadConditionsKeeper
 from app.services.socket_keys import SocketKeys
 from app.services.users import PrincipalCache
@@ -35,6 +36,7 @@ class ServiceState:
     intake: Intake
     dispatcher: Dispatcher
     crew_desk: CrewDesk
+    referral_desk: ReferralDesk
     assessor: Assessor
     announcer: Announcer
     feed_view: FeedView

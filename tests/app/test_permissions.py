@@ -56,6 +56,8 @@ POLICY: dict[str, set[str]] = {
     "PUT /api/hospitals/{hospital_id}/readiness": {"hospital", "admin"},
     "GET /api/hospitals/{hospital_id}/incoming": {"hospital", "admin"},
     "POST /api/referrals/{referral_id}/acknowledgement": {"hospital", "admin"},
+    "POST /api/referrals/{referral_id}/answer": {"hospital", "admin"},
+    "GET /api/referral-answers/terms": STAFF,
     "GET /api/ambulances": OPERATORS,
     "POST /api/ambulances/{ambulance_id}/fixes": OPERATORS | {"crew"},
     "GET /api/ambulances/{ambulance_id}/fix-rejections": OPERATORS | {"crew"},

@@ -188,3 +188,20 @@ def test_across_the_river_the_crow_is_usually_wrong(demo: Region) -> None:
             )
     assert across >= 50
     assert wrong / across >= 0.8
+
+
+def test_a_hospital_that_declined_is_passed_over_until_its_memory_ends(demo: Region) -> None:
+    readiness = all_ready(demo)
+    until = NOW + timedelta(minutes=30)
+    readiness["rsud-purwa"] = ready(
+        declined_until=until, declined_reason="icu_full", declined_words="intensive care full"
+    )
+    ranking = demo.rank_hospitals(INCIDENT, "stemi", readiness, now=NOW)
+    entry = next(e for e in ranking.passed_over if e.hospital.id == "rsud-purwa")
+    assert [(r.code, r.subject) for r in entry.reasons] == [(PassOver.DECLINED, "icu_full")]
+    assert entry.reasons[0].message == "declined a referral: intensive care full"
+    # Any category: a hospital that just said no is not the one to send the next patient to.
+    stroke = demo.rank_hospitals(INCIDENT, "stroke", readiness, now=NOW)
+    assert "rsud-purwa" not in {e.hospital.id for e in stroke.eligible}
+    later = demo.rank_hospitals(INCIDENT, "stemi", readiness, now=until + timedelta(seconds=1))
+    assert "rsud-purwa" in {e.hospital.id for e in later.eligible}

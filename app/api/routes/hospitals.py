@@ -13,6 +13,7 @@ from app.api.deps import (
     Admin,
     DispatcherDep,
     HospitalUser,
+    ReferralDeskDep,
     RegionDep,
     ServicesDep,
     SessionDep,
@@ -22,6 +23,7 @@ from app.api.deps import (
 from app.errors import NotFoundError
 from app.models import Hospital, Role
 from app.services import dispatch, hospitals
+from app.services.referral_answers import AnswerIn, Term
 from app.services.users import Principal
 
 router = APIRouter(prefix="/api", tags=["hospitals"], route_class=SessionReleasingRoute)
@@ -115,11 +117,35 @@ def acknowledge(
 ) -> s.ReferralOut:
     """The hospital confirms it has seen an incoming patient and is getting ready."""
     r = dispatcher.acknowledge(session, referral_id=referral_id, principal=principal)
-    return s.ReferralOut(
-        referral_id=r.id or 0,
-        hospital_id=r.hospital_id,
-        recommended_hospital_id=r.recommended_hospital_id,
-        override_reason=r.override_reason,
-        created_at=r.created_at,
-        acknowledged_at=r.acknowledged_at,
+    return views.referral_out(r)
+
+
+@router.post("/referrals/{referral_id}/answer")
+def answer_referral(
+    referral_id: s.RowId,
+    body: s.ReferralAnswerCreate,
+    principal: HospitalUser,
+    session: SessionDep,
+    desk: ReferralDeskDep,
+) -> s.ReferralOut:
+    """Accept a referral, or decline it with a reason: the operators are told at once, with
+    the next hospital when it is declined. Only the referral's own hospital answers."""
+    given = AnswerIn(body.accept, body.reason, body.subject, body.note)
+    r = desk.answer(session, referral_id=referral_id, answer=given, principal=principal)
+    return views.referral_out(r)
+
+
+@router.get("/referral-answers/terms")
+def answer_terms(_principal: Staff, desk: ReferralDeskDep) -> s.AnswerTermsOut:
+    """The reasons a hospital may decline a referral (and what each needs), and the
+    specialists, in English and Bahasa Indonesia."""
+
+    def out(terms: dict[str, Term]) -> dict[str, s.TermOut]:
+        return {
+            c: s.TermOut(label=t.label, label_id=t.label_id, needs=t.needs)
+            for c, t in terms.items()
+        }
+
+    return s.AnswerTermsOut(
+        decline_reasons=out(desk.terms.reasons), specialists=out(desk.terms.specialists)
     )

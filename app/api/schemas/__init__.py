@@ -7,6 +7,7 @@ routes say ``s.CallOut``.
 
 from app.api.schemas.calls import (
     AmbulanceOptionOut,
+    AnswerTermsOut,
     AssessmentOut,
     BusyAmbulanceOut,
     CallCreatedOut,
@@ -20,9 +21,11 @@ from app.api.schemas.calls import (
     PatientOut,
     ReassignCreate,
     RecommendedHospitalOut,
+    ReferralAnswerCreate,
     ReferralCreate,
     ReferralOut,
     StatusChange,
+    TermOut,
     TimelineEntryOut,
     VerificationOut,
 )
@@ -100,6 +103,7 @@ __all__ = [
     "AmbulanceOptionOut",
     "AmbulanceOut",
     "AmbulanceUpdate",
+    "AnswerTermsOut",
     "AssessmentOut",
     "AuditOut",
     "BedsValue",
@@ -145,6 +149,7 @@ __all__ = [
     "ReasonOut",
     "ReassignCreate",
     "RecommendedHospitalOut",
+    "ReferralAnswerCreate",
     "ReferralCreate",
     "ReferralOut",
     "RestrictionCreate",
@@ -153,6 +158,7 @@ __all__ = [
     "RowId",
     "ShortText",
     "StatusChange",
+    "TermOut",
     "TimelineEntryOut",
     "TransferCreate",
     "UserCreate",

@@ -61,6 +61,9 @@ class DispatchOut(BaseModel):
     accepted_at: datetime | None = None  # when its crew accepted the assignment
 
 
+ReferralAnswer = Literal["accepted", "declined", "missed"]
+
+
 class ReferralOut(BaseModel):
     """The destination hospital."""
 
@@ -70,6 +73,12 @@ class ReferralOut(BaseModel):
     override_reason: str | None
     created_at: datetime
     acknowledged_at: datetime | None
+    answer: ReferralAnswer | None = None  # None: not answered yet (see answer_due_at)
+    answer_due_at: datetime | None = None
+    answered_at: datetime | None = None
+    answer_reason: str | None = None  # a decline reason code; no_answer when missed
+    answer_subject: str | None = None
+    answer_note: str | None = None
 
 
 class CallOut(BaseModel):
@@ -186,6 +195,32 @@ class TimelineEntryOut(BaseModel):
     actor_user_id: int | None
     actor_name: str | None
     detail: dict[str, object]
+
+
+class ReferralAnswerCreate(BaseModel):
+    """A hospital's answer to a referral: accept, or decline with a reason code (GET
+    /api/referral-answers/terms lists them) and, as the reason needs, the full bed kind or
+    the missing specialist (``subject``) or a note."""
+
+    accept: bool
+    reason: Code | None = None
+    subject: Code | None = None
+    note: ShortText | None = None
+
+
+class TermOut(BaseModel):
+    """A code with its words in English and Bahasa Indonesia."""
+
+    label: str
+    label_id: str
+    needs: str | None = None
+
+
+class AnswerTermsOut(BaseModel):
+    """The reasons a hospital may decline a referral, and the specialists a decline names."""
+
+    decline_reasons: dict[str, TermOut]
+    specialists: dict[str, TermOut]
 
 
 class ReferralCreate(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -84,3 +84,6 @@ class IncomingOut(BaseModel):
     ambulance_id: str | None
     referred_at: datetime
     acknowledged_at: datetime | None
+    answer: Literal["accepted", "declined", "missed"] | None = None
+    answer_due_at: datetime | None = None  # answer by then, or the operators are alerted
+    answer_reason: str | None = None
