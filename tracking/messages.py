@@ -157,6 +157,7 @@ class Incoming(BaseModel):
     # The hospital's answer: None (awaited until answer_due_at), accepted, declined, missed.
     answer: str | None = None
     answer_due_at: datetime | None = None
+    answer_reason: str | None = None
 
 
 class IncidentSummary(BaseModel):

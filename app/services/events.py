@@ -109,6 +109,7 @@ def incoming_of(session: Session, view: FeedView, referral: Referral, call: Call
         position_stale=where.stale,
         answer=referral.answer,
         answer_due_at=referral.answer_due_at,
+        answer_reason=referral.answer_reason,
     )
 
 

@@ -14,10 +14,15 @@ Satria.start(async (me) => {
   }
   document.getElementById("board").hidden = false;
 
-  const [{ view, region, legend }, first, categories, terms] = await Promise.all([
+  const [{ view, region, legend }, first, categories, terms, answerTerms] = await Promise.all([
     map("map", { legend: [["hospital", "ready", "legend_this_hospital"], ["ambulance", "assigned", "legend_incoming"], ["line", "river", "legend_river"]] }),
     api(`/api/hospitals/${encodeURIComponent(hospitalId)}`), api("/api/categories"), api("/api/capabilities"),
+    api("/api/referral-answers/terms"),
   ]);
+  function answerTerm(kind, code) {
+    const term = (answerTerms[kind] || {})[code];
+    return term ? (lang() === "id" ? term.label_id : term.label) : code;
+  }
   let hospital = first; // as last reported, by this screen or another of this hospital
   function termName(kind, code) {
     const term = (terms[kind] || {})[code];
@@ -65,7 +70,12 @@ Satria.start(async (me) => {
       care: el("ul", { class: "care" }),
       button: el("button", { type: "button", class: "acknowledge" }),
       sheet: el("button", { type: "button", class: "link sheet" }),
+      answer: el("p", { class: "answer", role: "status" }),
+      accept: el("button", { type: "button", class: "accept" }),
+      decline: el("button", { type: "button", class: "decline" }),
+      declineForm: el("div", { class: "decline-form", hidden: true }),
     };
+    wireAnswer(referralId, parts);
     // The handover sheet (PDF), fetched with this board's key and saved for the records.
     parts.sheet.addEventListener("click", async () => {
       const callId = incoming.get(referralId).data.call_id;
@@ -80,8 +90,72 @@ Satria.start(async (me) => {
       el("div", { class: "card-head" }, parts.badge, parts.category,
         el("span", { class: "arrival" }, parts.eta, parts.etaNote)),
       el("div", { class: "meta" }, parts.phase, parts.ambulance, parts.stale),
+      parts.answer, el("div", { class: "answer-buttons" }, parts.accept, parts.decline), parts.declineForm,
       parts.patients, parts.vitals, parts.care, parts.button, parts.sheet);
     return { card, parts };
+  }
+
+  // --- the answer: accept, or decline with a reason (and what the reason needs) -------------
+  function wireAnswer(referralId, parts) {
+    const reason = el("select", { class: "decline-reason" });
+    const subject = el("select", { class: "decline-subject" });
+    const subjectLabel = el("label", { hidden: true }, el("span"), " ", subject);
+    const note = el("input", { class: "decline-note", maxlength: "200" });
+    const send = el("button", { type: "button", class: "decline-send" });
+    const problem = el("small", { class: "error", role: "alert" });
+    parts.declineForm.replaceChildren(el("label", {}, el("span", { class: "decline-reason-label" }), " ", reason),
+      subjectLabel, el("label", {}, el("span", { class: "decline-note-label" }), " ", note), send, problem);
+    function needs() { return (answerTerms.decline_reasons[reason.value] || {}).needs || null; }
+    function fillForm() {
+      const chosen = reason.value;
+      reason.replaceChildren(el("option", { value: "", text: t("choose") }),
+        ...Object.keys(answerTerms.decline_reasons).map((code) => el("option", { value: code, text: answerTerm("decline_reasons", code) })));
+      reason.value = chosen;
+      const need = needs();
+      subjectLabel.hidden = !["bed_kind", "specialist"].includes(need);
+      if (!subjectLabel.hidden) {
+        const options = need === "bed_kind" ? Object.keys(terms.bed_kinds) : Object.keys(answerTerms.specialists);
+        const name = (code) => (need === "bed_kind" ? termName("bed_kinds", code) : answerTerm("specialists", code));
+        const was = subject.value;
+        subject.replaceChildren(...options.map((code) => el("option", { value: code, text: name(code) })));
+        if (options.includes(was)) subject.value = was;
+        subjectLabel.firstChild.textContent = t(`decline_subject_${need}`);
+      }
+      parts.declineForm.querySelector(".decline-reason-label").textContent = t("decline_reason");
+      parts.declineForm.querySelector(".decline-note-label").textContent = t("decline_note");
+      send.textContent = t("decline_send");
+    }
+    parts.fillForm = fillForm;
+    reason.addEventListener("change", fillForm);
+    async function answer(body) {
+      problem.textContent = "";
+      try {
+        const referral = await api(`/api/referrals/${referralId}/answer`, { method: "POST", body });
+        const entry = incoming.get(referralId);
+        if (entry) Object.assign(entry.data, { answer: referral.answer, answer_reason: referral.answer_reason, acknowledged_at: referral.acknowledged_at });
+        parts.declineForm.hidden = true;
+        render();
+      } catch (failure) {
+        problem.textContent = failure.message;
+      }
+    }
+    parts.accept.addEventListener("click", () => answer({ accept: true }));
+    parts.decline.addEventListener("click", () => { fillForm(); parts.declineForm.hidden = !parts.declineForm.hidden; });
+    send.addEventListener("click", () => {
+      const need = needs();
+      if (!reason.value || (need === "note" && !note.value.trim())) { problem.textContent = t("decline_needs"); return; }
+      answer({ accept: false, reason: reason.value, subject: subjectLabel.hidden ? null : subject.value, note: note.value.trim() || null });
+    });
+  }
+
+  function answerText(d) {
+    if (d.rerouted) return t("rerouted_away");
+    if (d.answer === "accepted") return t("answered_accepted");
+    if (d.answer === "declined") return `${t("answered_declined")}: ${answerTerm("decline_reasons", d.answer_reason)}`;
+    if (d.answer === "missed") return t("answered_missed");
+    if (!d.answer_due_at) return "";
+    const left = (new Date(d.answer_due_at).getTime() - Date.now()) / 1000;
+    return `${t("answer_by")} ${clock(d.answer_due_at)} (${countdown(Math.max(left, 0))})`;
   }
 
   function upsert(data) {
@@ -212,6 +286,14 @@ Satria.start(async (me) => {
     parts.button.disabled = acknowledged;
     setText(parts.button, acknowledged ? `${t("acknowledged")} ${clock(d.acknowledged_at)}` : t("acknowledge"));
     setText(parts.sheet, t("handover_sheet"));
+    parts.answer.className = `answer answer-${d.answer || "pending"}`;
+    setText(parts.answer, answerText(d));
+    const settled = d.answer === "accepted" || d.answer === "declined" || Boolean(d.rerouted);
+    card.classList.toggle("rerouted", Boolean(d.rerouted));
+    parts.accept.hidden = parts.decline.hidden = settled;
+    if (settled) parts.declineForm.hidden = true;
+    setText(parts.accept, t("accept"));
+    setText(parts.decline, t("decline"));
   }
 
   // Soonest at the door first; the order changes only when it must, and never under a press.
@@ -253,7 +335,12 @@ Satria.start(async (me) => {
       case "status": {
         const entry = [...incoming.values()].find((e) => e.data.call_id === message.call_id);
         if (!entry) break;
-        if (["closed", "cancelled"].includes(message.after) || message.hospital_id !== hospitalId) remove(entry.data.referral_id);
+        if (message.after === "rerouted") {
+          // Sent to another hospital: the card says so for a minute, then goes.
+          entry.data.rerouted = true;
+          render();
+          setTimeout(() => remove(entry.data.referral_id), 60000);
+        } else if (["closed", "cancelled"].includes(message.after) || message.hospital_id !== hospitalId) remove(entry.data.referral_id);
         else {
           entry.data.status = message.after;
           entry.phase = PHASE_OF_STATUS[message.after] || entry.phase;
@@ -277,6 +364,11 @@ Satria.start(async (me) => {
       case "care": {
         const entry = [...incoming.values()].find((e) => e.data.call_id === message.call_id);
         if (entry) { entry.care.push(message); entry.care.sort((a, b) => new Date(a.recorded_at) - new Date(b.recorded_at)); renderCare(entry); }
+        break;
+      }
+      case "referral_answer": {
+        const entry = incoming.get(message.referral_id);
+        if (entry) { Object.assign(entry.data, { answer: message.answer, answer_reason: message.reason }); render(); }
         break;
       }
       case "acknowledged": {
@@ -369,6 +461,7 @@ Satria.start(async (me) => {
 
   languageSwitch(document.getElementById("language"), () => {
     if (legend) legend.refresh();
+    incoming.forEach((entry) => { if (!entry.parts.declineForm.hidden) entry.parts.fillForm(); });
     render();
     renderReadiness(hospital);
   });

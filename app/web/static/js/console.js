@@ -4,7 +4,7 @@
 "use strict";
 
 Satria.start(async () => {
-  const { t, lang, api, feed, map, minutes, km, clock, el, tip, languageSwitch, symbolIcon } = Satria;
+  const { t, lang, api, feed, map, minutes, km, clock, countdown, el, tip, languageSwitch, symbolIcon } = Satria;
   const ACTIVE = ["received", "dispatched", "en_route", "on_scene", "transporting", "at_hospital"];
   const INCIDENTS = {
     medical: ["medis", "medical"], traffic_accident: ["kecelakaan lalu lintas", "traffic accident"],
@@ -17,6 +17,7 @@ Satria.start(async () => {
   const ACTIVE_QUERY = ACTIVE.map((s) => `status=${s}`).join("&");
   const first = {
     categories: api("/api/categories"), terms: api("/api/capabilities"), hospitals: api("/api/hospitals"),
+    answerTerms: api("/api/referral-answers/terms"),
     ambulances: api("/api/ambulances"), calls: api(`/api/calls?${ACTIVE_QUERY}&limit=200`),
   };
   const { view, region, legend: mapLegend } = await map("map", {
@@ -36,6 +37,12 @@ Satria.start(async () => {
   // --- reference data ---------------------------------------------------------------------
   const categories = await first.categories;
   const terms = await first.terms;
+  const answerTerms = await first.answerTerms;
+  function declineName(code) {
+    if (code === "no_answer") return t("reason_no_answer");
+    const term = answerTerms.decline_reasons[code];
+    return term ? (lang() === "id" ? term.label_id : term.label) : code;
+  }
   function termName(kind, code) {
     const term = (terms[kind] || {})[code];
     return term ? (lang() === "id" ? term.label_id : term.label) : code;
@@ -48,6 +55,7 @@ Satria.start(async () => {
       case "capability_down": return `${termName("capabilities", r.subject)} ${t("reason_down")}`;
       case "no_free_bed": return `${t("reason_no_bed")} ${termName("bed_kinds", r.subject)}`;
       case "readiness_stale": return `${t("reason_stale")}${hours ? ` (${hours[1]} ${t("hours_ago")})` : ""}`;
+      case "declined": return `${t("reason_declined")}: ${declineName(r.subject)}`;
       default: return t(`reason_${r.code}`);
     }
   }
@@ -559,16 +567,57 @@ Satria.start(async () => {
             text: c.dispatch.accepted_at ? `${t("crew_accepted")} ${clock(c.dispatch.accepted_at)}` : t("crew_not_answered"),
           }) : null,
           el("span", { text: `→ ${hospital}` }),
-          referral ? el("span", {
-            class: referral.acknowledged_at ? "ack yes" : "ack no",
-            text: `${t("acknowledged")}: ${referral.acknowledged_at ? clock(referral.acknowledged_at) : t("waiting")}`,
-          }) : null));
+          referral ? answerBadge(referral) : null));
       row.addEventListener("click", () => openDetail(c.id));
       row.addEventListener("keydown", (event) => { if (event.key === "Enter") openDetail(c.id); });
       return row;
     }));
     if (!calls.length) list.append(el("li", { class: "empty", text: t("no_calls") }));
     if (detailId !== null) refreshDetail();
+  }
+
+  // A hospital's answer in a call's row: accepted, declined (why), missed, or the countdown.
+  function answerBadge(referral) {
+    if (referral.answer === "accepted") {
+      return el("span", { class: "answer yes", text: `${t("answered_accepted")} ${clock(referral.answered_at)}` });
+    }
+    if (referral.answer) {
+      return el("span", { class: "answer no", text: `${t("answered_declined")}: ${declineName(referral.answer_reason)}` });
+    }
+    const badge = el("span", { class: "answer pending", "data-due": referral.answer_due_at || "" });
+    dueText(badge);
+    return badge;
+  }
+  function dueText(badge) {
+    const left = badge.dataset.due ? (new Date(badge.dataset.due).getTime() - Date.now()) / 1000 : null;
+    badge.textContent = `${t("answer_waiting")}${left === null ? "" : ` (${countdown(Math.max(left, 0))})`}`;
+  }
+  setInterval(() => document.querySelectorAll(".calls .answer.pending").forEach(dueText), 1000);
+
+  // A hospital declined or did not answer: say which and why, and offer the next hospital of
+  // the ranking (the one that said no is left out) in one click.
+  const declinedBox = document.getElementById("hospital-declined");
+  function hospitalDeclined(message) {
+    const name = (hospitals.get(message.hospital_id) || { name: message.hospital_id }).name;
+    const why = message.answer === "missed" ? t("hospital_missed")
+      : `${t("hospital_declined")}: ${declineName(message.reason)}${message.note ? ` (${message.note})` : ""}`;
+    document.getElementById("hospital-declined-text").textContent = `${name} ${why} — #${message.call_id}.`;
+    const send = document.getElementById("hospital-declined-send");
+    send.hidden = !message.next_hospital_id;
+    if (message.next_hospital_id) {
+      send.textContent = `${t("send_to")} ${message.next_hospital_name} (${t("eta")} ${minutes(message.next_eta_s)})`;
+      send.onclick = async () => {
+        try {
+          await api(`/api/calls/${message.call_id}/referral`, { method: "POST", body: { hospital_id: message.next_hospital_id } });
+          declinedBox.hidden = true;
+          refreshCalls();
+        } catch (failure) {
+          document.getElementById("hospital-declined-text").textContent = failure.message;
+        }
+      };
+    }
+    declinedBox.hidden = false;
+    send.focus();
   }
 
   // --- one call: its timeline and what can be done with it -----------------------------------
@@ -802,6 +851,9 @@ Satria.start(async () => {
         styleAmbulance(known);
       }
       if (message.on_duty) unitFreed(message.ambulance_id); // back on duty while calls wait
+    } else if (message.type === "referral_answer") {
+      if (message.answer !== "accepted") hospitalDeclined(message);
+      refreshCalls();
     } else if (message.type === "crew_answer") {
       if (!message.accepted) crewRefused(message);
       refreshCalls();
