@@ -44,7 +44,7 @@ from app.core.installation import bind_secret
 from app.core.logging import RequestIds, install_redaction
 from app.core.metrics import Metrics, RequestTimer
 from app.core.security import PersonalDataVault, master_secret
-from app.services import hospitals, ingest
+from app.services import hospitals, ingest, readiness
 from app.services.assessment import Assessor
 from app.services.calls import Intake
 from app.services.coverage import CoverageCache
@@ -176,7 +176,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             on_swap=metrics.road_view_swapped,
         )
         await roads.start()  # closures in force apply before the first request
-        boards = hospitals.BoardCache(served)
+        boards = readiness.BoardCache(served)
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
         app.state.session_closer = ThreadPoolExecutor(4, thread_name_prefix="session-close")
         principals = PrincipalCache(settings.key_cache_s)
@@ -234,7 +234,7 @@ class Resources:
     region: Region
     vault: PersonalDataVault
     broker: Broker
-    boards: hospitals.BoardCache
+    boards: readiness.BoardCache
     verification: VerificationRunner
     principals: PrincipalCache
     roads: RoadConditionsKeeper

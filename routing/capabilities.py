@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ class Category:
     bed: str
     why: str
     requires_mask: int
+    specialists: tuple[str, ...] = ()  # on call, at a hospital that reports them
+    blood: tuple[tuple[str, int], ...] = ()  # (group, least units), at one that reports it
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Taxonomy:
     bed_kinds: dict[str, Term]
     categories: dict[str, Category]
     source: str
+    specialists: dict[str, Term] = field(default_factory=dict)
+    blood_groups: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
@@ -62,6 +66,8 @@ class Taxonomy:
         where = str(path)
         capabilities = _terms(raw, "capabilities", where)
         bed_kinds = _terms(raw, "bed_kinds", where)
+        specialists = _terms(raw, "specialists", where)
+        blood_groups = tuple(raw.get("blood", {}).get("groups", ()))
         bits = {code: 1 << i for i, code in enumerate(capabilities)}
         categories = {}
         for code, entry in raw.get("categories", {}).items():
@@ -73,6 +79,7 @@ class Taxonomy:
             if entry.get("bed") not in bed_kinds:
                 msg = f"{where}: category {code!r} needs unknown bed kind {entry.get('bed')!r}"
                 raise TaxonomyError(msg)
+            needs = _needs(entry, specialists, blood_groups, f"{where}: category {code!r}")
             categories[code] = Category(
                 code=code,
                 label=_text(entry, "label", f"{where}: category {code!r}"),
@@ -81,11 +88,13 @@ class Taxonomy:
                 bed=entry["bed"],
                 why=str(entry.get("why", "")),
                 requires_mask=sum(bits[c] for c in requires),
+                specialists=needs[0],
+                blood=needs[1],
             )
         if not categories:
             msg = f"{where}: no emergency categories"
             raise TaxonomyError(msg)
-        return cls(capabilities, bed_kinds, categories, where)
+        return cls(capabilities, bed_kinds, categories, where, specialists, blood_groups)
 
     def category(self, code: str) -> Category:
         """The category with this code, or UnknownCategoryError listing the valid ones."""
@@ -123,6 +132,23 @@ def _terms(raw: dict[str, Any], section: str, where: str) -> dict[str, Term]:
         )
         for code, entry in entries.items()
     }
+
+
+def _needs(
+    entry: dict[str, Any], specialists: dict[str, Term], groups: tuple[str, ...], where: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """A category's specialists and blood, checked against the taxonomy's lists."""
+    wanted = tuple(entry.get("specialists", ()))
+    unknown = [c for c in wanted if c not in specialists]
+    if unknown:
+        msg = f"{where} needs unknown specialists {unknown}"
+        raise TaxonomyError(msg)
+    blood = tuple((str(g), int(n)) for g, n in entry.get("blood", {}).items())
+    strange = [g for g, n in blood if g not in groups or n < 1]
+    if strange:
+        msg = f"{where} needs blood of unknown groups or no units: {strange}"
+        raise TaxonomyError(msg)
+    return wanted, blood
 
 
 def _text(entry: dict[str, Any], key: str, where: str) -> str:

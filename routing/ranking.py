@@ -33,14 +33,26 @@ class PassOver(StrEnum):
     NO_READINESS = "no_readiness"
     UNREACHABLE = "unreachable"
     DECLINED = "declined"
+    NO_SPECIALIST = "no_specialist"
+    LOW_BLOOD = "low_blood"
 
 
 class Reason(NamedTuple):
-    """One reason a hospital was passed over: a code, a sentence, and what it is about."""
+    """One reason a hospital was passed over: a code, a sentence, what it is about, and the
+    time it ends when one is known (a specialist on call from then)."""
 
     code: PassOver
     message: str
     subject: str | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """The hours a specialist covers (UTC; ``end`` excluded)."""
+
+    start: datetime
+    end: datetime
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,13 @@ class Readiness:
     declined_until: datetime | None = None
     declined_reason: str | None = None
     declined_words: str | None = None
+    # Specialists on call (a specialist absent is not on call) and blood in stock (units of
+    # packed red cells per group), each list with the time it was reported; None: the
+    # hospital never reported it, and categories are judged without it.
+    on_call: Mapping[str, OnCall] = field(default_factory=dict)
+    on_call_reported_at: datetime | None = None
+    blood_units: Mapping[str, int] = field(default_factory=dict)
+    blood_reported_at: datetime | None = None
 
     def beds_reported_at(self, kind: str) -> datetime | None:
         """When the free beds of this kind were last reported, or None if never."""
@@ -149,7 +168,7 @@ class ReadinessBoard:
         when the category's bed kind was last reported (epoch s)."""
         cached = self._judged.get(category.code)
         if cached is None:
-            fixed, no_bed, beds_at_s, declined = [], [], [], []
+            fixed, no_bed, beds_at_s, declined, extras = [], [], [], [], []
             for i, hospital in enumerate(self.hospitals):
                 state = self._states[i] if self._states is not None else None
                 reasons = _lacking(hospital, category, self.taxonomy)
@@ -162,7 +181,10 @@ class ReadinessBoard:
                 reported = state.beds_reported_at(category.bed) if state else None
                 beds_at_s.append(reported.timestamp() if reported else math.inf)
                 declined.append(_declined(state) if state else None)
-            cached = _Judged(tuple(fixed), tuple(no_bed), tuple(beds_at_s), tuple(declined))
+                extras.append(_extras(state, category, self.taxonomy) if state else None)
+            cached = _Judged(
+                tuple(fixed), tuple(no_bed), tuple(beds_at_s), tuple(declined), tuple(extras)
+            )
             self._judged[category.code] = cached
         return cached
 
@@ -172,6 +194,24 @@ class _Judged(NamedTuple):
     no_bed: tuple[Reason | None, ...]
     beds_at_s: tuple[float, ...]
     declined: tuple[tuple[float, Reason] | None, ...]  # until (epoch s), and why
+    extras: tuple[_Extras | None, ...]  # specialists and blood, where reported
+
+
+class _Cover(NamedTuple):
+    code: str
+    label: str
+    start_s: float  # -inf..inf: not on call at all when start_s == inf
+    end_s: float
+    start: datetime | None
+
+
+class _Extras(NamedTuple):
+    """What a category needs beyond beds, for one hospital that reports it."""
+
+    covers: tuple[_Cover, ...]
+    on_call_at_s: float  # when the on-call list was reported; inf: never (not judged)
+    low_blood: tuple[Reason, ...]
+    blood_at_s: float
 
 
 def rank(  # noqa: PLR0913 - keyword-only: every input of a ranking, named
@@ -186,7 +226,7 @@ def rank(  # noqa: PLR0913 - keyword-only: every input of a ranking, named
     stale_after_s: float = DEFAULT_STALE_AFTER_S,
 ) -> Ranking:
     """Judge every hospital for this category; ``order`` lists hospital indexes by ETA."""
-    fixed, no_bed, beds_at_s, declined = board.judged(category)
+    fixed, no_bed, beds_at_s, declined, extras = board.judged(category)
     now_s = now.timestamp() if now is not None else None
     # Beds updated before the cutoff are stale; -inf when there is no clock to judge by.
     cutoff_s = now_s - stale_after_s if now_s is not None else -math.inf
@@ -203,6 +243,8 @@ def rank(  # noqa: PLR0913 - keyword-only: every input of a ranking, named
             reasons += (bed,)
         if (refusal := declined[i]) is not None and (now_s is None or now_s < refusal[0]):
             reasons += (refusal[1],)
+        if (more := extras[i]) is not None:
+            reasons += _beyond_beds(more, now_s, cutoff_s)
         eta = eta_s[i]
         if eta == math.inf:
             reasons += (Reason(PassOver.UNREACHABLE, "no road from the incident"),)
@@ -235,6 +277,60 @@ def _state_reasons(
     if state.beds_reported_at(category.bed) is None:
         label = taxonomy.bed_kinds[category.bed].label
         reasons.append(Reason(PassOver.NO_READINESS, f"has never reported free {label}s"))
+    return tuple(reasons)
+
+
+def _extras(state: Readiness, category: Category, taxonomy: Taxonomy) -> _Extras | None:
+    covers: tuple[_Cover, ...] = ()
+    on_call_at_s = math.inf
+    if category.specialists and state.on_call_reported_at is not None:
+        on_call_at_s = state.on_call_reported_at.timestamp()
+        covers = tuple(
+            _cover(code, taxonomy.specialists[code].label, state.on_call.get(code))
+            for code in category.specialists
+        )
+    low: tuple[Reason, ...] = ()
+    blood_at_s = math.inf
+    if category.blood and state.blood_reported_at is not None:
+        blood_at_s = state.blood_reported_at.timestamp()
+        low = tuple(
+            Reason(PassOver.LOW_BLOOD, f"blood {group} below {least} units", group)
+            for group, least in category.blood
+            if state.blood_units.get(group, 0) < least
+        )
+    if not covers and not low and math.isinf(blood_at_s):
+        return None
+    return _Extras(covers, on_call_at_s, low, blood_at_s)
+
+
+def _cover(code: str, label: str, hours: OnCall | None) -> _Cover:
+    if hours is None:
+        return _Cover(code, label, math.inf, math.inf, None)
+    return _Cover(code, label, hours.start.timestamp(), hours.end.timestamp(), hours.start)
+
+
+def _beyond_beds(more: _Extras, now_s: float | None, cutoff_s: float) -> tuple[Reason, ...]:
+    """Specialists not on call now (or unknown: the list is stale), blood below the least."""
+    reasons: list[Reason] = []
+    if more.covers and more.on_call_at_s < cutoff_s:
+        hours = (now_s - more.on_call_at_s) / 3600  # type: ignore[operator]
+        message = f"on-call list not updated for {hours:.0f} h"
+        reasons.append(Reason(PassOver.READINESS_STALE, message, "on_call"))
+    elif more.covers:
+        for cover in more.covers:
+            on_now = cover.start_s <= (now_s if now_s is not None else cover.start_s) < cover.end_s
+            if on_now:
+                continue
+            later = now_s is not None and now_s < cover.start_s < math.inf
+            until = cover.start if later else None
+            message = f"no {cover.label} on call" + (f" until {until:%H:%M} UTC" if until else "")
+            reasons.append(Reason(PassOver.NO_SPECIALIST, message, cover.code, until))
+    if more.blood_at_s < cutoff_s:
+        hours = (now_s - more.blood_at_s) / 3600  # type: ignore[operator]
+        message = f"blood stock not updated for {hours:.0f} h"
+        reasons.append(Reason(PassOver.READINESS_STALE, message, "blood"))
+    else:
+        reasons.extend(more.low_blood)
     return tuple(reasons)
 
 

@@ -315,6 +315,10 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 Operator = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN))]
 Admin = Annotated[Principal, Depends(Allow(Role.ADMIN))]
 HospitalUser = Annotated[Principal, Depends(Allow(Role.HOSPITAL, Role.ADMIN))]
+# Who reports a hospital's readiness: its staff at the board, or its own information system.
+HospitalReporter = Annotated[
+    Principal, Depends(Allow(Role.HOSPITAL, Role.HOSPITAL_SYSTEM, Role.ADMIN))
+]
 CrewUser = Annotated[Principal, Depends(Allow(Role.CREW))]
 FacilityUser = Annotated[Principal, Depends(Allow(Role.FACILITY))]
 OperatorOrCrew = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN, Role.CREW))]

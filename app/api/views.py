@@ -143,6 +143,12 @@ def readiness_out(state: dict[str, Any], *, stale_after_s: float) -> s.Readiness
     }
     diversion = state.get("diversion", {})
     down = state.get("capabilities_down", {})
+    on_call, blood = state.get("on_call", {}), state.get("blood", {})
+    on_call_at, blood_at = _time(on_call.get("at")), _time(blood.get("at"))
+
+    def stale(at: datetime | None) -> bool:
+        return at is not None and (now - at).total_seconds() > stale_after_s
+
     return s.ReadinessOut(
         beds=beds,
         on_diversion=bool(diversion.get("on", False)),
@@ -151,6 +157,16 @@ def readiness_out(state: dict[str, Any], *, stale_after_s: float) -> s.Readiness
         diversion_reported_at=_time(diversion.get("at")),
         capabilities_down=list(down.get("codes", [])),
         capabilities_down_reported_at=_time(down.get("at")),
+        on_call={
+            code: s.OnCallOut(start=h["start"], end=h["end"])
+            for code, h in on_call.get("cover", {}).items()
+        },
+        on_call_reported_at=on_call_at,
+        on_call_stale=stale(on_call_at),
+        blood_units=dict(blood.get("units", {})),
+        blood_reported_at=blood_at,
+        blood_stale=stale(blood_at),
+        as_of=_time(state.get("as_of")),
     )
 
 

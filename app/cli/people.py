@@ -22,8 +22,13 @@ registry_app = typer.Typer(help="The local civil registry for offline NIK verifi
 @users_app.command("create")
 def users_create(
     name: Annotated[str, typer.Option(help="Who the key is for.")],
-    role: Annotated[str, typer.Option(help="operator, crew, hospital, facility, agency, admin.")],
-    hospital: Annotated[str | None, typer.Option(help="Hospital id (role hospital).")] = None,
+    role: Annotated[
+        str,
+        typer.Option(help="operator, crew, hospital, hospital-system, facility, agency, admin."),
+    ],
+    hospital: Annotated[
+        str | None, typer.Option(help="Hospital id (role hospital or hospital-system).")
+    ] = None,
     ambulance: Annotated[str | None, typer.Option(help="Ambulance id (role crew).")] = None,
     lon: Annotated[float | None, typer.Option(help="Facility longitude (role facility).")] = None,
     lat: Annotated[float | None, typer.Option(help="Facility latitude (role facility).")] = None,

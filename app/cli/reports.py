@@ -16,7 +16,7 @@ from app.services import roads
 from app.services.coverage import DEFAULT_CAPABILITIES
 from app.services.coverage_map import RoadsShown, render
 from app.services.eta_report import errors_by_period, trips, write_trips
-from app.services.hospitals import BoardCache
+from app.services.readiness import BoardCache
 from routing.errors import RoutingError
 from routing.pack import DEFAULT_REGIONS_DIR
 from routing.region import Region

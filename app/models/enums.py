@@ -11,6 +11,7 @@ class Role(StrEnum):
     OPERATOR = "operator"
     CREW = "crew"
     HOSPITAL = "hospital"
+    HOSPITAL_SYSTEM = "hospital-system"  # a hospital's own information system, pushing readiness
     FACILITY = "facility"  # a Puskesmas or clinic sending inter-facility transfers
     AGENCY = "agency"  # police, fire
     ADMIN = "admin"

@@ -94,6 +94,10 @@ class ReadinessReport(SQLModel, table=True):
     on_diversion: bool | None = None
     diversion_reason: str | None = Field(default=None, max_length=300)
     capabilities_down: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    # Specialists on call ({code: {"start", "end"}}, the whole list) and blood units per group.
+    on_call: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    blood_units: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
+    as_of: datetime | None = Field(default=None, sa_type=TZ)  # a system's own time of the push
 
 
 class Caller(SQLModel, table=True):

@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from app.models import Call, LocationSource, utcnow
 from app.services.ambulances import AmbulanceOption, nearest_available
-from app.services.hospitals import BoardCache
 from app.services.outlook import BusyAmbulance, FleetOutlook
+from app.services.readiness import BoardCache
 from app.services.records import call_point
 from routing import LonLat, Region
 from routing.errors import SnapError
@@ -26,6 +26,8 @@ _FALLBACK_ORDER = {
     PassOver.NO_READINESS: 0,
     PassOver.READINESS_STALE: 0,
     PassOver.NO_FREE_BED: 1,
+    PassOver.NO_SPECIALIST: 1,
+    PassOver.LOW_BLOOD: 1,
     PassOver.ON_DIVERSION: 2,
 }
 

@@ -11,7 +11,7 @@ from typing import Any
 import shapely
 from sqlmodel import Session
 
-from app.services.hospitals import BoardCache
+from app.services.readiness import BoardCache
 from routing import Region
 from routing.coverage import Coverage
 

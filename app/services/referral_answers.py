@@ -7,8 +7,8 @@ and the hospital is passed over in every ranking for ``decline_memory_s`` with i
 referral not answered by its ``answer_due_at`` is escalated the same way and shown to its
 hospital as missed. Every answer and escalation is audited.
 
-The reasons are data (``data/taxonomy/referral_answers.toml``), with the specialists a decline
-can name.
+The reasons are data (``data/taxonomy/referral_answers.toml``); the specialists a decline can
+name are the taxonomy's.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, InputError, NotFoundError
 from app.models import Call, Referral, Role, utcnow
-from app.services import audit, hospitals
+from app.services import audit, readiness
 from app.services.assessment import Assessor, recommend
 from app.services.dispatch import TERMINAL
 from app.services.events import Announcer, NextHospital
@@ -54,10 +54,10 @@ class Term:
 
 @dataclass(frozen=True)
 class AnswerTerms:
-    """The decline reasons and the specialists, as the data file gives them."""
+    """The decline reasons, as the data file gives them (the specialists a decline names are
+    the taxonomy's)."""
 
     reasons: dict[str, Term]
-    specialists: dict[str, Term]
 
     @classmethod
     def load(cls, path: Path = TERMS_PATH) -> AnswerTerms:
@@ -67,7 +67,7 @@ class AnswerTerms:
         def terms(table: str) -> dict[str, Term]:
             return {code: Term(code, **fields) for code, fields in data[table].items()}
 
-        loaded = cls(terms("decline_reasons"), terms("specialists"))
+        loaded = cls(terms("decline_reasons"))
         for reason in loaded.reasons.values():
             if reason.needs not in (None, "bed_kind", "specialist", "note"):
                 msg = f"decline reason {reason.code}: unknown needs {reason.needs!r}"
@@ -195,8 +195,9 @@ class ReferralDesk:
             known = ", ".join(self.assessor.region.taxonomy.bed_kinds)
             msg = f"reason {term.code!r} needs the full bed kind (subject), one of: {known}"
             raise InputError(msg, field="subject")
-        if term.needs == "specialist" and subject not in self.terms.specialists:
-            known = ", ".join(self.terms.specialists)
+        specialists = self.assessor.region.taxonomy.specialists
+        if term.needs == "specialist" and subject not in specialists:
+            known = ", ".join(specialists)
             msg = f"reason {term.code!r} needs the missing specialist (subject), one of: {known}"
             raise InputError(msg, field="subject")
         return term.code, subject if term.needs in ("bed_kind", "specialist") else None, note
@@ -209,7 +210,7 @@ class ReferralDesk:
         if subject:
             words = f"{words} ({subject})"
         until = now + timedelta(seconds=self.decline_memory_s)
-        hospitals.remember_decline(session, referral.hospital_id, reason, words, until)
+        readiness.remember_decline(session, referral.hospital_id, reason, words, until)
 
     def _next(self, session: Session, call: Call) -> NextHospital | None:
         """The hospital to send the patient to now: the ranking's best, leaving out every

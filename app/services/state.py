@@ -15,11 +15,11 @@ from app.services.coverage import CoverageCache
 from app.services.crew_answers import CrewDesk
 from app.services.dispatch import Dispatcher
 from app.services.events import Announcer, FeedView
-from app.services.hospitals import BoardCache
 from app.services.ingest import FixWriter
 from app.services.maps import RegionPlaces, RoadLayer
 from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
+from app.services.readiness import BoardCache
 from app.services.referral_answers import ReferralDesk
 from app.services.roads import RoadConditionsKeeper
 from app.services.socket_keys import SocketKeys

@@ -67,7 +67,7 @@ def create_user(session: Session, new: NewUser, *, actor_user_id: int | None = N
     user = User(
         name=name,
         role=role,
-        hospital_id=hospital_id if role is Role.HOSPITAL else None,
+        hospital_id=hospital_id if role in (Role.HOSPITAL, Role.HOSPITAL_SYSTEM) else None,
         ambulance_id=ambulance_id if role is Role.CREW else None,
         facility_lon=facility.lon if facility and role is Role.FACILITY else None,
         facility_lat=facility.lat if facility and role is Role.FACILITY else None,
@@ -96,7 +96,8 @@ def _check_binding(
     ambulance_id: str | None,
     facility: LonLat | None,
 ) -> None:
-    if role is Role.HOSPITAL and (hospital_id is None or not session.get(Hospital, hospital_id)):
+    bound_to_hospital = role in (Role.HOSPITAL, Role.HOSPITAL_SYSTEM)
+    if bound_to_hospital and (hospital_id is None or not session.get(Hospital, hospital_id)):
         msg = f"a hospital user needs an existing hospital id (got {hospital_id!r})"
         raise InputError(msg, field="hospital_id")
     if role is Role.CREW and (ambulance_id is None or not session.get(Ambulance, ambulance_id)):

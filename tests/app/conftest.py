@@ -96,6 +96,7 @@ USERS: dict[str, tuple[Role, dict[str, Any]]] = {
     "crew_other": (Role.CREW, {"ambulance_id": "{other_ambulance}"}),
     "hospital": (Role.HOSPITAL, {"hospital_id": "rsud-purwa"}),
     "hospital_other": (Role.HOSPITAL, {"hospital_id": "rs-islam-purwa"}),
+    "hospital_system": (Role.HOSPITAL_SYSTEM, {"hospital_id": "rsud-purwa"}),
     "facility": (Role.FACILITY, {"facility": LonLat(109.05, -7.41)}),
     "agency": (Role.AGENCY, {"incidents": [Incident.TRAFFIC_ACCIDENT, Incident.FIRE]}),
 }

@@ -9,14 +9,8 @@ from sqlmodel import Session, select
 
 from app.core.db import make_engine, upgrade
 from app.models import Ambulance, Hospital, ReadinessReport
-from app.services.hospitals import (
-    BoardCache,
-    HospitalCorrection,
-    ReadinessChange,
-    ReadinessDesk,
-    seed_from_region,
-    update_hospital,
-)
+from app.services.hospitals import HospitalCorrection, seed_from_region, update_hospital
+from app.services.readiness import BoardCache, ReadinessChange, ReadinessDesk
 from routing import LonLat, Region
 
 INCIDENT = LonLat(109.2417, -7.3600)  # next to RSUD Purwa

@@ -11,7 +11,7 @@ from routing.capabilities import Taxonomy
 from routing.demo import geography as geo
 from routing.errors import SnapError, UnknownCategoryError
 from routing.geo import LonLat, haversine_m
-from routing.ranking import PassOver, Readiness
+from routing.ranking import OnCall, PassOver, Readiness
 from routing.region import Region
 from tests.conftest import random_points
 
@@ -205,3 +205,78 @@ def test_a_hospital_that_declined_is_passed_over_until_its_memory_ends(demo: Reg
     assert "rsud-purwa" not in {e.hospital.id for e in stroke.eligible}
     later = demo.rank_hospitals(INCIDENT, "stemi", readiness, now=until + timedelta(seconds=1))
     assert "rsud-purwa" in {e.hospital.id for e in later.eligible}
+
+
+def on_call_all_day(codes: list[str]) -> dict[str, OnCall]:
+    return {c: OnCall(NOW - timedelta(hours=8), NOW + timedelta(hours=8)) for c in codes}
+
+
+NEEDS_MORE = [c for c, k in Taxonomy.load().categories.items() if k.specialists or k.blood]
+
+
+@pytest.mark.parametrize("category", NEEDS_MORE)
+def test_each_categorys_specialists_and_blood_are_needed_where_reported(
+    demo: Region, category: str
+) -> None:
+    needs = demo.taxonomy.category(category)
+    everyone = list(demo.taxonomy.specialists)
+    full_blood = dict.fromkeys(demo.taxonomy.blood_groups, 50)
+    readiness = {
+        h.id: ready(on_call=on_call_all_day(everyone), on_call_reported_at=NOW,
+                    blood_units=full_blood, blood_reported_at=NOW)
+        for h in demo.hospitals
+    }  # fmt: skip
+    baseline = demo.rank_hospitals(INCIDENT, category, readiness, now=NOW)
+    assert baseline.best is not None
+    target = baseline.best.hospital.id
+    # Nobody on call and no blood at the best hospital: one reason per specialist and group.
+    readiness[target] = ready(on_call={}, on_call_reported_at=NOW, blood_units={},
+                              blood_reported_at=NOW)  # fmt: skip
+    ranking = demo.rank_hospitals(INCIDENT, category, readiness, now=NOW)
+    entry = next(e for e in ranking.passed_over if e.hospital.id == target)
+    assert [(r.code, r.subject) for r in entry.reasons] == [
+        *((PassOver.NO_SPECIALIST, s) for s in needs.specialists),
+        *((PassOver.LOW_BLOOD, g) for g, _ in needs.blood),
+    ]
+    # A hospital that has never reported its specialists or blood is judged without them.
+    readiness[target] = ready()
+    assert demo.rank_hospitals(INCIDENT, category, readiness, now=NOW).best.hospital.id == target  # type: ignore[union-attr]
+
+
+def test_a_specialist_on_call_later_says_from_when(demo: Region) -> None:
+    readiness = all_ready(demo)
+    evening = NOW.replace(hour=13, minute=0)  # 20:00 in Banyumas (UTC+7)
+    day = OnCall(NOW.replace(hour=0, minute=0), NOW.replace(hour=0, minute=0) + timedelta(days=2))
+    later = {"obgyn": OnCall(evening, evening + timedelta(hours=12)), "anaesthesia": day}
+    readiness["rsud-purwa"] = ready(on_call=later, on_call_reported_at=NOW)
+    morning = NOW.replace(hour=1)  # 08:00 in Banyumas, before the cover starts
+    ranking = demo.rank_hospitals(INCIDENT, "obstetric_emergency", readiness, now=morning)
+    entry = next(e for e in ranking.passed_over if e.hospital.id == "rsud-purwa")
+    (reason,) = entry.reasons
+    assert (reason.code, reason.subject, reason.until) == (PassOver.NO_SPECIALIST, "obgyn", evening)
+    assert reason.message == "no obstetrician (obstetrics and gynaecology) on call until 13:00 UTC"
+    during = demo.rank_hospitals(INCIDENT, "obstetric_emergency", readiness, now=evening)
+    assert "rsud-purwa" in {e.hospital.id for e in during.eligible}
+    after = evening + timedelta(hours=12)  # the end is excluded: the cover is over
+    readiness["rsud-purwa"] = ready(on_call=later, on_call_reported_at=after,
+                                    beds_updated_at=after)  # fmt: skip
+    gone = demo.rank_hospitals(INCIDENT, "obstetric_emergency", readiness, now=after)
+    entry = next(e for e in gone.passed_over if e.hospital.id == "rsud-purwa")
+    assert [(r.code, r.until) for r in entry.reasons] == [(PassOver.NO_SPECIALIST, None)]
+
+
+def test_old_on_call_lists_and_blood_stock_are_stale_like_beds(demo: Region) -> None:
+    readiness = all_ready(demo)
+    old = NOW - timedelta(hours=9)
+    readiness["rsud-purwa"] = ready(
+        on_call=on_call_all_day(list(demo.taxonomy.specialists)), on_call_reported_at=old,
+        blood_units={"O+": 1}, blood_reported_at=old,
+    )  # fmt: skip
+    ranking = demo.rank_hospitals(
+        INCIDENT, "major_trauma", readiness, now=NOW, stale_after_s=6 * 3600
+    )
+    entry = next(e for e in ranking.passed_over if e.hospital.id == "rsud-purwa")
+    assert [(r.code, r.subject, r.message) for r in entry.reasons] == [
+        (PassOver.READINESS_STALE, "on_call", "on-call list not updated for 9 h"),
+        (PassOver.READINESS_STALE, "blood", "blood stock not updated for 9 h"),
+    ]  # a stale "below 4 units" would be a guess, as a stale "no free bed" would

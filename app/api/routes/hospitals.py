@@ -12,6 +12,7 @@ from app.api import views
 from app.api.deps import (
     Admin,
     DispatcherDep,
+    HospitalReporter,
     HospitalUser,
     ReferralDeskDep,
     RegionDep,
@@ -22,16 +23,18 @@ from app.api.deps import (
 )
 from app.errors import NotFoundError
 from app.models import Hospital, Role
-from app.services import dispatch, hospitals
-from app.services.referral_answers import AnswerIn, Term
+from app.services import dispatch, hospitals, readiness
+from app.services.referral_answers import AnswerIn
 from app.services.users import Principal
+from routing.ranking import OnCall
 
 router = APIRouter(prefix="/api", tags=["hospitals"], route_class=SessionReleasingRoute)
 
 
 def _own(principal: Principal, hospital_id: str) -> None:
     """A hospital user acts for its own hospital only (others look absent to it)."""
-    if principal.role is Role.HOSPITAL and principal.hospital_id != hospital_id:
+    hospital_roles = (Role.HOSPITAL, Role.HOSPITAL_SYSTEM)
+    if principal.role in hospital_roles and principal.hospital_id != hospital_id:
         msg = f"no hospital {hospital_id!r} among yours"
         raise NotFoundError(msg)
 
@@ -78,20 +81,27 @@ def update_hospital(
 def report_readiness(
     hospital_id: s.IdInPath,
     body: s.ReadinessUpdate,
-    principal: HospitalUser,
+    principal: HospitalReporter,
     session: SessionDep,
     region: RegionDep,
     services: ServicesDep,
 ) -> s.HospitalOut:
-    """Report free beds, diversion or a capability down; only the values given change."""
+    """Report free beds, diversion, a capability down, the specialists on call or the blood
+    in stock; only the values given change. A hospital's own system pushes with its machine
+    key (role hospital-system) and ``as_of``: the same push twice changes nothing."""
     _own(principal, hospital_id)
-    change = hospitals.ReadinessChange(
+    change = readiness.ReadinessChange(
         free_beds=body.free_beds,
         on_diversion=body.on_diversion,
         diversion_reason=body.diversion_reason,
         capabilities_down=body.capabilities_down,
+        on_call={c: OnCall(h.start, h.end) for c, h in body.on_call.items()}
+        if body.on_call is not None
+        else None,
+        blood_units=body.blood_units,
+        as_of=body.as_of,
     )
-    desk = hospitals.ReadinessDesk(region, services.announcer)
+    desk = readiness.ReadinessDesk(region, services.announcer)
     row = desk.report(session, hospital_id, change, principal.user_id)
     services.boards.changed()
     return views.hospital_out(row, stale_after_s=services.assessor.readiness_stale_after_s)
@@ -136,16 +146,17 @@ def answer_referral(
 
 
 @router.get("/referral-answers/terms")
-def answer_terms(_principal: Staff, desk: ReferralDeskDep) -> s.AnswerTermsOut:
+def answer_terms(_principal: Staff, desk: ReferralDeskDep, region: RegionDep) -> s.AnswerTermsOut:
     """The reasons a hospital may decline a referral (and what each needs), and the
     specialists, in English and Bahasa Indonesia."""
 
-    def out(terms: dict[str, Term]) -> dict[str, s.TermOut]:
-        return {
-            c: s.TermOut(label=t.label, label_id=t.label_id, needs=t.needs)
-            for c, t in terms.items()
-        }
-
     return s.AnswerTermsOut(
-        decline_reasons=out(desk.terms.reasons), specialists=out(desk.terms.specialists)
+        decline_reasons={
+            code: s.TermOut(label=t.label, label_id=t.label_id, needs=t.needs)
+            for code, t in desk.terms.reasons.items()
+        },
+        specialists={
+            code: s.TermOut(label=t.label, label_id=t.label_id)
+            for code, t in region.taxonomy.specialists.items()
+        },
     )

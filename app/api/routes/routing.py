@@ -54,14 +54,19 @@ def categories(region: RegionDep) -> dict[str, Any]:
 
 @router.get("/capabilities")
 def capabilities(region: RegionDep) -> dict[str, dict[str, dict[str, str]]]:
-    """The names of capability codes and bed kinds, in English and Bahasa Indonesia (the
-    pages translate the codes the API gives)."""
+    """The names of capability codes, bed kinds and specialists, in English and Bahasa
+    Indonesia (the pages translate the codes the API gives), and the blood groups."""
     taxonomy = region.taxonomy
 
     def names(terms: dict[str, Any]) -> dict[str, dict[str, str]]:
         return {code: {"label": t.label, "label_id": t.label_id} for code, t in terms.items()}
 
-    return {"capabilities": names(taxonomy.capabilities), "bed_kinds": names(taxonomy.bed_kinds)}
+    return {
+        "capabilities": names(taxonomy.capabilities),
+        "bed_kinds": names(taxonomy.bed_kinds),
+        "specialists": names(taxonomy.specialists),
+        "blood_groups": {g: {"label": g, "label_id": g} for g in taxonomy.blood_groups},
+    }
 
 
 @router.post("/rankings")

@@ -44,6 +44,8 @@ from app.api.schemas.hospitals import (
     HospitalOut,
     HospitalUpdate,
     IncomingOut,
+    OnCallIn,
+    OnCallOut,
     ReadinessOut,
     ReadinessUpdate,
 )
@@ -138,6 +140,8 @@ __all__ = [
     "NoteCreate",
     "Number",
     "Offset",
+    "OnCallIn",
+    "OnCallOut",
     "PatientCreate",
     "PatientOut",
     "Point",

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from app.api.schemas.calls import PatientOut
-from app.core.types import Code, Count, Flag, ShortText
+from app.core.types import Code, Count, Flag, Instant, ShortText
 from app.models import (
     CallStatus,
     Triage,
@@ -24,6 +24,23 @@ class BedsValue(BaseModel):
     stale_at: datetime  # from then on, rankings pass the hospital over until it reports again
 
 
+class OnCallOut(BaseModel):
+    """The hours a specialist covers (UTC, end excluded)."""
+
+    start: datetime
+    end: datetime
+
+
+class OnCallIn(BaseModel):
+    """The hours a specialist covers: from ``start`` until ``end``."""
+
+    start: Instant
+    end: Instant
+
+
+BloodGroup = Annotated[str, Field(pattern=r"^(A|B|AB|O)[+-]$", examples=["O+"])]
+
+
 class ReadinessOut(BaseModel):
     """A hospital's readiness, every value with its time."""
 
@@ -34,6 +51,13 @@ class ReadinessOut(BaseModel):
     diversion_reported_at: datetime | None
     capabilities_down: list[str]
     capabilities_down_reported_at: datetime | None
+    on_call: dict[str, OnCallOut] = Field(default_factory=dict)
+    on_call_reported_at: datetime | None = None
+    on_call_stale: bool = False
+    blood_units: dict[str, int] = Field(default_factory=dict)
+    blood_reported_at: datetime | None = None
+    blood_stale: bool = False
+    as_of: datetime | None = None  # the hospital system's time of its last push
 
 
 class HospitalOut(BaseModel):
@@ -59,6 +83,20 @@ class ReadinessUpdate(BaseModel):
     on_diversion: Flag | None = None
     diversion_reason: ShortText | None = None
     capabilities_down: list[Code] | None = Field(default=None, max_length=50)
+    on_call: dict[Code, OnCallIn] | None = Field(
+        default=None,
+        max_length=30,
+        description="The whole on-call list: each specialist on call with the hours covered "
+        "(GET /api/capabilities names them); a specialist left out is not on call.",
+    )
+    blood_units: dict[BloodGroup, Annotated[Count, Field(ge=0, le=10000)]] | None = Field(
+        default=None, max_length=8, description="Units of packed red cells per group."
+    )
+    as_of: Instant | None = Field(
+        default=None,
+        description="A hospital system's own time of this state: pushing the same state "
+        "again changes nothing; an older one than the last is refused (409).",
+    )
 
 
 class HospitalUpdate(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel
 
 from routing.ranking import RankedHospital, Ranking
@@ -13,6 +15,7 @@ class ReasonOut(BaseModel):
     code: str
     message: str
     subject: str | None
+    until: datetime | None = None  # when it ends, if known (a specialist on call from then)
 
 
 class RankedHospitalOut(BaseModel):
@@ -49,7 +52,8 @@ def ranked_out(entry: RankedHospital) -> RankedHospitalOut:
         eta_s=round(entry.eta_s, 1) if finite else None,
         distance_m=round(entry.distance_m, 1) if finite else None,
         reasons=[
-            ReasonOut(code=r.code, message=r.message, subject=r.subject) for r in entry.reasons
+            ReasonOut(code=r.code, message=r.message, subject=r.subject, until=r.until)
+            for r in entry.reasons
         ],
     )
 

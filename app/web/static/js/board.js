@@ -309,6 +309,7 @@ Satria.start(async (me) => {
     setText(empty, t("no_incoming"));
     if (pressing) return;
     entries.sort((a, b) => (remaining(a) ?? 1e9) - (remaining(b) ?? 1e9) || a.data.referral_id - b.data.referral_id);
+    if (window.satria.alarmReady) updateAlarm();
     const wanted = entries.length ? entries.map((e) => e.card) : [empty];
     const shown = [...list.children];
     if (wanted.length !== shown.length || wanted.some((card, i) => card !== shown[i])) list.replaceChildren(...wanted);
@@ -385,6 +386,112 @@ Satria.start(async (me) => {
     state.className = `feed-state ${live ? "live" : "offline"}`;
   });
 
+  // --- the alarm: a new patient sounds until someone acknowledges or answers it ----------------
+  // Web Audio, no file to fetch. Browsers start audio only after a press on the page: until
+  // then the header's button says the sound is off. Muting lasts a shift (8 h) and shows.
+  const SHIFT_MS = 8 * 3600000;
+  const muteKey = `satria.alarm-muted-until.${hospitalId}`;
+  const alarm = { context: null, timer: null, beeps: 0 };
+  const soundButton = document.getElementById("sound");
+  function mutedUntil() { return Number(localStorage.getItem(muteKey) || 0); }
+  function muted() { return mutedUntil() > Date.now(); }
+  function startSound() {
+    if (!alarm.context) alarm.context = new AudioContext();
+    if (alarm.context.state === "suspended") alarm.context.resume().then(updateAlarm).catch(() => {});
+    updateAlarm();
+  }
+  soundButton.addEventListener("click", startSound);
+  document.addEventListener("pointerdown", () => { if (alarm.context && alarm.context.state === "suspended") startSound(); });
+  function beep() {
+    const ctx = alarm.context;
+    if (!ctx || ctx.state !== "running") return;
+    [[0, 880], [0.4, 660]].forEach(([offset, hz]) => {
+      const tone = ctx.createOscillator();
+      const gain = ctx.createGain();
+      tone.type = "square";
+      tone.frequency.value = hz;
+      const at = ctx.currentTime + offset;
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.35);
+      tone.connect(gain).connect(ctx.destination);
+      tone.start(at);
+      tone.stop(at + 0.36);
+    });
+    alarm.beeps += 1;
+  }
+  function waitingForAnswer() {
+    // The most urgent first (triage colour), then the newest.
+    const URGENCY = { merah: 0, kuning: 1, hijau: 2, hitam: 3 };
+    return [...incoming.values()].filter((e) => !e.data.acknowledged_at && !e.data.answer && !e.data.rerouted)
+      .sort((a, b) => (URGENCY[a.data.triage] ?? 9) - (URGENCY[b.data.triage] ?? 9) || b.data.referral_id - a.data.referral_id);
+  }
+  const banner = document.getElementById("alarm-banner");
+  function updateAlarm() {
+    const waiting = waitingForAnswer();
+    const running = Boolean(alarm.context && alarm.context.state === "running");
+    const sound = waiting.length > 0 && !muted() && running;
+    if (sound && !alarm.timer) { beep(); alarm.timer = setInterval(beep, 3000); }
+    if (!sound && alarm.timer) { clearInterval(alarm.timer); alarm.timer = null; }
+    soundButton.hidden = running;
+    setText(soundButton, t("sound_on"));
+    const mutedState = document.getElementById("muted-state");
+    mutedState.hidden = !muted();
+    if (muted() && mutedState.dataset.until !== String(mutedUntil())) {
+      mutedState.dataset.until = String(mutedUntil());
+      mutedState.replaceChildren(`🔇 ${t("muted_until")} ${clock(new Date(mutedUntil()).toISOString())} `,
+        el("button", { type: "button", class: "link", text: t("unmute"), onclick: () => { localStorage.removeItem(muteKey); updateAlarm(); } }));
+    }
+    banner.hidden = waiting.length === 0;
+    document.body.classList.toggle("alarming", waiting.length > 0);
+    if (waiting.length) {
+      const entry = waiting[0];
+      const d = entry.data;
+      banner.className = `alarm-banner triage-${d.triage}`;
+      const badge = document.getElementById("alarm-badge");
+      badge.className = `badge triage-${d.triage}`;
+      setText(badge, d.triage.toUpperCase());
+      setText(document.getElementById("alarm-category"), categoryLabel(d.category));
+      const left = remaining(entry);
+      setText(document.getElementById("alarm-eta"), left === null ? t("eta_unknown") : `${t("arrival_eta")} ${countdown(left)}`);
+      const vitals = entry.parts.vitals.hidden ? "" : entry.parts.vitals.textContent;
+      setText(document.getElementById("alarm-vitals"), vitals || d.patients.map(patientText).join("; "));
+      setText(document.getElementById("alarm-more"), waiting.length > 1 ? `+${waiting.length - 1} ${t("more_incoming")}` : "");
+      banner.dataset.referralId = d.referral_id;
+    }
+    window.satria.alarm = {
+      waiting: waiting.length, sounding: Boolean(alarm.timer), muted: muted(), beeps: alarm.beeps,
+      context: alarm.context ? alarm.context.state : "none",
+    };
+  }
+  document.getElementById("alarm-acknowledge").addEventListener("click", () => {
+    channel.send({ type: "acknowledge", referral_id: Number(banner.dataset.referralId) });
+  });
+  document.getElementById("alarm-mute").addEventListener("click", () => {
+    localStorage.setItem(muteKey, String(Date.now() + SHIFT_MS));
+    updateAlarm();
+  });
+  setInterval(updateAlarm, 1000);
+  window.satria.alarmReady = true;
+
+  // --- wall screen and night theme: chosen on this screen, kept by it -------------------------
+  const screenKey = `satria.board-screen.${hospitalId}`;
+  const screen = { wall: false, dark: false, ...JSON.parse(localStorage.getItem(screenKey) || "{}") };
+  const query = new URLSearchParams(location.search);
+  if (query.has("wall")) screen.wall = query.get("wall") !== "0";
+  if (query.has("theme")) screen.dark = query.get("theme") === "dark";
+  function applyScreen() {
+    document.body.classList.toggle("wall", screen.wall);
+    document.body.classList.toggle("dark", screen.dark);
+    setText(document.getElementById("wall-mode"), t(screen.wall ? "board_mode" : "wall_mode"));
+    setText(document.getElementById("night"), t(screen.dark ? "day_theme" : "night_theme"));
+    localStorage.setItem(screenKey, JSON.stringify(screen));
+    view.invalidateSize();
+  }
+  document.getElementById("wall-mode").addEventListener("click", () => { screen.wall = !screen.wall; applyScreen(); });
+  document.getElementById("night").addEventListener("click", () => { screen.dark = !screen.dark; applyScreen(); });
+  applyScreen();
+
   // --- readiness ------------------------------------------------------------------------------
   function updated(iso) {
     return iso ? `${t("updated")} ${clock(iso)}` : t("never_updated");
@@ -411,7 +518,63 @@ Satria.start(async (me) => {
         el("input", { type: "checkbox", "data-capability": code, checked: r.capabilities_down.includes(code) }),
         ` ${termName("capabilities", code)}`)));
     document.getElementById("capabilities-updated").textContent = updated(r.capabilities_down_reported_at);
+    renderOnCall(r);
+    renderBlood(r);
     warnStale();
+  }
+
+  // Specialists on call: the whole roster is sent once the nurse touches it (or once it has
+  // been reported): a hospital that never reported one is not judged on it.
+  let onCallTouched = false;
+  let bloodTouched = false;
+  document.getElementById("on-call-set").addEventListener("input", () => { onCallTouched = true; });
+  document.getElementById("blood-set").addEventListener("input", () => { bloodTouched = true; });
+  function hhmm(iso) {
+    return new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+  }
+  function renderOnCall(r) {
+    document.getElementById("on-call").replaceChildren(...Object.keys(terms.specialists).map((code) => {
+      const hours = r.on_call[code];
+      return el("div", { class: "on-call-row", "data-specialist": code },
+        el("label", { class: "inline" }, el("input", { type: "checkbox", class: "on", checked: Boolean(hours) }),
+          ` ${termName("specialists", code)}`),
+        el("label", { class: "inline" }, el("span", { text: t("on_call_from") }), " ",
+          el("input", { type: "time", class: "from", value: hours ? hhmm(hours.start) : "" })),
+        el("label", { class: "inline" }, el("span", { text: t("on_call_until") }), " ",
+          el("input", { type: "time", class: "until", value: hours ? hhmm(hours.end) : "" })));
+    }));
+    const small = document.getElementById("on-call-updated");
+    small.textContent = updated(r.on_call_reported_at);
+    small.className = `updated${r.on_call_stale ? " stale" : ""}`;
+    onCallTouched = false;
+  }
+  function renderBlood(r) {
+    document.getElementById("blood").replaceChildren(...Object.keys(terms.blood_groups).map((group) =>
+      el("label", { class: "blood" }, el("span", { text: group }),
+        el("input", { type: "number", min: 0, max: 10000, "data-group": group, value: r.blood_units[group] ?? "" }))));
+    const small = document.getElementById("blood-updated");
+    small.textContent = updated(r.blood_reported_at);
+    small.className = `updated${r.blood_stale ? " stale" : ""}`;
+    bloodTouched = false;
+  }
+  // Today's time of day on this screen's clock; an end at or before its start is tomorrow.
+  function onCallBody() {
+    const roster = {};
+    document.querySelectorAll("#on-call .on-call-row").forEach((row) => {
+      if (!row.querySelector(".on").checked) return;
+      const at = (value, fallback) => {
+        if (!value) return fallback;
+        const [h, m] = value.split(":").map(Number);
+        const d = new Date();
+        d.setHours(h, m, 0, 0);
+        return d;
+      };
+      const start = at(row.querySelector(".from").value, new Date());
+      let end = at(row.querySelector(".until").value, new Date(start.getTime() + 12 * 3600000));
+      if (end <= start) end = new Date(end.getTime() + 24 * 3600000);
+      roster[row.dataset.specialist] = { start: start.toISOString(), end: end.toISOString() };
+    });
+    return roster;
   }
 
   // Say so before the beds' report goes stale (rankings then pass this hospital over), and
@@ -449,6 +612,13 @@ Satria.start(async (me) => {
     };
     const reason = document.getElementById("diversion-reason").value.trim();
     if (reason) body.diversion_reason = reason;
+    if (onCallTouched || hospital.readiness.on_call_reported_at) body.on_call = onCallBody();
+    if (bloodTouched || hospital.readiness.blood_reported_at) {
+      body.blood_units = {};
+      document.querySelectorAll("#blood input").forEach((input) => {
+        if (input.value !== "") body.blood_units[input.dataset.group] = Number(input.value);
+      });
+    }
     try {
       renderReadiness(await api(`/api/hospitals/${encodeURIComponent(hospitalId)}/readiness`, { method: "PUT", body }));
       result.textContent = t("saved");
@@ -461,6 +631,8 @@ Satria.start(async (me) => {
 
   languageSwitch(document.getElementById("language"), () => {
     if (legend) legend.refresh();
+    applyScreen();
+    updateAlarm();
     incoming.forEach((entry) => { if (!entry.parts.declineForm.hidden) entry.parts.fillForm(); });
     render();
     renderReadiness(hospital);

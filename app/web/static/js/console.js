@@ -54,7 +54,12 @@ Satria.start(async () => {
       case "lacks_capability": return `${t("reason_lacks")} ${termName("capabilities", r.subject)}`;
       case "capability_down": return `${termName("capabilities", r.subject)} ${t("reason_down")}`;
       case "no_free_bed": return `${t("reason_no_bed")} ${termName("bed_kinds", r.subject)}`;
-      case "readiness_stale": return `${t("reason_stale")}${hours ? ` (${hours[1]} ${t("hours_ago")})` : ""}`;
+      case "readiness_stale": {
+        const what = r.subject === "on_call" ? "reason_stale_on_call" : r.subject === "blood" ? "reason_stale_blood" : "reason_stale";
+        return `${t(what)}${hours ? ` (${hours[1]} ${t("hours_ago")})` : ""}`;
+      }
+      case "no_specialist": return `${t("reason_no_specialist")} ${termName("specialists", r.subject)}${r.until ? ` (${t("reason_on_call_from")} ${clock(r.until)})` : ""}`;
+      case "low_blood": return `${t("reason_low_blood")} ${r.subject}`;
       case "declined": return `${t("reason_declined")}: ${declineName(r.subject)}`;
       default: return t(`reason_${r.code}`);
     }
