@@ -230,6 +230,12 @@
       text: [p.age_years !== null ? `${p.age_years} th` : "", p.sex ? t(p.sex) : "", p.condition].filter(Boolean).join(", "),
     })));
     $("a-hospital").textContent = destination ? destination.name : (c.referral ? c.referral.hospital_id : "–");
+    // The hospital's answer: accepted (go), declined or unanswered (the operator is choosing
+    // another; keep going until the destination changes), or awaited.
+    const said = c.referral ? c.referral.answer : null;
+    $("a-hospital-answer").textContent = !c.referral ? "" : said === "accepted" ? `✓ ${t("crew_hospital_accepted")}`
+      : said ? `⚠ ${t("crew_hospital_declined")}` : t("crew_hospital_waiting");
+    $("a-hospital-answer").className = `hospital-answer ${said || "waiting"}`;
     // To the scene first; to the hospital once the patient is on board.
     const target = ["transporting", "at_hospital"].includes(c.status) && destination ? destination : c.location;
     $("a-navigate").href = `geo:${target.lat},${target.lon}?q=${target.lat},${target.lon}`;
