@@ -31,6 +31,7 @@ from app.api.routes import (
     health,
     osmand,
     places,
+    public,
     routing,
     tracking,
 )
@@ -47,6 +48,8 @@ from app.core.security import PersonalDataVault, master_secret
 from app.services import hospitals, ingest, readiness
 from app.services.assessment import Assessor
 from app.services.calls import Intake
+from app.services.citizen_calls import CALL_LIMITS, PublicDoor, load_kinds
+from app.services.citizens import CitizenDesk, NikChecks
 from app.services.coverage import CoverageCache
 from app.services.crew_answers import CrewDesk
 from app.services.dispatch import Dispatcher
@@ -54,6 +57,7 @@ from app.services.events import Announcer, FeedView
 from app.services.ingest import FixWriter
 from app.services.intake_writer import IntakeWriter
 from app.services.maps import RegionPlaces, RoadLayer
+from app.services.messaging import HttpGateway, Messenger, OutboxGateway, Provider
 from app.services.outlook import FleetOutlook
 from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
@@ -201,6 +205,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
                 metrics,
             ),
         )
+        services.nik_checks.start()
         deadlines = DeadlineWatch(services.referral_desk, engine)
         await deadlines.start()
         services.fix_writer.start(
@@ -259,15 +264,25 @@ def assemble(settings: Settings, resources: Resources) -> ServiceState:
     publisher = EventPublisher(r.broker, asyncio.get_running_loop())
     announcer = Announcer(feed_view, publisher)
     rules = FilterRules()
+    intake = Intake(
+        assessor, r.vault, announcer, r.verification.submit, metrics.calls, IntakeWriter(r.engine)
+    )
+    nik_checks = NikChecks(
+        r.verification.verifier, r.engine, deadline_s=verification_deadline_s(settings)
+    )
+    gateway = (
+        HttpGateway(Provider(settings.sms_url, settings.sms_token))
+        if settings.sms_url
+        else OutboxGateway()
+    )
+    kinds, review = load_kinds()
     return ServiceState(
-        intake=Intake(
-            assessor,
-            r.vault,
-            announcer,
-            r.verification.submit,
-            metrics.calls,
-            IntakeWriter(r.engine),
+        intake=intake,
+        citizen_desk=CitizenDesk(r.vault, Messenger(r.engine, r.vault, gateway), nik_checks.submit),
+        public_door=PublicDoor(
+            intake, r.vault, feed_view, kinds, review, KeyRateLimits(CALL_LIMITS)
         ),
+        nik_checks=nik_checks,
         dispatcher=Dispatcher(assessor, announcer, settings.referral_answer_s),
         referral_desk=ReferralDesk(
             assessor, announcer, AnswerTerms.load(), settings.decline_memory_s
@@ -334,6 +349,7 @@ def _mount(app: FastAPI) -> None:
     """Routers, pages and middleware."""
     for module in (
         calls,
+        public,
         hospitals_routes,
         ambulances,
         tracking,

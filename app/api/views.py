@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,10 +10,11 @@ from typing import Any
 from sqlmodel import Session
 
 from app.api import schemas as s
-from app.models import Ambulance, Call, Hospital, Patient, Referral, utcnow
+from app.models import Ambulance, Call, Citizen, Hospital, Patient, Referral, utcnow
 from app.services import records
 from app.services.ambulances import AmbulanceOption
 from app.services.assessment import Assessment
+from app.services.citizen_calls import Following
 from app.services.dispatch import ReferredCall
 from routing import Region
 
@@ -48,6 +50,8 @@ def call_out(record: records.CallRecord, region: Region) -> s.CallOut:
         incident=call.incident,
         triage=call.triage,
         transfer=call.transfer_from_user is not None,
+        source=call.source,
+        prank=call.prank_at is not None,
         handled_by=call.handled_by,
         location=s.LocationOut(
             source=call.location_source,
@@ -95,6 +99,22 @@ def referral_out(referral: Referral) -> s.ReferralOut:
         answer_subject=referral.answer_subject,
         answer_note=referral.answer_note,
     )
+
+
+def citizen_out(c: Citizen) -> s.CitizenOut:
+    """A citizen's account, masked."""
+    return s.CitizenOut(
+        citizen_id=c.id or 0,
+        nik_masked=c.nik_masked,
+        phone_masked=c.phone_masked,
+        verification=c.verification,
+        suspended=c.suspended_at is not None,
+    )
+
+
+def following_out(f: Following) -> s.FollowingOut:
+    """A citizen's call as they follow it."""
+    return s.FollowingOut(**dataclasses.asdict(f))
 
 
 def option_out(o: AmbulanceOption) -> s.AmbulanceOptionOut:

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import crews, devices, people, regions, reports, service
+from app.cli import crews, devices, outbox, people, regions, reports, service
 
 app = typer.Typer(help="Satria: emergency ambulance referral routing (PSC 119 Banyumas).")
-app.registered_commands += service.app.registered_commands + reports.app.registered_commands
+app.registered_commands += (
+    service.app.registered_commands
+    + reports.app.registered_commands
+    + outbox.app.registered_commands
+)
 app.add_typer(regions.region_app, name="region")
 app.add_typer(service.db_app, name="db")
 app.add_typer(people.users_app, name="users")

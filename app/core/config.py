@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         description="A hospital that declined a referral (or missed one) is passed over in "
         "rankings for this long, with its reason, s.",
     )
+    sms_url: str = Field(
+        "",
+        description="An SMS or WhatsApp provider's HTTP API for one-time codes (POST {to, "
+        "text} with a bearer token); empty: the development outbox (satria outbox).",
+    )
+    sms_token: str = Field("", repr=False, description="The provider's bearer token.")
     feed_queue_limit: int = Field(
         512, ge=1, description="Events a feed reader may fall behind before it is disconnected."
     )

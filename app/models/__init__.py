@@ -2,9 +2,11 @@
 for how personal data is kept).
 """
 
+from app.models.citizens import Citizen, CitizenCode, OutboxMessage
 from app.models.columns import TZ, EnumText, UtcDateTime, utcnow
 from app.models.enums import (
     AmbulanceStatus,
+    CallSource,
     CallStatus,
     Incident,
     LocationSource,
@@ -42,9 +44,12 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Call",
+    "CallSource",
     "CallStatus",
     "Caller",
     "CareEntry",
+    "Citizen",
+    "CitizenCode",
     "Device",
     "Dispatch",
     "Enrolment",
@@ -55,6 +60,7 @@ __all__ = [
     "Incident",
     "Installation",
     "LocationSource",
+    "OutboxMessage",
     "Patient",
     "ReadinessReport",
     "Referral",

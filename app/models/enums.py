@@ -14,6 +14,7 @@ class Role(StrEnum):
     HOSPITAL_SYSTEM = "hospital-system"  # a hospital's own information system, pushing readiness
     FACILITY = "facility"  # a Puskesmas or clinic sending inter-facility transfers
     AGENCY = "agency"  # police, fire
+    CITIZEN = "citizen"  # a member of the public, registered in the app with a NIK
     ADMIN = "admin"
 
 
@@ -86,3 +87,14 @@ class RestrictionKind(StrEnum):
 
     CLOSURE = "closure"
     SLOWDOWN = "slowdown"
+
+
+class CallSource(StrEnum):
+    """Where a call came from."""
+
+    PHONE_119 = "phone_119"
+    APP = "app"  # a citizen's emergency button
+    WHATSAPP = "whatsapp"
+    RADIO = "radio"
+    WALK_IN = "walk_in"
+    FACILITY_TRANSFER = "facility_transfer"

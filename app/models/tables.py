@@ -21,6 +21,7 @@ from sqlmodel import Field, SQLModel
 from app.models.columns import TZ, EnumText, utcnow
 from app.models.enums import (
     AmbulanceStatus,
+    CallSource,
     CallStatus,
     Incident,
     LocationSource,
@@ -45,6 +46,7 @@ class User(SQLModel, table=True):
     incidents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     active: bool = True
+    citizen_id: int | None = Field(default=None, foreign_key="citizen.id")  # role citizen
 
 
 class ApiKey(SQLModel, table=True):
@@ -183,6 +185,12 @@ class Call(SQLModel, table=True):
         default=None, foreign_key="ambulance.id", max_length=40
     )
     transfer_from_user: int | None = Field(default=None, foreign_key="user.id")
+    source: CallSource = Field(default=CallSource.PHONE_119, sa_type=EnumText(CallSource))
+    location_accuracy_m: float | None = None  # a phone's GPS accuracy, when it gave the point
+    citizen_id: int | None = Field(default=None, foreign_key="citizen.id", index=True)
+    # An operator judged it a prank (audited, with the reason): counted against the account.
+    prank_at: datetime | None = Field(default=None, sa_type=TZ)
+    prank_reason: str | None = Field(default=None, max_length=300)
     # The operator handling the call: the only one who reads its personal data in clear.
     # Whoever took the call; another operator takes it over explicitly (audited).
     handled_by: int | None = Field(default=None, foreign_key="user.id")

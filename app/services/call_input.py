@@ -3,12 +3,17 @@ intake's input as they are (validated once, at the door)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.core.types import Code, Count, Lat, Lon, LongText, ShortText
-from app.models import Incident, Triage
+from app.models import CallSource, Incident, Triage
+
+# The sources an operator names; an app call and a facility's transfer come by their own routes.
+OperatorSource = Literal[
+    CallSource.PHONE_119, CallSource.WHATSAPP, CallSource.RADIO, CallSource.WALK_IN
+]
 
 
 class PatientCreate(BaseModel):
@@ -39,6 +44,9 @@ class CallCreate(BaseModel):
     triage: Triage
     lon: Lon | None = None
     lat: Lat | None = None
+    accuracy_m: float | None = Field(
+        default=None, ge=0, le=100_000, description="The point's accuracy (a phone's GPS), m."
+    )
     district_code: Code | None = Field(
         default=None, description="Kemendagri district code, e.g. 330226; when no point."
     )
@@ -46,6 +54,11 @@ class CallCreate(BaseModel):
     patient_count: Count = Field(default=1, ge=1, le=500)
     patients: list[PatientCreate] = Field(default_factory=list, max_length=50)
     caller: CallerCreate = Field(default_factory=CallerCreate)
+    source: OperatorSource = Field(
+        default=CallSource.PHONE_119,
+        description="Where the call came in: phone_119, whatsapp, radio or walk_in (app calls "
+        "and facility transfers have their own routes).",
+    )
 
 
 class TransferCreate(BaseModel):

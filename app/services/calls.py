@@ -20,6 +20,7 @@ from app.errors import InputError, PermissionDeniedError
 from app.models import (
     Call,
     Caller,
+    CallSource,
     LocationSource,
     Patient,
     Role,
@@ -94,6 +95,8 @@ class Intake:
             triage=call_in.triage,
             # A transfer request waits for an operator to take it over.
             handled_by=principal.user_id if principal.role in HANDLERS else None,
+            source=_source(principal, call_in),
+            citizen_id=principal.citizen_id,
         )
         _locate(call, call_in, principal, region)
         try:
@@ -131,6 +134,7 @@ class Intake:
             incident=call.incident.value,
             triage=call.triage.value,
             transfer=call.transfer_from_user is not None,
+            source=call.source.value,
             verification=call.verification.value,
             recommended_hospital=call.recommended_hospital_id,
             recommended_ambulance=call.recommended_ambulance_id,
@@ -148,6 +152,14 @@ class Intake:
         return CallCreated(record, assessment, match.known if match else False)
 
 
+def _source(principal: Principal, call_in: CallCreate) -> CallSource:
+    if principal.facility is not None:
+        return CallSource.FACILITY_TRANSFER
+    if principal.role is Role.CITIZEN:
+        return CallSource.APP
+    return call_in.source
+
+
 def _locate(call: Call, call_in: CallCreate, principal: Principal, region: Region) -> None:
     if principal.facility is not None:
         call.lon, call.lat = principal.facility.lon, principal.facility.lat
@@ -156,6 +168,7 @@ def _locate(call: Call, call_in: CallCreate, principal: Principal, region: Regio
     elif call_in.lon is not None and call_in.lat is not None:
         call.lon, call.lat = call_in.lon, call_in.lat
         call.location_source = LocationSource.POINT
+        call.location_accuracy_m = call_in.accuracy_m
     elif call_in.district_code is not None:
         call.location_source = LocationSource.DISTRICT
     else:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.errors import NotFoundError
-from app.models import Call, Caller, CallStatus, Dispatch, Patient, Referral
+from app.models import Call, Caller, CallSource, CallStatus, Dispatch, Patient, Referral
 from routing import LonLat, Region
 
 
@@ -36,12 +36,13 @@ class CallQuery:
     until: datetime | None = None
     district_code: str | None = None
     transfer_from_user: int | None = None
+    source: list[CallSource] | None = None
 
 
 def list_calls(
     session: Session, which: CallQuery, *, limit: int = 100, offset: int = 0
 ) -> list[Call]:
-    """Calls, newest first, filtered by status, creation time range and district."""
+    """Calls, newest first, filtered by status, creation time range, district and source."""
     status, since, until = which.status, which.since, which.until
     district_code, transfer_from_user = which.district_code, which.transfer_from_user
     query = select(Call)
@@ -55,6 +56,8 @@ def list_calls(
         query = query.where(Call.district_code == district_code)
     if transfer_from_user is not None:
         query = query.where(Call.transfer_from_user == transfer_from_user)
+    if which.source:
+        query = query.where(col(Call.source).in_(which.source))
     query = query.order_by(col(Call.created_at).desc(), col(Call.id).desc())
     return list(session.exec(query.offset(offset).limit(limit)))
 

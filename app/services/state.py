@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from app.core.metrics import Metrics
 from app.services.assessment import Assessor
 from app.services.calls import Intake
+from app.services.citizen_calls import PublicDoor
+from app.services.citizens import CitizenDesk, NikChecks
 from app.services.coverage import CoverageCache
 from app.services.crew_answers import CrewDesk
 from app.services.dispatch import Dispatcher
@@ -37,6 +39,9 @@ class ServiceState:
     dispatcher: Dispatcher
     crew_desk: CrewDesk
     referral_desk: ReferralDesk
+    citizen_desk: CitizenDesk
+    public_door: PublicDoor
+    nik_checks: NikChecks
     assessor: Assessor
     announcer: Announcer
     feed_view: FeedView

@@ -31,6 +31,7 @@ class Principal:
     ambulance_id: str | None = None
     facility: LonLat | None = None
     incidents: tuple[Incident, ...] = ()  # what an agency follows
+    citizen_id: int | None = None  # a member of the public's account
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def principal_of(user: User) -> Principal:
         ambulance_id=user.ambulance_id,
         facility=facility,
         incidents=tuple(Incident(i) for i in user.incidents),
+        citizen_id=user.citizen_id,
     )
 
 

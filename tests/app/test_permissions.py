@@ -22,9 +22,18 @@ PUBLIC = {
     "GET /readyz",
     "GET /osmand", "POST /osmand",  # a registered device's identifier (tests/app/test_osmand.py)
     "POST /api/crew/enrolment",  # a one-time code (tests/app/test_enrolment.py)
+    "POST /api/public/register", "POST /api/public/confirm",  # tests/app/test_public_door.py
+    "GET /api/public/emergency-kinds",
 }  # fmt: skip
 POLICY: dict[str, set[str]] = {
     "POST /api/calls": OPERATORS,
+    "POST /api/calls/{call_id}/prank": OPERATORS,
+    "POST /api/citizens/{citizen_id}/reinstate": {"admin"},
+    "GET /api/public/me": {"citizen"},
+    "DELETE /api/public/me": {"citizen"},
+    "POST /api/public/emergency": {"citizen"},
+    "GET /api/public/calls": {"citizen"},
+    "GET /api/public/calls/{call_id}": {"citizen"},
     "GET /api/calls": OPERATORS,
     "GET /api/calls/{call_id}": OPERATORS,
     "GET /api/calls/{call_id}/assessment": OPERATORS,
@@ -49,7 +58,7 @@ POLICY: dict[str, set[str]] = {
     "POST /api/routes": OPERATORS | {"crew"},
     "GET /api/places": OPERATORS,
     "GET /api/places/nearest": OPERATORS,
-    "GET /api/me": STAFF | {"agency", "hospital_system"},
+    "GET /api/me": STAFF | {"agency", "hospital_system", "citizen"},
     "GET /api/hospitals": STAFF,
     "GET /api/hospitals/{hospital_id}": STAFF,
     "PATCH /api/hospitals/{hospital_id}": {"admin"},
@@ -95,6 +104,7 @@ def concrete(path: str) -> str:
         .replace("{user_id}", "1")
         .replace("{key_id}", "999999")
         .replace("{restriction_id}", "1")
+        .replace("{citizen_id}", "1")
     )
 
 

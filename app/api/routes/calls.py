@@ -21,7 +21,7 @@ from app.api.deps import (
     SessionReleasingRoute,
     VaultDep,
 )
-from app.models import CallStatus
+from app.models import CallSource, CallStatus
 from app.services import ambulances, call_history, calls, dispatch, records
 from routing import Region
 
@@ -53,11 +53,12 @@ def list_calls(
     since: s.Instant | None = None,
     until: s.Instant | None = None,
     district_code: Annotated[str | None, Query(max_length=12, pattern="^[0-9.]*$")] = None,
+    source: Annotated[list[CallSource] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: s.Offset = 0,
 ) -> list[s.CallOut]:
-    """List calls, newest first, by status, creation time range and district."""
-    which = records.CallQuery(status_, since, until, district_code)
+    """List calls, newest first, by status, creation time range, district and source."""
+    which = records.CallQuery(status_, since, until, district_code, source=source)
     rows = records.list_calls(session, which, limit=limit, offset=offset)
     return views.calls_out(session, rows, region)
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from app.api.schemas.ranking import RankedHospitalOut, RankingOut
 from app.core.types import Code, LongText, ShortText
 from app.models import (
+    CallSource,
     CallStatus,
     Incident,
     LocationSource,
@@ -93,6 +94,8 @@ class CallOut(BaseModel):
     incident: Incident
     triage: Triage
     transfer: bool
+    source: CallSource = CallSource.PHONE_119
+    prank: bool = False  # an operator judged it a prank (audited)
     handled_by: int | None = Field(
         description="user id of the operator handling the call, the only one who reads its "
         "personal data in clear"
