@@ -31,7 +31,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
-# Only the crew's app may ask for the phone's position (and keep the screen on).
+# Only the crew's app and the public's emergency page may ask for the phone's position.
 NO_GEOLOCATION = (b"permissions-policy", b"geolocation=(), camera=(), microphone=()")
 CREW_GEOLOCATION = (b"permissions-policy", b"geolocation=(self), camera=(), microphone=()")
 
@@ -97,6 +97,13 @@ def crew_service_worker() -> FileResponse:
     )
 
 
+@router.get("/darurat")
+def darurat() -> FileResponse:
+    """The public's door: register with a NIK, press the emergency button, follow the
+    ambulance (a page for the citizen's phone)."""
+    return page("darurat.html")
+
+
 @router.get("/docs")
 def docs() -> FileResponse:
     """The API's documentation (Swagger UI from this origin)."""
@@ -125,8 +132,9 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        crew = scope.get("path", "").startswith("/crew/")
-        policy = CREW_GEOLOCATION if crew else NO_GEOLOCATION
+        # The crew's app and the public's emergency page send the phone's position.
+        locating = scope.get("path", "").startswith(("/crew/", "/darurat"))
+        policy = CREW_GEOLOCATION if locating else NO_GEOLOCATION
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

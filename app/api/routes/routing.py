@@ -43,6 +43,12 @@ def region_summary(region: RegionDep) -> dict[str, Any]:
     return region.summary()
 
 
+@router.get("/region/districts")
+def region_districts(region: RegionDep) -> list[dict[str, str]]:
+    """The region's districts (kecamatan): Kemendagri code and name, for a caller without GPS."""
+    return [{"code": code, "name": d.name} for code, d in sorted(region.districts.items())]
+
+
 @router.get("/categories")
 def categories(region: RegionDep) -> dict[str, Any]:
     """Emergency categories with the capabilities and bed kind each requires."""

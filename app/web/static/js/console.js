@@ -547,7 +547,9 @@ Satria.start(async () => {
   }, 1000);
 
   async function loadCalls(prefetched) {
-    const calls = (await (prefetched || api(`/api/calls?${ACTIVE_QUERY}&limit=200`))).sort(queueOrder);
+    const source = document.getElementById("source-filter").value;
+    const asked = source ? api(`/api/calls?${ACTIVE_QUERY}&source=${source}&limit=200`) : prefetched;
+    const calls = (await (asked || api(`/api/calls?${ACTIVE_QUERY}&limit=200`))).sort(queueOrder);
     activeCalls = calls;
     const list = document.getElementById("calls");
     callMarkers.clearLayers();
@@ -564,7 +566,9 @@ Satria.start(async () => {
           el("span", { class: `badge triage-${c.triage}`, text: c.triage.toUpperCase() }),
           el("span", { class: "waited", text: waitText(c) })),
         el("div", { class: "meta" },
-          el("span", { class: "verification", text: `${t("verification")}: ${t(`verification_${c.verification.status}`)}` })),
+          c.source !== "phone_119" ? el("span", { class: `badge source source-${c.source}`, text: t(`source_${c.source}`) }) : null,
+          el("span", { class: "verification", text: `${t("verification")}: ${t(`verification_${c.verification.status}`)}` }),
+          c.prank ? el("span", { class: "badge prank", text: t("prank_marked") }) : null),
         el("div", { class: "meta" },
           el("span", { text: `${t("ambulance")}: ${c.dispatch ? c.dispatch.ambulance_id : "–"}` }),
           c.dispatch ? el("span", {
@@ -695,7 +699,12 @@ Satria.start(async () => {
     const text = document.getElementById("cancel-text").value.trim();
     if (code.value === "other" && !text) { detailError(t("cancel_other_needs_text")); return; }
     const reason = [code.options[code.selectedIndex].textContent, text].filter(Boolean).join(": ");
-    act(() => api(`/api/calls/${detailId}/status`, { method: "POST", body: { status: "cancelled", reason } }));
+    act(async () => {
+      // A prank is marked on the call too (audited): an app account with repeated pranks is
+      // suspended for app calls (its phone line 119 still works).
+      if (code.value === "prank") await api(`/api/calls/${detailId}/prank`, { method: "POST", body: { reason } });
+      await api(`/api/calls/${detailId}/status`, { method: "POST", body: { status: "cancelled", reason } });
+    });
   });
   document.getElementById("note-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -880,6 +889,7 @@ Satria.start(async () => {
     state.className = `feed-state ${live ? "live" : "offline"}`;
   });
 
+  document.getElementById("source-filter").addEventListener("change", () => loadCalls());
   languageSwitch(document.getElementById("language"), () => {
     if (mapLegend) mapLegend.refresh();
     loadHospitals().catch(() => {});
