@@ -64,6 +64,19 @@ def test_crew_bench_measures_phone_to_board_pushed_and_polled(demo_dir: Path) ->
     assert "(n=0)" not in line, line  # both ways measured something
 
 
+def test_public_bench_surges_and_loses_no_call(demo_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.public", "--citizens", "12", "--seconds", "3",
+         "--poll-every", "1", "--regions-dir", str(demo_dir.parent)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    (surge,) = [line for line in result.stdout.splitlines() if line.startswith("surge:")]
+    assert "acknowledged 12, stored 12, lost 0; errors {}" in surge, surge
+    (fed,) = [line for line in result.stdout.splitlines() if "operators' feed" in line]
+    assert "(12 calls)" in fed, fed  # every press reached the console's feed
+
+
 def test_soak_runs_with_every_fault_and_loses_nothing(demo_dir: Path) -> None:
     if not os.environ.get("SATRIA_TEST_POSTGRES_URL"):
         pytest.skip("the soak needs SATRIA_TEST_POSTGRES_URL (.ci/run sets it)")

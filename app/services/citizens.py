@@ -22,7 +22,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from app.core.security import PersonalDataVault
-from app.errors import ConflictError, InputError, NotFoundError
+from app.errors import ConflictError, InputError, NotFoundError, ServiceUnavailableError
 from app.models import ApiKey, Call, Citizen, CitizenCode, Role, User, Verification, utcnow
 from app.services import audit, callers, users
 from app.services.messaging import Messenger
@@ -100,7 +100,11 @@ class CitizenDesk:
         )
         session.commit()
         text = f"Kode PSC 119 Anda: {code}. Berlaku 10 menit. Jangan berikan kepada siapa pun."
-        self.messenger.send(phone, text, purpose="citizen_code")
+        if not self.messenger.send(phone, text, purpose="citizen_code"):
+            # The account waits; asking again sends a new code. An emergency never waits
+            # for this: the phone line 119 works without an account.
+            msg = "the code could not be sent now: try again in a minute, or call 119"
+            raise ServiceUnavailableError(msg)
         return citizen
 
     def confirm(self, session: Session, *, citizen_id: int, code: str) -> users.IssuedKey:

@@ -8,6 +8,8 @@ caller, patients' names, an address) and verifies them; then its whole log, the 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,18 +20,21 @@ from sqlalchemy import create_engine, inspect, text
 from websockets.sync.client import connect
 
 from tests.app.conftest import BACKENDS, fresh_database
-from tests.live_server import live_server
+from tests.live_server import LiveServer, live_server
 
 NIK = "3302264107900001"
 INVALID_NIK = "3302264107900000"  # zero serial: rejected, still personal data
 PHONE_DIGITS = "81234567890"
 NAMES = ("Siti Aminah", "Budi Santoso")
 ADDRESS = "Jl. Kenanga 12 RT 03"
+# A citizen of the public's door: NIK, name, phone, home address, emergency contact.
+CITIZEN = ("3302264107900301", "Dewi Lestari", "81355550123", "Jl. Melati 7 RT 01", "Pak Joko 0813")
 
 
 def secrets_in(text_: str) -> list[str]:
-    found = [s for s in (NIK, INVALID_NIK, PHONE_DIGITS, ADDRESS, *NAMES) if s in text_]
-    return found + [s for s in NAMES if s.upper() in text_]
+    everything = (NIK, INVALID_NIK, PHONE_DIGITS, ADDRESS, *NAMES, *CITIZEN)
+    found = [s for s in everything if s in text_]
+    return found + [s for s in (*NAMES, CITIZEN[1]) if s.upper() in text_]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -73,6 +78,7 @@ def test_no_personal_data_in_logs_or_database(backend: str, demo_dir: Path, tmp_
                 assert states == ["not_found", "invalid_nik", "not_found"]
                 personal = client.get(f"/api/calls/{ids[0]}/personal").json()
                 assert personal["caller_nik"] == NIK  # the operator can read it...
+                _citizen_calls(client, server)
             crew_key = server.create_user("Crew", "crew", "--ambulance", "psc119-purwa-1")
             ws_url = server.url.replace("http", "ws") + f"/ws/crew?token={crew_key}"
             with connect(ws_url) as ws:  # a device that cannot set headers
@@ -94,6 +100,34 @@ def test_no_personal_data_in_logs_or_database(backend: str, demo_dir: Path, tmp_
         stored = _database_text(url, tmp_path)
         assert "330226********01" in stored  # the right database: the masked NIK is there
         assert secrets_in(stored) == []
+
+
+def _citizen_calls(client: httpx2.Client, server: LiveServer) -> None:
+    """A citizen registers (the code comes through the development outbox), calls from the
+    app, and the operator reads the call."""
+    nik, name, phone, home, contact = CITIZEN
+    body = {"nik": nik, "name": name, "phone": "0" + phone, "address": home,
+            "emergency_contact": contact}  # fmt: skip
+    made = client.post("/api/public/register", json=body, headers={"Authorization": ""})
+    assert made.status_code == 201 and not secrets_in(made.text)
+    shown = subprocess.run(
+        [sys.executable, "-m", "app.cli", "outbox", "--limit", "1"], env=server.env,
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    code = shown.split("Kode PSC 119 Anda: ", 1)[1][:6]
+    confirmed = client.post(
+        "/api/public/confirm", json={"citizen_id": made.json()["citizen_id"], "code": code}
+    )
+    citizen = {"Authorization": f"Bearer {confirmed.json()['key']}"}
+    me = client.get("/api/public/me", headers=citizen)
+    assert me.status_code == 200 and not secrets_in(me.text)
+    pressed = client.post(
+        "/api/public/emergency", headers=citizen,
+        json={"kind": "sakit_mendadak", "lon": 109.233, "lat": -7.39, "accuracy_m": 9},
+    )  # fmt: skip
+    assert pressed.status_code == 201 and not secrets_in(pressed.text)
+    seen = client.get(f"/api/calls/{pressed.json()['call_id']}")
+    assert seen.json()["source"] == "app" and not secrets_in(seen.text)
 
 
 def _database_text(url: str, tmp_path: Path) -> str:
