@@ -41,6 +41,13 @@ def page(name: str) -> FileResponse:
     return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 
 
+def manifest(name: str) -> FileResponse:
+    """A web app's manifest, never cached."""
+    return FileResponse(
+        STATIC / name, media_type="application/manifest+json", headers={"Cache-Control": "no-cache"}
+    )
+
+
 @router.get("/")
 def home() -> RedirectResponse:
     """The login page."""
@@ -80,11 +87,7 @@ def crew() -> FileResponse:
 @router.get("/crew/manifest.webmanifest")
 def crew_manifest() -> FileResponse:
     """The crew app's manifest (name, icons, standalone display)."""
-    return FileResponse(
-        STATIC / "crew.webmanifest",
-        media_type="application/manifest+json",
-        headers={"Cache-Control": "no-cache"},
-    )
+    return manifest("crew.webmanifest")
 
 
 @router.get("/crew/sw.js")
@@ -102,6 +105,12 @@ def darurat() -> FileResponse:
     """The public's door: register with a NIK, press the emergency button, follow the
     ambulance (a page for the citizen's phone)."""
     return page("darurat.html")
+
+
+@router.get("/darurat.webmanifest")
+def darurat_manifest() -> FileResponse:
+    """The public page's manifest: installable on the home screen, as PSC 119."""
+    return manifest("darurat.webmanifest")
 
 
 @router.get("/docs")

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,19 @@ def page(browser: Browser) -> Iterator[Page]:
     # A script error or a CSP violation on a page is a defect, whatever the test checked.
     unexpected = [e for e in errors if "401" not in e and "403" not in e]
     assert not unexpected, unexpected
+
+
+@contextmanager
+def screen(browser: Browser, **context: Any) -> Iterator[Page]:
+    """Another screen beside ``page`` (a board, a wall, a citizen's phone): a context of its
+    own, in Indonesian, whose script errors fail the test."""
+    made = browser.new_context(locale="id-ID", **context)
+    opened = made.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    made.close()
+    assert not errors, errors
 
 
 def log_in(page: Page, site: Site, who: str) -> None:

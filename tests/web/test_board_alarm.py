@@ -11,7 +11,7 @@ import httpx2
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import Site, log_in, screenshot
+from tests.web.conftest import Site, log_in, screen, screenshot
 
 PURWA = {"lon": 109.233, "lat": -7.39}
 
@@ -89,13 +89,8 @@ def test_a_new_patient_sounds_until_acknowledged_and_can_be_muted_for_a_shift(
 @pytest.fixture
 def wall(browser: Browser, site: Site) -> Iterator[Page]:
     """The board on a 1920x1080 wall screen."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="id-ID")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert not errors, errors
+    with screen(browser, viewport={"width": 1920, "height": 1080}) as opened:
+        yield opened
 
 
 def test_the_wall_screen_shows_one_big_card_per_incoming_ambulance(wall: Page, site: Site) -> None:

@@ -14,7 +14,7 @@ import httpx2
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import Site, log_in, screenshot
+from tests.web.conftest import Site, log_in, screen, screenshot
 
 HOME = {"latitude": -7.3900, "longitude": 109.2330, "accuracy": 15}  # in Kota Purwa
 
@@ -22,16 +22,11 @@ HOME = {"latitude": -7.3900, "longitude": 109.2330, "accuracy": 15}  # in Kota P
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
     """A citizen's phone: small screen, touch, and a GPS fix."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="id-ID", has_touch=True, is_mobile=True,
+    with screen(
+        browser, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
         geolocation=HOME, permissions=["geolocation"],
-    )  # fmt: skip
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert not errors, errors
+    ) as opened:  # fmt: skip
+        yield opened
 
 
 def outbox_code(site: Site) -> str:

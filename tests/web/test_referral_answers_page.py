@@ -13,7 +13,7 @@ import httpx2
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import REPORT, Site, log_in, screenshot
+from tests.web.conftest import REPORT, Site, log_in, screen, screenshot
 
 PURWA = {"lon": 109.233, "lat": -7.39}
 TRIES = 20
@@ -22,15 +22,10 @@ TRIES = 20
 @pytest.fixture
 def board(browser: Browser, site: Site) -> Iterator[Page]:
     """The receiving hospital's board, on a screen of its own."""
-    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="id-ID")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    log_in(opened, site, "hospital")
-    opened.wait_for_selector("body[data-ready='true']", timeout=30_000)
-    yield opened
-    context.close()
-    assert not errors, errors
+    with screen(browser, viewport={"width": 1600, "height": 900}) as opened:
+        log_in(opened, site, "hospital")
+        opened.wait_for_selector("body[data-ready='true']", timeout=30_000)
+        yield opened
 
 
 def referred(http: httpx2.Client) -> tuple[int, int]:
