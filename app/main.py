@@ -205,7 +205,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
                 metrics,
             ),
         )
-        services.nik_checks.start()
+        services.nik_checks.start(vault)
         deadlines = DeadlineWatch(services.referral_desk, engine)
         await deadlines.start()
         services.fix_writer.start(

@@ -257,9 +257,22 @@ class NikChecks:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self) -> None:
-        """Bind to the running loop (from the lifespan)."""
+    def start(self, vault: PersonalDataVault) -> None:
+        """Bind to the running loop (from the lifespan), and check again the confirmed
+        accounts whose check a stopped process left pending."""
         self._loop = asyncio.get_running_loop()
+        with Session(self._engine) as session:
+            pending = session.exec(
+                select(Citizen).where(
+                    Citizen.verification == Verification.PENDING,
+                    col(Citizen.phone_confirmed_at).is_not(None),
+                    col(Citizen.deleted_at).is_(None),
+                )
+            ).all()
+        for citizen in pending:
+            if citizen.nik_ciphertext:
+                name = vault.decrypt(citizen.name_ciphertext) if citizen.name_ciphertext else None
+                self._spawn(citizen.id or 0, vault.decrypt(citizen.nik_ciphertext), name)
 
     def submit(self, citizen_id: int, nik: str, name: str | None) -> None:
         """Check in the background; safe from any thread."""

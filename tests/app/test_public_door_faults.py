@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from sqlmodel import Session
 
+from app.models import Citizen, Verification
 from routing import Region
 from tests.app.conftest import Service, running_service
 
@@ -149,3 +151,33 @@ def test_gateway_down_says_so_and_asking_again_sends_a_new_code(
             ).status_code
             == 200
         )
+
+
+def test_a_check_left_pending_by_a_stopped_service_is_done_at_start(
+    database_url: str, demo: Region, tmp_path: Path, neighbour: str
+) -> None:
+    settings = {"sms_url": f"{neighbour}/send", "secret_key": "restart secret, not for production"}
+    with running_service(database_url, tmp_path, demo, **settings) as service:
+        made = service.client.post(
+            "/api/public/register",
+            json={"nik": "3302264107900204", "name": "Dian", "phone": "081300004444"},
+        )
+        key = confirm_with(service, made.json()["citizen_id"], Neighbour.texts[-1])
+        auth = {"Authorization": f"Bearer {key}"}
+        wait_for(lambda: service.client.get("/api/public/me", headers=auth).json()["verification"]
+                 != "pending")  # fmt: skip
+        with Session(service.app.state.engine) as session:  # as if it had stopped mid-check
+            citizen = session.get(Citizen, made.json()["citizen_id"])
+            assert citizen is not None
+            citizen.verification = Verification.PENDING
+            session.add(citizen)
+            session.commit()
+    with running_service(database_url, tmp_path, demo, **settings) as restarted:
+        state = wait_for(
+            lambda: (
+                (v := restarted.client.get("/api/public/me", headers=auth).json()["verification"])
+                != "pending"
+                and v
+            )
+        )
+        assert state == "not_found"  # the demo's local registry is empty
