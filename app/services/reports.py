@@ -1,0 +1,90 @@
+"""Response-time reports: where the minutes of each call went.
+
+A call's steps come from what is stored and audited: taken (``call.created_at``), then the first
+time it became dispatched, en route (the crew left), on scene, transporting, at hospital, and
+handed over (closed from at hospital); cancelled, when it was. The first time counts: a call
+sent back to the queue and dispatched again keeps its first dispatch (the operator's handling
+time), and a step it skipped stays empty. One grouped query over the audit log does it, the
+same on SQLite and PostgreSQL: no Python loop over the calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, type_coerce
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from app.models import AuditEvent, Call, CallSource, CallStatus, Triage
+from app.models.columns import UtcDateTime
+
+STEPS = ("dispatched", "en_route", "on_scene", "transporting", "at_hospital")
+
+
+@dataclass(frozen=True)
+class CallSteps:
+    """When each step of a call first happened (None: it did not)."""
+
+    call_id: int
+    created_at: datetime
+    status: CallStatus
+    category: str
+    triage: Triage
+    source: CallSource
+    district_code: str | None
+    dispatched_at: datetime | None
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    transporting_at: datetime | None
+    at_hospital_at: datetime | None
+    handed_over_at: datetime | None
+    cancelled_at: datetime | None
+
+    def seconds(self, start: str, end: str) -> float | None:
+        """Seconds from one step to another (``created`` for the call's taking); None when
+        either did not happen, or they came out of order."""
+        began = self.created_at if start == "created" else getattr(self, f"{start}_at")
+        ended = getattr(self, f"{end}_at")
+        if began is None or ended is None or ended < began:
+            return None
+        return float((ended - began).total_seconds())
+
+
+def call_steps(session: Session, *, since: datetime, until: datetime) -> list[CallSteps]:
+    """The steps of every call taken in [since, until), oldest first."""
+    after = AuditEvent.detail["after"].as_string()
+    before = AuditEvent.detail["before"].as_string()
+
+    def first(condition: ColumnElement[bool]) -> ColumnElement[datetime]:
+        # MIN of the matching times; read back through the column type (aware UTC on both).
+        return type_coerce(func.min(case((condition, col(AuditEvent.at)))), UtcDateTime())
+
+    moves = and_(
+        col(AuditEvent.entity) == "call",
+        col(AuditEvent.action) == "call.status",
+        col(AuditEvent.entity_id) == cast(col(Call.id), String),
+    )
+    columns: list[ColumnElement[Any]] = [
+        col(Call.id).label("call_id"),
+        col(Call.created_at).label("created_at"),
+        col(Call.status).label("status"),
+        col(Call.category).label("category"),
+        col(Call.triage).label("triage"),
+        col(Call.source).label("source"),
+        col(Call.district_code).label("district_code"),
+        *(first(after == step).label(f"{step}_at") for step in STEPS),
+        first(and_(after == "closed", before == "at_hospital")).label("handed_over_at"),
+        first(after == "cancelled").label("cancelled_at"),
+    ]
+    query = (
+        sa_select(*columns)
+        .select_from(Call)
+        .outerjoin(AuditEvent, moves)
+        .where(col(Call.created_at) >= since, col(Call.created_at) < until)
+        .group_by(col(Call.id))
+        .order_by(col(Call.created_at), col(Call.id))
+    )
+    return [CallSteps(**row._asdict()) for row in session.connection().execute(query)]

@@ -1,0 +1,89 @@
+"""The steps of each call, from a hand-built history with known answers: a full run, a step
+skipped, a call sent back to the queue and dispatched again, a cancellation, a call treated on
+scene; the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.core.db import make_engine, upgrade
+from app.models import Call, CallStatus, Role, Triage
+from app.services import audit, users
+from app.services.reports import call_steps
+
+T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 10:00 in Banyumas
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade(database_url)
+    made = make_engine(database_url)
+    with Session(made) as session:
+        users.create_user(session, users.NewUser("operator", Role.OPERATOR))
+        session.commit()
+    yield made
+    made.dispose()
+
+
+def history(engine: Engine, taken_at: datetime, moves: list[tuple[int, str, str]]) -> int:
+    """A call taken at ``taken_at`` and moved (minutes after, before, after), as audited."""
+    with Session(engine) as session:
+        call = Call(created_by=1, category="stemi", triage=Triage.MERAH, created_at=taken_at,
+                    status=CallStatus(moves[-1][2]) if moves else CallStatus.RECEIVED)  # fmt: skip
+        session.add(call)
+        session.flush()
+        entries = []
+        for minutes, before, after in moves:
+            entry = audit.entry(actor_user_id=1, action="call.status", entity="call",
+                                entity_id=call.id or 0, before=before, after=after)  # fmt: skip
+            entry.at = taken_at + timedelta(minutes=minutes)
+            entries.append(entry)
+        if entries:
+            audit.write(session, entries)
+        session.commit()
+        return call.id or 0
+
+
+def test_the_steps_of_each_kind_of_call(engine: Engine) -> None:
+    full = history(engine, T0, [
+        (2, "received", "dispatched"), (3, "dispatched", "en_route"), (15, "en_route", "on_scene"),
+        (30, "on_scene", "transporting"), (50, "transporting", "at_hospital"),
+        (65, "at_hospital", "closed"),
+    ])  # fmt: skip
+    skipped = history(engine, T0 + timedelta(hours=1), [
+        (1, "received", "dispatched"), (9, "dispatched", "on_scene"),  # no "en route" pressed
+    ])  # fmt: skip
+    again = history(engine, T0 + timedelta(hours=2), [
+        (2, "received", "dispatched"), (4, "dispatched", "received"),  # the crew refused
+        (6, "received", "dispatched"), (7, "dispatched", "en_route"),
+    ])  # fmt: skip
+    cancelled = history(engine, T0 + timedelta(hours=3), [
+        (1, "received", "dispatched"), (5, "dispatched", "cancelled"),
+    ])  # fmt: skip
+    on_scene_only = history(engine, T0 + timedelta(hours=4), [
+        (1, "received", "dispatched"), (8, "dispatched", "en_route"), (12, "en_route", "on_scene"),
+        (40, "on_scene", "closed"),  # treated on scene
+    ])  # fmt: skip
+    history(engine, T0 - timedelta(days=1), [(1, "received", "dispatched")])  # outside the window
+    with Session(engine) as session:
+        steps = {s.call_id: s for s in call_steps(session, since=T0, until=T0 + timedelta(days=1))}
+    assert set(steps) == {full, skipped, again, cancelled, on_scene_only}
+    f = steps[full]
+    assert [f.seconds("created", "dispatched"), f.seconds("created", "on_scene"),
+            f.seconds("on_scene", "transporting"), f.seconds("transporting", "at_hospital"),
+            f.seconds("at_hospital", "handed_over")] == [120, 900, 900, 1200, 900]  # fmt: skip
+    assert f.dispatched_at is not None and f.dispatched_at.tzinfo is not None
+    s = steps[skipped]
+    assert s.en_route_at is None and s.seconds("created", "on_scene") == 540
+    a = steps[again]
+    assert a.seconds("created", "dispatched") == 120  # the first dispatch: the operator's time
+    assert a.seconds("dispatched", "en_route") == 300
+    c = steps[cancelled]
+    assert c.cancelled_at == T0 + timedelta(hours=3, minutes=5) and c.on_scene_at is None
+    o = steps[on_scene_only]
+    assert o.handed_over_at is None and o.seconds("created", "on_scene") == 720
