@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, type_coerce
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -55,6 +55,12 @@ class CallSteps:
 
 def call_steps(session: Session, *, since: datetime, until: datetime) -> list[CallSteps]:
     """The steps of every call taken in [since, until), oldest first."""
+    query = steps_query(since, until)
+    return [CallSteps(**row._asdict()) for row in session.connection().execute(query)]
+
+
+def steps_query(since: datetime, until: datetime) -> Select[*tuple[Any, ...]]:
+    """The query behind ``call_steps``: a row per call, its columns named as CallSteps'."""
     after = AuditEvent.detail["after"].as_string()
     before = AuditEvent.detail["before"].as_string()
 
@@ -87,4 +93,4 @@ def call_steps(session: Session, *, since: datetime, until: datetime) -> list[Ca
         .group_by(col(Call.id))
         .order_by(col(Call.created_at), col(Call.id))
     )
-    return [CallSteps(**row._asdict()) for row in session.connection().execute(query)]
+    return query

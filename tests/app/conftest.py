@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.core.config import Settings
+from app.core.db import make_engine, upgrade
 from app.main import create_app
 from app.models import Incident, Role
 from app.services import users
@@ -101,6 +103,18 @@ USERS: dict[str, tuple[Role, dict[str, Any]]] = {
     "facility": (Role.FACILITY, {"facility": LonLat(109.05, -7.41)}),
     "agency": (Role.AGENCY, {"incidents": [Incident.TRAFFIC_ACCIDENT, Incident.FIRE]}),
 }
+
+
+@pytest.fixture
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh, migrated database with one operator (user 1)."""
+    upgrade(database_url)
+    made = make_engine(database_url)
+    with Session(made) as session:
+        users.create_user(session, users.NewUser("operator", Role.OPERATOR))
+        session.commit()
+    yield made
+    made.dispose()
 
 
 @contextmanager

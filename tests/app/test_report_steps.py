@@ -4,52 +4,17 @@ scene; the same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.core.db import make_engine, upgrade
-from app.models import Call, CallStatus, Role, Triage
-from app.services import audit, users
 from app.services.reports import call_steps
-
-T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 10:00 in Banyumas
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    upgrade(database_url)
-    made = make_engine(database_url)
-    with Session(made) as session:
-        users.create_user(session, users.NewUser("operator", Role.OPERATOR))
-        session.commit()
-    yield made
-    made.dispose()
+from tests.app.report_history import T0, history
 
 
-def history(engine: Engine, taken_at: datetime, moves: list[tuple[int, str, str]]) -> int:
-    """A call taken at ``taken_at`` and moved (minutes after, before, after), as audited."""
-    with Session(engine) as session:
-        call = Call(created_by=1, category="stemi", triage=Triage.MERAH, created_at=taken_at,
-                    status=CallStatus(moves[-1][2]) if moves else CallStatus.RECEIVED)  # fmt: skip
-        session.add(call)
-        session.flush()
-        entries = []
-        for minutes, before, after in moves:
-            entry = audit.entry(actor_user_id=1, action="call.status", entity="call",
-                                entity_id=call.id or 0, before=before, after=after)  # fmt: skip
-            entry.at = taken_at + timedelta(minutes=minutes)
-            entries.append(entry)
-        if entries:
-            audit.write(session, entries)
-        session.commit()
-        return call.id or 0
-
-
-def test_the_steps_of_each_kind_of_call(engine: Engine) -> None:
+def test_the_steps_of_each_kind_of_call(migrated_engine: Engine) -> None:
+    engine = migrated_engine
     full = history(engine, T0, [
         (2, "received", "dispatched"), (3, "dispatched", "en_route"), (15, "en_route", "on_scene"),
         (30, "on_scene", "transporting"), (50, "transporting", "at_hospital"),

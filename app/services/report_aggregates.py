@@ -1,0 +1,148 @@
+"""Response-time aggregates: per group (month, week, shift, district, category, triage, source),
+how many calls, the median and 90th percentile of an interval, and the share within a target.
+
+All in SQL, the same on SQLite and PostgreSQL: the interval in seconds per call (from
+``reports.call_steps``' query), each call's rank within its group by a window function, and
+the percentiles picked by rank (nearest rank). No Python loop over the calls.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, Integer, String, and_, case, cast, func, literal, null
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Dialect
+from sqlmodel import Session
+
+from app.errors import InputError
+from app.services.reports import steps_query
+
+# The steps an interval may run between; "created" is the call's taking.
+STEP_NAMES = ("created", "dispatched", "en_route", "on_scene", "transporting", "at_hospital",
+              "handed_over")  # fmt: skip
+GROUPS = ("month", "week", "shift", "district", "category", "triage", "source")
+
+
+@dataclass(frozen=True)
+class Shifts:
+    """Shifts by local start hour (e.g. 7, 14, 21), and the local time's offset from UTC."""
+
+    starts_h: tuple[int, ...] = (7, 14, 21)
+    utc_offset_h: int = 7  # WIB: Indonesia keeps no summer time
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One group's figures for an interval (seconds)."""
+
+    group: str
+    calls: int
+    median_s: float | None
+    p90_s: float | None
+    within_target: float | None  # share of the calls with the interval, 0..1
+
+
+@dataclass(frozen=True)
+class Question:
+    """Which interval, grouped how, over which calls, against which target."""
+
+    start: str
+    end: str
+    by: str
+    since: datetime
+    until: datetime
+    target_s: float | None = None
+
+
+def summarise(session: Session, question: Question, shifts: Shifts = Shifts()) -> list[Summary]:
+    """Figures per group for the calls taken in [since, until) that have both steps."""
+    if question.start not in STEP_NAMES or question.end not in STEP_NAMES:
+        msg = f"an interval runs between two of: {', '.join(STEP_NAMES)}"
+        raise InputError(msg, field="interval")
+    if question.by not in GROUPS:
+        msg = f"group by one of: {', '.join(GROUPS)}"
+        raise InputError(msg, field="by")
+    dialect = session.get_bind().dialect
+    steps = steps_query(question.since, question.until).subquery("steps")
+    began = steps.c.created_at if question.start == "created" else steps.c[f"{question.start}_at"]
+    ended = steps.c[f"{question.end}_at"]
+    seconds = func.round(_seconds_between(began, ended, dialect), 1)
+    group = _group(question.by, steps.c, shifts, dialect)
+    timed = (
+        sa_select(
+            group.label("grp"),
+            seconds.label("secs"),
+            func.row_number().over(partition_by=group, order_by=seconds).label("rank"),
+            func.count().over(partition_by=group).label("n"),
+        )
+        .where(began.is_not(None), ended.is_not(None), ended >= began)
+        .subquery("timed")
+    )
+
+    def at_rank(share: float) -> ColumnElement[Any]:
+        # Nearest rank: the smallest value with at least ``share`` of the values at or below.
+        wanted = cast(func.ceil(timed.c.n * share), Integer)
+        return func.min(case((timed.c.rank == wanted, timed.c.secs)))
+
+    target = question.target_s
+    within = (
+        func.avg(case((timed.c.secs <= target, literal(1.0)), else_=literal(0.0)))
+        if target is not None
+        else cast(null(), Float)
+    )
+    query = (
+        sa_select(timed.c.grp, func.count(), at_rank(0.5), at_rank(0.9), within)
+        .group_by(timed.c.grp)
+        .order_by(timed.c.grp)
+    )
+    return [
+        Summary(str(g), int(n), _float(p50), _float(p90), _float(share))
+        for g, n, p50, p90, share in session.connection().execute(query)
+    ]
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _seconds_between(
+    began: ColumnElement[Any], ended: ColumnElement[Any], dialect: Dialect
+) -> ColumnElement[Any]:
+    if dialect.name == "postgresql":
+        return func.extract("epoch", ended - began)
+    return (func.julianday(ended) - func.julianday(began)) * 86400.0
+
+
+def _group(by: str, c: Any, shifts: Shifts, dialect: Dialect) -> ColumnElement[Any]:
+    """The group of each call, as text; times in local time."""
+    if by in ("district", "category", "triage", "source"):
+        column = c.district_code if by == "district" else c[by]
+        return func.coalesce(cast(column, String()), "")
+    if dialect.name == "postgresql":
+        # The UTC wall time (whatever the session's zone), moved to local time.
+        local = func.timezone("UTC", c.created_at) + func.make_interval(
+            0, 0, 0, 0, shifts.utc_offset_h
+        )
+        if by == "month":
+            return func.to_char(local, "YYYY-MM")
+        if by == "week":  # named by its Monday, as on SQLite
+            return func.to_char(func.date_trunc("week", local), "YYYY-MM-DD")
+        hour = cast(func.extract("hour", local), Integer)
+    else:
+        offset = f"+{shifts.utc_offset_h} hours"
+        if by == "month":
+            return func.strftime("%Y-%m", c.created_at, offset)
+        if by == "week":  # the Monday on or before the day
+            return func.date(c.created_at, offset, "-6 days", "weekday 1")
+        hour = cast(func.strftime("%H", c.created_at, offset), Integer)
+    starts = sorted(shifts.starts_h)
+    # A shift runs from its start to the next one's; the last one wraps past midnight.
+    whens = [
+        (and_(hour >= a, hour < b), literal(f"{a:02d}-{b:02d}"))
+        for a, b in itertools.pairwise(starts)
+    ]
+    return case(*whens, else_=literal(f"{starts[-1]:02d}-{starts[0]:02d}"))

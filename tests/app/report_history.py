@@ -1,0 +1,33 @@
+"""A hand-built call history for the report tests: calls taken at given times and moved
+through their statuses as the service audits them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.models import Call, CallStatus, Triage
+from app.services import audit
+
+T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 10:00 in Banyumas
+
+
+def history(engine: Engine, taken_at: datetime, moves: list[tuple[int, str, str]]) -> int:
+    """A call taken at ``taken_at`` and moved (minutes after, before, after), as audited."""
+    with Session(engine) as session:
+        call = Call(created_by=1, category="stemi", triage=Triage.MERAH, created_at=taken_at,
+                    status=CallStatus(moves[-1][2]) if moves else CallStatus.RECEIVED)  # fmt: skip
+        session.add(call)
+        session.flush()
+        entries = []
+        for minutes, before, after in moves:
+            entry = audit.entry(actor_user_id=1, action="call.status", entity="call",
+                                entity_id=call.id or 0, before=before, after=after)  # fmt: skip
+            entry.at = taken_at + timedelta(minutes=minutes)
+            entries.append(entry)
+        if entries:
+            audit.write(session, entries)
+        session.commit()
+        return call.id or 0
