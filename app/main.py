@@ -32,6 +32,7 @@ from app.api.routes import (
     osmand,
     places,
     public,
+    reports,
     routing,
     tracking,
 )
@@ -350,6 +351,7 @@ def _mount(app: FastAPI) -> None:
     for module in (
         calls,
         public,
+        reports,
         hospitals_routes,
         ambulances,
         tracking,

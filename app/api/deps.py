@@ -322,6 +322,8 @@ HospitalReporter = Annotated[
 CrewUser = Annotated[Principal, Depends(Allow(Role.CREW))]
 FacilityUser = Annotated[Principal, Depends(Allow(Role.FACILITY))]
 OperatorOrCrew = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN, Role.CREW))]
+# Who reads the response-time reports: the PSC, and the district health office (read only).
+ReportReader = Annotated[Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN, Role.HEALTH_OFFICE))]
 Staff = Annotated[
     Principal, Depends(Allow(Role.OPERATOR, Role.ADMIN, Role.HOSPITAL, Role.CREW, Role.FACILITY))
 ]

@@ -15,6 +15,7 @@ class Role(StrEnum):
     FACILITY = "facility"  # a Puskesmas or clinic sending inter-facility transfers
     AGENCY = "agency"  # police, fire
     CITIZEN = "citizen"  # a member of the public, registered in the app with a NIK
+    HEALTH_OFFICE = "health-office"  # the district health office (Dinkes): reports, read only
     ADMIN = "admin"
 
 

@@ -99,6 +99,7 @@ USERS: dict[str, tuple[Role, dict[str, Any]]] = {
     "hospital": (Role.HOSPITAL, {"hospital_id": "rsud-purwa"}),
     "hospital_other": (Role.HOSPITAL, {"hospital_id": "rs-islam-purwa"}),
     "hospital_system": (Role.HOSPITAL_SYSTEM, {"hospital_id": "rsud-purwa"}),
+    "health_office": (Role.HEALTH_OFFICE, {}),
     "citizen": (Role.CITIZEN, {}),  # an account's key comes from tests/app/test_public_door.py
     "facility": (Role.FACILITY, {"facility": LonLat(109.05, -7.41)}),
     "agency": (Role.AGENCY, {"incidents": [Incident.TRAFFIC_ACCIDENT, Incident.FIRE]}),

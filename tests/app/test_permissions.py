@@ -27,6 +27,8 @@ PUBLIC = {
 }  # fmt: skip
 POLICY: dict[str, set[str]] = {
     "POST /api/calls": OPERATORS,
+    "GET /api/reports/intervals": OPERATORS | {"health_office"},
+    "GET /api/reports/calls": OPERATORS | {"health_office"},
     "POST /api/calls/{call_id}/prank": OPERATORS,
     "POST /api/citizens/{citizen_id}/reinstate": {"admin"},
     "GET /api/public/me": {"citizen"},
@@ -58,7 +60,7 @@ POLICY: dict[str, set[str]] = {
     "POST /api/routes": OPERATORS | {"crew"},
     "GET /api/places": OPERATORS,
     "GET /api/places/nearest": OPERATORS,
-    "GET /api/me": STAFF | {"agency", "hospital_system", "citizen"},
+    "GET /api/me": STAFF | {"agency", "hospital_system", "citizen", "health_office"},
     "GET /api/hospitals": STAFF,
     "GET /api/hospitals/{hospital_id}": STAFF,
     "PATCH /api/hospitals/{hospital_id}": {"admin"},
