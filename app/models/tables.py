@@ -253,6 +253,9 @@ class Referral(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Append-only audit log: who did what to which entity, when; never personal data."""
 
+    # A call's history (timelines, reports) is read by its entity and id.
+    __table_args__ = (Index("ix_auditevent_entity_entity_id", "entity", "entity_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=TZ, index=True)
     actor_user_id: int | None = Field(default=None, foreign_key="user.id")
