@@ -77,6 +77,19 @@ def test_public_bench_surges_and_loses_no_call(demo_dir: Path) -> None:
     assert "(12 calls)" in fed, fed  # every press reached the console's feed
 
 
+def test_reports_bench_times_sql_and_the_naive_way() -> None:
+    url = os.environ.get("SATRIA_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("the reports bench needs SATRIA_TEST_POSTGRES_URL (.ci/run sets it)")
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.reports", "--calls", "1500", "--postgres", url],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "{'month': 3, 'district': 6, 'shift': 3}" in result.stdout, result.stdout
+    assert "SQL is" in result.stdout and "faster" in result.stdout, result.stdout
+
+
 def test_soak_runs_with_every_fault_and_loses_nothing(demo_dir: Path) -> None:
     if not os.environ.get("SATRIA_TEST_POSTGRES_URL"):
         pytest.skip("the soak needs SATRIA_TEST_POSTGRES_URL (.ci/run sets it)")
