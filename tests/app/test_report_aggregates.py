@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.errors import InputError
-from app.services.report_aggregates import Question, Summary, summarise
+from app.services.report_aggregates import Question, Summary, summarise, summarise_by
 from tests.app.report_history import T0, history
 
 DAY = timedelta(days=1)
@@ -72,3 +72,16 @@ def test_no_target_no_share_and_bad_questions_refused(migrated_engine: Engine) -
         summarise(session, Question("created", "lunch", "district", T0, T0 + DAY))
     with Session(engine) as session, pytest.raises(InputError):
         summarise(session, Question("created", "on_scene", "horoscope", T0, T0 + DAY))
+
+
+def test_several_groupings_in_one_query_agree_with_each_alone(migrated_engine: Engine) -> None:
+    engine = migrated_engine
+    for i, minutes in enumerate([12, 25, 40, 7, 33]):
+        responded(engine, i * 5, minutes, ("330226", "330212")[i % 2])
+    question = Question("created", "on_scene", "month", T0 - DAY, T0 + 30 * DAY, 1800.0)
+    with Session(engine) as session:
+        together = summarise_by(session, question, ("district", "shift", "month"))
+        for by, rows in together.items():
+            one = Question(question.start, question.end, by, question.since, question.until, 1800.0)
+            alone = summarise(session, one)
+            assert rows == alone, by
