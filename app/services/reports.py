@@ -61,18 +61,23 @@ def call_steps(session: Session, *, since: datetime, until: datetime) -> list[Ca
 
 def steps_query(since: datetime, until: datetime) -> Select[*tuple[Any, ...]]:
     """The query behind ``call_steps``: a row per call, its columns named as CallSteps'."""
-    after = AuditEvent.detail["after"].as_string()
-    before = AuditEvent.detail["before"].as_string()
+    # Each status move once, its JSON read once (not once per step looked for).
+    moves = (
+        sa_select(
+            col(AuditEvent.entity_id).label("call"),
+            col(AuditEvent.at).label("at"),
+            AuditEvent.detail["after"].as_string().label("after"),
+            AuditEvent.detail["before"].as_string().label("before"),
+        )
+        .where(col(AuditEvent.entity) == "call", col(AuditEvent.action) == "call.status")
+        .subquery("moves")
+    )
 
     def first(condition: ColumnElement[bool]) -> ColumnElement[datetime]:
         # MIN of the matching times; read back through the column type (aware UTC on both).
-        return type_coerce(func.min(case((condition, col(AuditEvent.at)))), UtcDateTime())
+        return type_coerce(func.min(case((condition, moves.c.at))), UtcDateTime())
 
-    moves = and_(
-        col(AuditEvent.entity) == "call",
-        col(AuditEvent.action) == "call.status",
-        col(AuditEvent.entity_id) == cast(col(Call.id), String),
-    )
+    after, before = moves.c.after, moves.c.before
     columns: list[ColumnElement[Any]] = [
         col(Call.id).label("call_id"),
         col(Call.created_at).label("created_at"),
@@ -85,12 +90,11 @@ def steps_query(since: datetime, until: datetime) -> Select[*tuple[Any, ...]]:
         first(and_(after == "closed", before == "at_hospital")).label("handed_over_at"),
         first(after == "cancelled").label("cancelled_at"),
     ]
-    query = (
+    return (
         sa_select(*columns)
         .select_from(Call)
-        .outerjoin(AuditEvent, moves)
+        .outerjoin(moves, moves.c.call == cast(col(Call.id), String))
         .where(col(Call.created_at) >= since, col(Call.created_at) < until)
         .group_by(col(Call.id))
         .order_by(col(Call.created_at), col(Call.id))
     )
-    return query
