@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, ty
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from app.models import AuditEvent, Call, CallSource, CallStatus, Triage
+from app.models import AuditEvent, Call, CallSource, CallStatus, Dispatch, Triage
 from app.models.columns import UtcDateTime
 
 STEPS = ("dispatched", "en_route", "on_scene", "transporting", "at_hospital")
@@ -42,6 +42,16 @@ class CallSteps:
     at_hospital_at: datetime | None
     handed_over_at: datetime | None
     cancelled_at: datetime | None
+    promised_eta_s: float | None = None  # the ETA given at the first dispatch
+
+    @property
+    def eta_error_s(self) -> float | None:
+        """How much later (positive) or sooner the first ambulance reached the scene than the
+        ETA it was dispatched with."""
+        drove = self.seconds("dispatched", "on_scene")
+        if drove is None or self.promised_eta_s is None:
+            return None
+        return drove - self.promised_eta_s
 
     def seconds(self, start: str, end: str) -> float | None:
         """Seconds from one step to another (``created`` for the call's taking); None when
@@ -89,6 +99,12 @@ def steps_query(since: datetime, until: datetime) -> Select[*tuple[Any, ...]]:
         *(first(after == step).label(f"{step}_at") for step in STEPS),
         first(and_(after == "closed", before == "at_hospital")).label("handed_over_at"),
         first(after == "cancelled").label("cancelled_at"),
+        sa_select(col(Dispatch.eta_s))
+        .where(col(Dispatch.call_id) == col(Call.id))
+        .order_by(col(Dispatch.id))
+        .limit(1)
+        .scalar_subquery()
+        .label("promised_eta_s"),
     ]
     return (
         sa_select(*columns)

@@ -52,3 +52,21 @@ def test_the_steps_of_each_kind_of_call(migrated_engine: Engine) -> None:
     assert c.cancelled_at == T0 + timedelta(hours=3, minutes=5) and c.on_scene_at is None
     o = steps[on_scene_only]
     assert o.handed_over_at is None and o.seconds("created", "on_scene") == 720
+
+
+def test_the_eta_promised_at_dispatch_against_the_drive(migrated_engine: Engine) -> None:
+    from app.models import Ambulance, Dispatch  # noqa: PLC0415
+
+    engine = migrated_engine
+    call_id = history(engine, T0, [(1, "received", "dispatched"), (13, "dispatched", "on_scene")])
+    untimed = history(engine, T0 + timedelta(hours=1), [(1, "received", "dispatched")])
+    with Session(engine) as session:
+        session.add(Ambulance(id="pkm-1", name="PKM 1", post_id="pkm"))
+        session.flush()
+        session.add(Dispatch(call_id=call_id, ambulance_id="pkm-1", assigned_by=1, eta_s=600.0,
+                             recommended=True))  # fmt: skip
+        session.commit()
+        steps = {s.call_id: s for s in call_steps(session, since=T0, until=T0 + timedelta(days=1))}
+    assert steps[call_id].promised_eta_s == 600.0
+    assert steps[call_id].eta_error_s == 120.0  # 12 minutes' drive for 10 promised
+    assert steps[untimed].promised_eta_s is None and steps[untimed].eta_error_s is None

@@ -273,8 +273,14 @@ class CallStepsOut(BaseModel):
     handed_over_at: datetime | None
     cancelled_at: datetime | None
     response_s: float | None
+    promised_eta_s: float | None  # the ETA given at the first dispatch
+    eta_error_s: float | None  # positive: the ambulance came later than promised
 
     @classmethod
     def of(cls, steps: Any) -> CallStepsOut:
         """From a call's steps (app.services.reports.CallSteps)."""
-        return cls(**steps.__dict__, response_s=steps.seconds("created", "on_scene"))
+        return cls(
+            **steps.__dict__,
+            response_s=steps.seconds("created", "on_scene"),
+            eta_error_s=steps.eta_error_s,
+        )
