@@ -89,7 +89,7 @@ def summarise_by(
         msg = f"group by one of: {', '.join(GROUPS)}"
         raise InputError(msg, field="by")
     dialect = session.get_bind().dialect
-    steps = steps_query(question.since, question.until).cte("steps")
+    steps = steps_query(question.since, question.until, ordered=False).cte("steps")
     began = steps.c.created_at if question.start == "created" else steps.c[f"{question.start}_at"]
     ended = steps.c[f"{question.end}_at"]
     seconds = func.round(_seconds_between(began, ended, dialect), 1)
