@@ -183,7 +183,11 @@
   languageSwitch($("language"), () => { renderKinds(); if (key && !$("home").hidden) home(); });
   applyTexts();
   (async () => {
-    const loaded = await fetch("/api/public/emergency-kinds").then((r) => r.json());
+    const [loaded, region] = await Promise.all([
+      fetch("/api/public/emergency-kinds").then((r) => r.json()),
+      fetch("/api/region").then((r) => r.json()),
+    ]);
+    $("synthetic").hidden = !region.synthetic; // the demo's map and hospitals are invented
     kinds = loaded.kinds;
     $("first-aid-review").textContent = loaded.review.startsWith("draft") ? t("public_first_aid_draft") : "";
     if (key) await home(); else show("register");
