@@ -158,6 +158,15 @@ class Call(SQLModel, table=True):
     status: CallStatus = Field(default=CallStatus.RECEIVED, sa_type=EnumText(CallStatus))
     # When the current status began: waiting times, time on scene.
     status_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    # When each step first happened (None: not yet, or skipped), set as the call moves:
+    # the response-time reports read these (app/services/reports.py).
+    dispatched_at: datetime | None = Field(default=None, sa_type=TZ)
+    en_route_at: datetime | None = Field(default=None, sa_type=TZ)
+    on_scene_at: datetime | None = Field(default=None, sa_type=TZ)
+    transporting_at: datetime | None = Field(default=None, sa_type=TZ)
+    at_hospital_at: datetime | None = Field(default=None, sa_type=TZ)
+    handed_over_at: datetime | None = Field(default=None, sa_type=TZ)
+    cancelled_at: datetime | None = Field(default=None, sa_type=TZ)
     category: str = Field(max_length=40)
     incident: Incident = Field(default=Incident.MEDICAL, sa_type=EnumText(Incident))
     triage: Triage = Field(sa_type=EnumText(Triage))

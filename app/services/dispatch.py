@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from app.models import Call, CallStatus, Dispatch, Referral, Role, utcnow
-from app.services import ambulances, audit
+from app.services import ambulances, audit, reports
 from app.services.assessment import Assessor
 from app.services.events import Announcer
 from app.services.hospitals import get_hospital
@@ -54,7 +54,7 @@ def _move(
     moved = session.execute(
         update(Call)
         .where(col(Call.id) == call.id, col(Call.status) == before)
-        .values(status=to, status_at=now, updated_at=now)
+        .values(status=to, status_at=now, updated_at=now, **reports.stamp_values(before, to, now))
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
@@ -62,6 +62,9 @@ def _move(
         msg = f"call {call.id} changed meanwhile and is now {current}"
         raise ConflictError(msg)
     call.status, call.status_at, call.updated_at = to, now, now
+    stamped = reports.stamp(before, to)
+    if stamped is not None and getattr(call, stamped) is None:
+        setattr(call, stamped, now)
     audit.record(
         session,
         actor_user_id=actor,

@@ -1,11 +1,12 @@
 """Response-time reports: where the minutes of each call went.
 
-A call's steps come from what is stored and audited: taken (``call.created_at``), then the first
-time it became dispatched, en route (the crew left), on scene, transporting, at hospital, and
-handed over (closed from at hospital); cancelled, when it was. The first time counts: a call
-sent back to the queue and dispatched again keeps its first dispatch (the operator's handling
-time), and a step it skipped stays empty. One grouped query over the audit log does it, the
-same on SQLite and PostgreSQL: no Python loop over the calls.
+A call's steps are taken (``call.created_at``), then the first time it became dispatched, en
+route (the crew left), on scene, transporting, at hospital, and handed over (closed from at
+hospital); cancelled, when it was. The first time counts: a call sent back to the queue and
+dispatched again keeps its first dispatch (the operator's handling time), and a step it skipped
+stays empty. The call keeps these times itself, stamped as it moves (``stamp``, in the same
+UPDATE as the move) and filled in from the audit log for calls taken before (migration 0019),
+so a report reads one table: no Python loop over the calls, no JSON read per question.
 """
 
 from __future__ import annotations
@@ -14,14 +15,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, type_coerce
+from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from app.models import AuditEvent, Call, CallSource, CallStatus, Dispatch, Triage
-from app.models.columns import UtcDateTime
+from app.models import Call, CallSource, CallStatus, Dispatch, Triage
 
 STEPS = ("dispatched", "en_route", "on_scene", "transporting", "at_hospital")
+
+
+def stamp(before: CallStatus, after: CallStatus) -> str | None:
+    """The step column a move sets, if it is that step's first time: a step's name, handed
+    over for at hospital -> closed, cancelled; None for any other move."""
+    if after.value in STEPS:
+        return f"{after.value}_at"
+    if after is CallStatus.CLOSED and before is CallStatus.AT_HOSPITAL:
+        return "handed_over_at"
+    if after is CallStatus.CANCELLED:
+        return "cancelled_at"
+    return None
+
+
+def stamp_values(before: CallStatus, after: CallStatus, at: datetime) -> dict[str, Any]:
+    """What a move's UPDATE sets besides the status: the step's time, unless it was set before
+    (then the first time stays)."""
+    column = stamp(before, after)
+    if column is None:
+        return {}
+    return {column: func.coalesce(getattr(Call, column), at)}
 
 
 @dataclass(frozen=True)
@@ -70,50 +91,29 @@ def call_steps(session: Session, *, since: datetime, until: datetime) -> list[Ca
 
 
 def steps_query(
-    since: datetime, until: datetime, *, ordered: bool = True
+    since: datetime, until: datetime, *, ordered: bool = True, promised: bool = True
 ) -> Select[*tuple[Any, ...]]:
     """The query behind ``call_steps``: a row per call, its columns named as CallSteps'
-    (oldest first; ``ordered=False`` where the order does not matter, as in aggregates)."""
-    # Each status move once, its JSON read once (not once per step looked for).
-    moves = (
-        sa_select(
-            col(AuditEvent.entity_id).label("call"),
-            col(AuditEvent.at).label("at"),
-            AuditEvent.detail["after"].as_string().label("after"),
-            AuditEvent.detail["before"].as_string().label("before"),
-        )
-        .where(col(AuditEvent.entity) == "call", col(AuditEvent.action) == "call.status")
-        .subquery("moves")
-    )
-
-    def first(condition: ColumnElement[bool]) -> ColumnElement[datetime]:
-        # MIN of the matching times; read back through the column type (aware UTC on both).
-        return type_coerce(func.min(case((condition, moves.c.at))), UtcDateTime())
-
-    after, before = moves.c.after, moves.c.before
+    (oldest first; ``ordered=False`` where the order does not matter, as in aggregates;
+    ``promised=False`` leaves out the ETA promised at dispatch)."""
     columns: list[ColumnElement[Any]] = [
         col(Call.id).label("call_id"),
-        col(Call.created_at).label("created_at"),
-        col(Call.status).label("status"),
-        col(Call.category).label("category"),
-        col(Call.triage).label("triage"),
-        col(Call.source).label("source"),
-        col(Call.district_code).label("district_code"),
-        *(first(after == step).label(f"{step}_at") for step in STEPS),
-        first(and_(after == "closed", before == "at_hospital")).label("handed_over_at"),
-        first(after == "cancelled").label("cancelled_at"),
-        sa_select(col(Dispatch.eta_s))
-        .where(col(Dispatch.call_id) == col(Call.id))
-        .order_by(col(Dispatch.id))
-        .limit(1)
-        .scalar_subquery()
-        .label("promised_eta_s"),
+        *(
+            col(getattr(Call, name)).label(name)
+            for name in ("created_at", "status", "category", "triage", "source", "district_code")
+        ),
+        *(col(getattr(Call, f"{step}_at")).label(f"{step}_at") for step in STEPS),
+        col(Call.handed_over_at).label("handed_over_at"),
+        col(Call.cancelled_at).label("cancelled_at"),
     ]
-    query = (
-        sa_select(*columns)
-        .select_from(Call)
-        .outerjoin(moves, moves.c.call == cast(col(Call.id), String))
-        .where(col(Call.created_at) >= since, col(Call.created_at) < until)
-        .group_by(col(Call.id))
-    )
+    if promised:
+        columns.append(
+            sa_select(col(Dispatch.eta_s))
+            .where(col(Dispatch.call_id) == col(Call.id))
+            .order_by(col(Dispatch.id))
+            .limit(1)
+            .scalar_subquery()
+            .label("promised_eta_s")
+        )
+    query = sa_select(*columns).where(col(Call.created_at) >= since, col(Call.created_at) < until)
     return query.order_by(col(Call.created_at), col(Call.id)) if ordered else query

@@ -1,5 +1,5 @@
 """A hand-built call history for the report tests: calls taken at given times and moved
-through their statuses as the service audits them."""
+through their statuses as the service audits and stamps them."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.models import Call, CallStatus, Triage
-from app.services import audit
+from app.services import audit, reports
 
 T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 10:00 in Banyumas
 
 
 def history(engine: Engine, taken_at: datetime, moves: list[tuple[int, str, str]]) -> int:
-    """A call taken at ``taken_at`` and moved (minutes after, before, after), as audited."""
+    """A call taken at ``taken_at`` and moved (minutes after, before, after), as audited and
+    stamped (the first time of each step)."""
     with Session(engine) as session:
         call = Call(created_by=1, category="stemi", triage=Triage.MERAH, created_at=taken_at,
                     status=CallStatus(moves[-1][2]) if moves else CallStatus.RECEIVED)  # fmt: skip
@@ -27,7 +28,11 @@ def history(engine: Engine, taken_at: datetime, moves: list[tuple[int, str, str]
                                 entity_id=call.id or 0, before=before, after=after)  # fmt: skip
             entry.at = taken_at + timedelta(minutes=minutes)
             entries.append(entry)
+            stamped = reports.stamp(CallStatus(before), CallStatus(after))
+            if stamped is not None and getattr(call, stamped) is None:
+                setattr(call, stamped, entry.at)
         if entries:
             audit.write(session, entries)
+        session.add(call)
         session.commit()
         return call.id or 0

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from alembic import command
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.core.db import alembic_config, upgrade
 from app.services.reports import call_steps
 from tests.app.report_history import T0, history
 
@@ -70,3 +72,32 @@ def test_the_eta_promised_at_dispatch_against_the_drive(migrated_engine: Engine)
     assert steps[call_id].promised_eta_s == 600.0
     assert steps[call_id].eta_error_s == 120.0  # 12 minutes' drive for 10 promised
     assert steps[untimed].promised_eta_s is None and steps[untimed].eta_error_s is None
+
+
+def test_calls_taken_before_the_steps_were_kept_get_them_from_the_audit(
+    database_url: str, migrated_engine: Engine
+) -> None:
+    """Migration 0019 fills in the steps of older calls from the audit log, by the same rule
+    (first time counts, handed over only from at hospital)."""
+    engine = migrated_engine
+    history(engine, T0, [
+        (2, "received", "dispatched"), (4, "dispatched", "received"), (6, "received", "dispatched"),
+        (7, "dispatched", "en_route"), (15, "en_route", "on_scene"),
+        (30, "on_scene", "transporting"), (50, "transporting", "at_hospital"),
+        (65, "at_hospital", "closed"),
+    ])  # fmt: skip
+    history(engine, T0 + timedelta(hours=1), [(1, "received", "dispatched"),
+                                              (5, "dispatched", "cancelled")])  # fmt: skip
+    history(engine, T0 + timedelta(hours=2), [(1, "received", "dispatched"),
+                                              (9, "dispatched", "on_scene"),
+                                              (40, "on_scene", "closed")])  # fmt: skip
+    window = {"since": T0, "until": T0 + timedelta(days=1)}
+    with Session(engine) as session:
+        kept = call_steps(session, **window)
+    engine.dispose()
+    command.downgrade(alembic_config(database_url), "0018")  # the columns go
+    upgrade(database_url)  # and come back, filled in from the audit
+    with Session(engine) as session:
+        assert call_steps(session, **window) == kept
+    assert kept[0].handed_over_at == T0 + timedelta(minutes=65)
+    assert kept[2].handed_over_at is None and kept[1].cancelled_at is not None

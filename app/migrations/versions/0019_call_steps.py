@@ -1,0 +1,59 @@
+"""call steps: when each step of a call first happened, kept on the call for the reports
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-11-29 16:10:00
+
+The response-time reports read these instead of working the steps out of the audit log on
+every question (2.5 s for 100,000 calls on PostgreSQL). Calls taken before are filled in from
+the audit, with the same rule the service now applies as it moves a call: the first time
+counts.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0019"
+down_revision: str | None = "0018"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TZ = sa.DateTime(timezone=True)
+# Column, and the audited move that sets it: (after, before or None for any).
+STEPS = {
+    "dispatched_at": ("dispatched", None),
+    "en_route_at": ("en_route", None),
+    "on_scene_at": ("on_scene", None),
+    "transporting_at": ("transporting", None),
+    "at_hospital_at": ("at_hospital", None),
+    "handed_over_at": ("closed", "at_hospital"),
+    "cancelled_at": ("cancelled", None),
+}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("call") as batch:
+        for column in STEPS:
+            batch.add_column(sa.Column(column, TZ, nullable=True))
+    postgres = op.get_bind().dialect.name == "postgresql"
+
+    def field(name: str) -> str:
+        return f"detail->>'{name}'" if postgres else f"json_extract(detail, '$.{name}')"
+
+    for column, (after, before) in STEPS.items():
+        condition = f"{field('after')} = '{after}'"
+        if before is not None:
+            condition += f" AND {field('before')} = '{before}'"
+        op.execute(
+            f"UPDATE call SET {column} = (SELECT MIN(a.at) FROM auditevent a"
+            " WHERE a.entity = 'call' AND a.action = 'call.status'"
+            f" AND a.entity_id = CAST(call.id AS VARCHAR) AND {condition})"
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("call") as batch:
+        for column in reversed(list(STEPS)):
+            batch.drop_column(column)
