@@ -5,18 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.cli.common import console, now, prepared
 from app.core.config import Settings
 from app.core.db import upgrade
 from app.core.logging import log_config
+from app.errors import InputError
 from app.main import create_app
+from app.services.history import HistoryWriter, parse_span
 from app.services.simulation import demo_keys, prepare_fleet
+from routing import Region
 from tracking.simulated_crew import SimulationSettings
 from tracking.simulator import simulate as run_simulation
 
@@ -82,13 +87,27 @@ def simulate(
         float, typer.Option(min=0, max=1, help="Share of assignments a crew refuses.")
     ] = 0.05,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    history: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of driving crews: write this much SYNTHETIC call history up to now "
+            "(e.g. 90d, 12w, 36h) straight into the database, and stop."
+        ),
+    ] = None,
+    calls_per_day: Annotated[
+        float, typer.Option(min=0.1, max=10_000, help="With --history: calls a day.")
+    ] = 40.0,
 ) -> None:
-    """Drive simulated ambulances (SYNTHETIC) along the region's roads through the public API.
+    """Drive simulated ambulances (SYNTHETIC) along the region's roads through the public API;
+    or, with --history, fill the database with months of SYNTHETIC calls for the reports.
 
     Uses the same settings (database, region) as `satria serve`: it makes the crew keys it
     needs, and SYNTHETIC extra ambulances at the posts if the region has too few.
     """
     settings, engine, _vault, region = prepared()
+    if history is not None:
+        _write_history(engine, region, history, calls_per_day, seed)
+        return
     with Session(engine) as session:
         crews, operator_key = prepare_fleet(
             session, region, count=ambulances, with_operator=missions
@@ -114,6 +133,28 @@ def simulate(
     except KeyboardInterrupt:
         return
     console.print_json(json.dumps(stats.as_dict()))
+
+
+def _write_history(
+    engine: Engine, region: Region, span: str, calls_per_day: float, seed: int
+) -> None:
+    try:
+        length = parse_span(span)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--history") from exc
+    until = now()
+    count = round(calls_per_day * length.total_seconds() / 86400)
+    try:
+        writer = HistoryWriter(engine, region, now=until, seed=seed)
+    except InputError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    began = time.perf_counter()
+    written = writer.write(until - length, until, count)
+    console.print(
+        f"{written} SYNTHETIC calls over the last {span}, written in "
+        f"{time.perf_counter() - began:.1f} s: see /reports"
+    )
 
 
 @app.command()

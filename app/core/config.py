@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from routing.pack import DEFAULT_REGIONS_DIR
 from routing.speed_profile import DEFAULT_PROFILE_PATH
+
+# The intervals of a call the reports measure (app/services/report_aggregates.INTERVALS).
+ReportInterval = Literal[
+    "handling", "turnout", "response", "on_scene", "transport", "handover", "total"
+]
 
 
 class Settings(BaseSettings):
@@ -78,6 +83,15 @@ class Settings(BaseSettings):
         description="A hospital that declined a referral (or missed one) is passed over in "
         "rankings for this long, with its reason, s.",
     )
+    report_targets_min: dict[ReportInterval, float] = Field(
+        default_factory=lambda: {"handling": 2.0, "response": 30.0, "handover": 15.0},
+        description="Targets of the response-time reports, minutes, as JSON by interval: "
+        "handling, turnout, response, on_scene, transport, handover, total.",
+    )
+    report_shifts_h: list[int] = Field(
+        default_factory=lambda: [7, 14, 21],
+        description="Shift start hours of the reports, local time (WIB), as JSON.",
+    )
     sms_url: str = Field(
         "",
         description="An SMS or WhatsApp provider's HTTP API for one-time codes (POST {to, "
@@ -117,6 +131,22 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=64, description="Worker processes of `satria serve` (several need PostgreSQL)."
     )
+
+    @field_validator("report_targets_min")
+    @classmethod
+    def _targets_positive(cls, targets: dict[str, float]) -> dict[str, float]:
+        if any(not 0 < minutes <= 1440 for minutes in targets.values()):
+            msg = "each report target is more than 0 and at most 1440 minutes"
+            raise ValueError(msg)
+        return targets
+
+    @field_validator("report_shifts_h")
+    @classmethod
+    def _shifts_are_hours(cls, starts: list[int]) -> list[int]:
+        if not starts or len(set(starts)) != len(starts) or any(not 0 <= h <= 23 for h in starts):
+            msg = "give the shifts' start hours, each once, 0 to 23 (e.g. [7, 14, 21])"
+            raise ValueError(msg)
+        return sorted(starts)
 
     @property
     def database(self) -> str:

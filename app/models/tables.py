@@ -200,6 +200,8 @@ class Call(SQLModel, table=True):
     # An operator judged it a prank (audited, with the reason): counted against the account.
     prank_at: datetime | None = Field(default=None, sa_type=TZ)
     prank_reason: str | None = Field(default=None, max_length=300)
+    # Made up by the history simulator (``satria simulate --history``): reports say SYNTHETIC.
+    synthetic: bool = False
     # The operator handling the call: the only one who reads its personal data in clear.
     # Whoever took the call; another operator takes it over explicitly (audited).
     handled_by: int | None = Field(default=None, foreign_key="user.id")

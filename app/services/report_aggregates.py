@@ -1,5 +1,6 @@
-"""Response-time aggregates: per group (month, week, shift, district, category, triage, source),
-how many calls, the median and 90th percentile of an interval, and the share within a target.
+"""Response-time aggregates: per group (month, week, shift, district, ambulance, post, receiving
+hospital, category, triage, source), how many calls, the median and 90th percentile of an
+interval, and the share within a target.
 
 All in SQL, the same on SQLite and PostgreSQL: the interval in seconds per call (from
 ``reports.call_steps``' query), each call's rank within its group by a window function, and
@@ -37,7 +38,9 @@ from app.services.reports import steps_query
 # The steps an interval may run between; "created" is the call's taking.
 STEP_NAMES = ("created", "dispatched", "en_route", "on_scene", "transporting", "at_hospital",
               "handed_over")  # fmt: skip
-GROUPS = ("month", "week", "shift", "district", "category", "triage", "source")
+GROUPS = ("month", "week", "shift", "district", "ambulance", "post", "hospital", "category",
+          "triage", "source")  # fmt: skip
+SERVED = ("ambulance", "post", "hospital")  # who served the call (reports.served_by)
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,10 @@ def summarise_by(
         msg = f"group by one of: {', '.join(GROUPS)}"
         raise InputError(msg, field="by")
     dialect = session.get_bind().dialect
-    steps = steps_query(question.since, question.until, ordered=False).cte("steps")
+    served = tuple(by for by in SERVED if by in groupings)
+    steps = steps_query(
+        question.since, question.until, ordered=False, promised=False, served=served
+    ).cte("steps")
     began = steps.c.created_at if question.start == "created" else steps.c[f"{question.start}_at"]
     ended = steps.c[f"{question.end}_at"]
     seconds = func.round(_seconds_between(began, ended, dialect), 1)
@@ -148,7 +154,7 @@ def _seconds_between(
 
 def _group(by: str, c: Any, shifts: Shifts, dialect: Dialect) -> ColumnElement[Any]:
     """The group of each call, as text; times in local time."""
-    if by in ("district", "category", "triage", "source"):
+    if by in ("district", "category", "triage", "source", *SERVED):
         column = c.district_code if by == "district" else c[by]
         return func.coalesce(cast(column, String()), "")
     if dialect.name == "postgresql":

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from app.models import Call, CallSource, CallStatus, Dispatch, Triage
+from app.models import Ambulance, Call, CallSource, CallStatus, Dispatch, Referral, Triage
 
 STEPS = ("dispatched", "en_route", "on_scene", "transporting", "at_hospital")
 
@@ -90,12 +90,42 @@ def call_steps(session: Session, *, since: datetime, until: datetime) -> list[Ca
     return [CallSteps(**row._asdict()) for row in session.connection().execute(query)]
 
 
+def served_by(which: str) -> ColumnElement[Any]:
+    """Who served each call (a correlated subquery on the call): the ``ambulance`` of its last
+    dispatch (the one that went after any refusal), that ambulance's ``post``, or the
+    ``hospital`` of its last referral that was not replaced."""
+    if which == "hospital":
+        return (
+            sa_select(col(Referral.hospital_id))
+            .where(col(Referral.call_id) == col(Call.id), col(Referral.superseded_at).is_(None))
+            .order_by(col(Referral.id).desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+    last = (
+        sa_select(col(Dispatch.ambulance_id))
+        .where(col(Dispatch.call_id) == col(Call.id))
+        .order_by(col(Dispatch.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    if which == "ambulance":
+        return last
+    return sa_select(col(Ambulance.post_id)).where(col(Ambulance.id) == last).scalar_subquery()
+
+
 def steps_query(
-    since: datetime, until: datetime, *, ordered: bool = True, promised: bool = True
+    since: datetime,
+    until: datetime,
+    *,
+    ordered: bool = True,
+    promised: bool = True,
+    served: tuple[str, ...] = (),
 ) -> Select[*tuple[Any, ...]]:
     """The query behind ``call_steps``: a row per call, its columns named as CallSteps'
     (oldest first; ``ordered=False`` where the order does not matter, as in aggregates;
-    ``promised=False`` leaves out the ETA promised at dispatch)."""
+    ``promised=False`` leaves out the ETA promised at dispatch; ``served`` adds who served
+    the call, by ``served_by``)."""
     columns: list[ColumnElement[Any]] = [
         col(Call.id).label("call_id"),
         *(
@@ -115,5 +145,6 @@ def steps_query(
             .scalar_subquery()
             .label("promised_eta_s")
         )
+    columns += [served_by(which).label(which) for which in served]
     query = sa_select(*columns).where(col(Call.created_at) >= since, col(Call.created_at) < until)
     return query.order_by(col(Call.created_at), col(Call.id)) if ordered else query

@@ -1,4 +1,5 @@
-"""call steps: when each step of a call first happened, kept on the call for the reports
+"""call steps: when each step of a call first happened, kept on the call for the reports;
+and whether a call is synthetic (made up by the history simulator)
 
 Revision ID: 0019
 Revises: 0018
@@ -37,6 +38,9 @@ def upgrade() -> None:
     with op.batch_alter_table("call") as batch:
         for column in STEPS:
             batch.add_column(sa.Column(column, TZ, nullable=True))
+        batch.add_column(
+            sa.Column("synthetic", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     postgres = op.get_bind().dialect.name == "postgresql"
 
     def field(name: str) -> str:
@@ -55,5 +59,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("call") as batch:
+        batch.drop_column("synthetic")
         for column in reversed(list(STEPS)):
             batch.drop_column(column)
