@@ -17,6 +17,13 @@ ReportInterval = Literal[
 ]
 
 
+DEFAULT_TARGETS_MIN: dict[ReportInterval, float] = {
+    "handling": 2.0,  # taken to dispatched
+    "response": 30.0,  # taken to on scene, in a regency area
+    "handover": 15.0,  # at the hospital to handed over
+}
+
+
 class Settings(BaseSettings):
     """Everything the service can be told; see the README's settings table."""
 
@@ -84,7 +91,7 @@ class Settings(BaseSettings):
         "rankings for this long, with its reason, s.",
     )
     report_targets_min: dict[ReportInterval, float] = Field(
-        default_factory=lambda: {"handling": 2.0, "response": 30.0, "handover": 15.0},
+        default_factory=lambda: dict(DEFAULT_TARGETS_MIN),
         description="Targets of the response-time reports, minutes, as JSON by interval: "
         "handling, turnout, response, on_scene, transport, handover, total.",
     )
