@@ -63,6 +63,8 @@ from app.services.outlook import FleetOutlook
 from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
 from app.services.referral_answers import AnswerTerms, DeadlineWatch, ReferralDesk
+from app.services.report_aggregates import Shifts
+from app.services.report_desk import ReportDesk
 from app.services.roads import KeeperTiming, RoadConditionsKeeper
 from app.services.socket_keys import SocketKeys
 from app.services.state import ServiceState
@@ -310,6 +312,7 @@ def assemble(settings: Settings, resources: Resources) -> ServiceState:
         roads=r.roads,
         coverage=CoverageCache(region, r.boards),
         socket_keys=r.socket_keys,
+        reports=ReportDesk(settings.report_targets_min, Shifts(tuple(settings.report_shifts_h))),
     )
 
 

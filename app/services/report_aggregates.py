@@ -33,14 +33,36 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 from app.errors import InputError
-from app.services.reports import steps_query
+from app.services.reports import CallSteps, steps_query
 
 # The steps an interval may run between; "created" is the call's taking.
 STEP_NAMES = ("created", "dispatched", "en_route", "on_scene", "transporting", "at_hospital",
               "handed_over")  # fmt: skip
-GROUPS = ("month", "week", "shift", "district", "ambulance", "post", "hospital", "category",
+GROUPS = ("all", "month", "week", "shift", "district", "ambulance", "post", "hospital", "category",
           "triage", "source")  # fmt: skip
 SERVED = ("ambulance", "post", "hospital")  # who served the call (reports.served_by)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A named interval of a call, as the reports and the health office speak of it."""
+
+    name: str
+    start: str
+    end: str
+    label_en: str
+    label_id: str
+
+
+INTERVALS = {i.name: i for i in (
+    Interval("handling", "created", "dispatched", "Call handling", "Penanganan panggilan"),
+    Interval("turnout", "dispatched", "en_route", "Crew turnout", "Waktu berangkat"),
+    Interval("response", "created", "on_scene", "Response time", "Waktu tanggap"),
+    Interval("on_scene", "on_scene", "transporting", "On-scene time", "Waktu di lokasi"),
+    Interval("transport", "transporting", "at_hospital", "Transport time", "Waktu transportasi"),
+    Interval("handover", "at_hospital", "handed_over", "Handover delay", "Waktu serah terima"),
+    Interval("total", "created", "handed_over", "Total", "Total"),
+)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,9 +106,7 @@ def summarise_by(
 ) -> dict[str, list[Summary]]:
     """The same interval grouped several ways in one query: the calls' steps are worked out
     once (a common table) and ranked within each grouping (``question.by`` is not used)."""
-    if question.start not in STEP_NAMES or question.end not in STEP_NAMES:
-        msg = f"an interval runs between two of: {', '.join(STEP_NAMES)}"
-        raise InputError(msg, field="interval")
+    _check_steps(question)
     unknown = [by for by in groupings if by not in GROUPS]
     if unknown or not groupings:
         msg = f"group by one of: {', '.join(GROUPS)}"
@@ -128,6 +148,37 @@ def summarise_by(
     return {by: sorted(rows, key=lambda r: r.group) for by, rows in found.items()}
 
 
+def slowest(
+    session: Session, question: Question, *, limit: int = 20
+) -> list[tuple[CallSteps, float]]:
+    """The calls with the longest interval (and its seconds), longest first: the ones a
+    coordinator opens one by one."""
+    _check_steps(question)
+    dialect = session.get_bind().dialect
+    steps = steps_query(question.since, question.until, ordered=False).subquery("steps")
+    began = steps.c.created_at if question.start == "created" else steps.c[f"{question.start}_at"]
+    ended = steps.c[f"{question.end}_at"]
+    seconds = _seconds_between(began, ended, dialect)
+    query = (
+        sa_select(steps, seconds.label("secs"))
+        .where(began.is_not(None), ended.is_not(None), ended >= began)
+        .order_by(seconds.desc(), steps.c.call_id)
+        .limit(limit)
+    )
+    found = []
+    for row in session.connection().execute(query):
+        values = row._asdict()
+        secs = float(values.pop("secs"))
+        found.append((CallSteps(**values), round(secs, 1)))
+    return found
+
+
+def _check_steps(question: Question) -> None:
+    if question.start not in STEP_NAMES or question.end not in STEP_NAMES:
+        msg = f"an interval runs between two of: {', '.join(STEP_NAMES)}"
+        raise InputError(msg, field="interval")
+
+
 def _at_rank(timed: Any, share: float) -> ColumnElement[Any]:
     """Nearest rank: the smallest value with at least ``share`` of the values at or below."""
     wanted = cast(func.ceil(timed.c.n * share), Integer)
@@ -154,6 +205,8 @@ def _seconds_between(
 
 def _group(by: str, c: Any, shifts: Shifts, dialect: Dialect) -> ColumnElement[Any]:
     """The group of each call, as text; times in local time."""
+    if by == "all":
+        return literal("all")
     if by in ("district", "category", "triage", "source", *SERVED):
         column = c.district_code if by == "district" else c[by]
         return func.coalesce(cast(column, String()), "")

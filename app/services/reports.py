@@ -102,16 +102,16 @@ def served_by(which: str) -> ColumnElement[Any]:
             .limit(1)
             .scalar_subquery()
         )
-    last = (
-        sa_select(col(Dispatch.ambulance_id))
+    column = col(Dispatch.ambulance_id) if which == "ambulance" else col(Ambulance.post_id)
+    return (
+        sa_select(column)
+        .select_from(Dispatch)
+        .join(Ambulance, col(Ambulance.id) == col(Dispatch.ambulance_id))
         .where(col(Dispatch.call_id) == col(Call.id))
         .order_by(col(Dispatch.id).desc())
         .limit(1)
         .scalar_subquery()
     )
-    if which == "ambulance":
-        return last
-    return sa_select(col(Ambulance.post_id)).where(col(Ambulance.id) == last).scalar_subquery()
 
 
 def steps_query(

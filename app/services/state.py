@@ -23,6 +23,7 @@ from app.services.publisher import EventPublisher, FeedLimits
 from app.services.rate_limits import KeyRateLimits
 from app.services.readiness import BoardCache
 from app.services.referral_answers import ReferralDesk
+from app.services.report_desk import ReportDesk
 from app.services.roads import RoadConditionsKeeper
 from app.services.socket_keys import SocketKeys
 from app.services.users import PrincipalCache
@@ -61,3 +62,4 @@ class ServiceState:
     roads: RoadConditionsKeeper
     coverage: CoverageCache
     socket_keys: SocketKeys
+    reports: ReportDesk

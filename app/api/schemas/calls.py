@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -242,45 +242,3 @@ class CallPersonalOut(BaseModel):
     caller_phone: str | None
     address: str | None
     patient_names: list[str | None]
-
-
-class IntervalSummaryOut(BaseModel):
-    """One group's figures for an interval: count, median and 90th percentile (seconds), and
-    the share within the target (0..1; null without a target)."""
-
-    group: str
-    calls: int
-    median_s: float | None
-    p90_s: float | None
-    within_target: float | None
-
-
-class CallStepsOut(BaseModel):
-    """A call's steps and the time it took to reach the patient (seconds)."""
-
-    call_id: int
-    created_at: datetime
-    status: CallStatus
-    category: str
-    triage: Triage
-    source: CallSource
-    district_code: str | None
-    dispatched_at: datetime | None
-    en_route_at: datetime | None
-    on_scene_at: datetime | None
-    transporting_at: datetime | None
-    at_hospital_at: datetime | None
-    handed_over_at: datetime | None
-    cancelled_at: datetime | None
-    response_s: float | None
-    promised_eta_s: float | None  # the ETA given at the first dispatch
-    eta_error_s: float | None  # positive: the ambulance came later than promised
-
-    @classmethod
-    def of(cls, steps: Any) -> CallStepsOut:
-        """From a call's steps (app.services.reports.CallSteps)."""
-        return cls(
-            **steps.__dict__,
-            response_s=steps.seconds("created", "on_scene"),
-            eta_error_s=steps.eta_error_s,
-        )
