@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from app.services.history import HistoryWriter
 from tests.app.conftest import Service
 
 AJIBARANG = {"lon": 109.0800, "lat": -7.4100}
@@ -52,3 +56,63 @@ def test_a_bad_question_is_a_clear_422(service: Service) -> None:
         "/api/reports/intervals", params={"end": "lunch"}, headers=service.auth("operator")
     )
     assert bad.status_code == 422 and "interval" in bad.text
+
+
+SINCE, UNTIL = "2026-06-01T00:00:00Z", "2026-09-01T00:00:00Z"  # before the tests' own calls
+
+
+def test_a_synthetic_quarter_in_every_report_alike(service: Service) -> None:
+    """Three months of SYNTHETIC history: the dashboard's figures are the single reports'
+    figures; CSV matches JSON; the slowest calls are slowest first."""
+    writer = HistoryWriter(service.app.state.engine, service.app.state.region,
+                           now=datetime(2026, 9, 1, tzinfo=UTC), seed=5)  # fmt: skip
+    written = writer.write(datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=UTC), 900)
+    assert written == 900
+    who = service.auth("health_office")
+    period = {"since": SINCE, "until": UNTIL}
+    board = service.client.get("/api/reports/dashboard", params=period, headers=who).json()
+    assert board["synthetic_calls"] == 900 and board["interval"] == "response"
+    headline = {h["interval"]: h for h in board["headline"]}
+    assert headline["response"]["target_min"] == 30.0 and headline["turnout"]["target_min"] is None
+    for name in ("handling", "response", "handover"):
+        alone = service.client.get(
+            "/api/reports/intervals", params={**period, "interval": name, "by": "all"}, headers=who
+        ).json()
+        assert [alone[0][k] for k in ("calls", "median_s", "p90_s", "within_target")] == [
+            headline[name][k] for k in ("calls", "median_s", "p90_s", "within_target")
+        ]
+    assert 700 < headline["response"]["calls"] < 900  # pranks and early cancellations have none
+    assert set(board["groups"]) == {"week", "shift", "district", "post", "hospital"}
+    assert [g["group"] for g in board["groups"]["shift"]] == ["07-14", "14-21", "21-07"]
+    assert sum(g["calls"] for g in board["groups"]["week"]) == headline["response"]["calls"]
+    seconds = [row["seconds"] for row in board["slowest"]]
+    assert seconds == sorted(seconds, reverse=True) and len(seconds) == 15
+    assert seconds[0] >= headline["response"]["p90_s"]
+    first = board["slowest"][0]["call"]
+    assert first["response_s"] == pytest.approx(seconds[0], abs=0.1)
+    kinds = {c["kind"] for c in board["counts"]}
+    assert kinds >= {"calls", "cancelled", "prank", "crew_refusal", "referral_declined"}
+    for path in ("/api/reports/counts", "/api/reports/slowest", "/api/reports/intervals"):
+        as_json = service.client.get(path, params=period, headers=who).json()
+        as_csv = service.client.get(path, params=period, headers={**who, "Accept": "text/csv"})
+        table = list(csv.DictReader(io.StringIO(as_csv.text)))
+        flat = [row.get("call", row) | {"seconds": row["seconds"]} if "call" in row else row
+                for row in as_json]  # fmt: skip
+        assert len(table) == len(flat) > 0
+        for written_row, row in zip(table, flat, strict=True):
+            assert {k: written_row[k] for k in row} == {k: _text(v) for k, v in row.items()}
+
+
+def _text(value: Any) -> str:
+    """A JSON value as csv.DictWriter writes it."""
+    return "" if value is None else str(value)
+
+
+def test_the_terms_name_the_targets_and_shifts_of_the_settings(service: Service) -> None:
+    terms = service.client.get("/api/reports/terms", headers=service.auth("admin")).json()
+    targets = {i["name"]: i["target_min"] for i in terms["intervals"]}
+    assert targets["handling"] == 2.0 and targets["response"] == 30.0
+    assert terms["shifts"] == ["07-14", "14-21", "21-07"] and "hospital" in terms["groups"]
+    wrong = service.client.get("/api/reports/dashboard", params={"interval": "lunch"},
+                               headers=service.auth("admin"))  # fmt: skip
+    assert wrong.status_code == 422 and "lunch" in wrong.text
