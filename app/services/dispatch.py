@@ -275,7 +275,7 @@ class Dispatcher:
         self.announcer.status_changed(session, call, call.status)
         return call
 
-    def change_status(
+    def change_status(  # noqa: PLR0913 - keyword-only: the move and why
         self,
         session: Session,
         *,
@@ -283,8 +283,10 @@ class Dispatcher:
         status: CallStatus,
         reason: str | None,
         principal: Principal,
+        reason_code: str | None = None,
     ) -> Call:
-        """Move a call along its lifecycle (dispatch has its own route)."""
+        """Move a call along its lifecycle (dispatch has its own route); a cancellation's
+        reason code is audited beside its text, for the reports."""
         call = get_call(session, call_id)
         if status is S.DISPATCHED:
             msg = "a call is dispatched by assigning an ambulance (POST /api/calls/{id}/dispatch)"
@@ -311,7 +313,15 @@ class Dispatcher:
             msg = "cancelling a call needs a reason"
             raise InputError(msg, field="reason")
         before = call.status
-        _move(session, call, status, actor=principal.user_id, reason=(reason or "").strip() or None)
+        coded = {"reason_code": reason_code} if status is S.CANCELLED and reason_code else {}
+        _move(
+            session,
+            call,
+            status,
+            actor=principal.user_id,
+            reason=(reason or "").strip() or None,
+            **coded,
+        )
         if status in TERMINAL and current is not None:
             current.released_at = utcnow()
             session.add(current)

@@ -47,8 +47,9 @@ S = CallStatus
 SOURCES = {CallSource.PHONE_119: 0.68, CallSource.WHATSAPP: 0.14, CallSource.APP: 0.1,
            CallSource.FACILITY_TRANSFER: 0.05, CallSource.WALK_IN: 0.03}  # fmt: skip
 TRIAGE = {Triage.MERAH: 0.25, Triage.KUNING: 0.5, Triage.HIJAU: 0.25}
-CANCEL_REASONS = ("the family took the patient themselves", "the caller called it off",
-                  "a second call about the same incident")  # fmt: skip
+CANCEL_REASONS = {"own_transport": "the family took the patient themselves",
+                  "no_longer_needed": "the caller called it off",
+                  "duplicate": "a second call about the same incident"}  # fmt: skip
 DECLINES = ("no_free_bed", "icu_full", "no_specialist", "ed_over_capacity")
 # How busy each local hour is, relative to the quietest (night) hours.
 STAMPED = tuple(f"{step}_at" for step in (*reports.STEPS, "handed_over", "cancelled"))
@@ -181,7 +182,7 @@ class HistoryWriter:
 
         if rng.random() < 0.03:  # a prank, found out on the phone
             call["prank_at"], call["prank_reason"] = clock, "prank (SYNTHETIC)"
-            move(S.RECEIVED, S.CANCELLED, reason="prank")
+            move(S.RECEIVED, S.CANCELLED, reason="prank (SYNTHETIC)", reason_code="prank")
             return
         posts = place.posts
         post_id, drive_s = posts[0] if rng.random() < 0.8 or len(posts) == 1 else posts[1]
@@ -199,7 +200,8 @@ class HistoryWriter:
         if rng.random() < 0.04:
             clock += timedelta(seconds=rng.uniform(60, 900))
             dispatch["released_at"] = clock
-            move(S.DISPATCHED, S.CANCELLED, reason=rng.choice(CANCEL_REASONS))
+            code = rng.choice(list(CANCEL_REASONS))
+            move(S.DISPATCHED, S.CANCELLED, reason=CANCEL_REASONS[code], reason_code=code)
             return
         turnout_s = rng.uniform(30, 150)
         if rng.random() < 0.9:  # some crews never press "en route"

@@ -1,8 +1,8 @@
-"""What went other than planned, counted with its reasons: calls cancelled (by the reason the
-operator gave), pranks (by source), crews that refused an assignment, referrals declined (by
-the hospital's reason code) and escalated (no answer in time). All for the calls taken in
-[since, until), one grouped query per kind, the same on SQLite and PostgreSQL.
-"""
+"""What went other than planned, counted with its reasons: calls cancelled (by the reason code
+the operator chose; "" when none was given), pranks (by source), crews that refused an
+assignment, referrals declined (by the hospital's reason code) and escalated (no answer in
+time). All for the calls taken in [since, until), one grouped query per kind, the same on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ class Count:
 def counts(session: Session, *, since: datetime, until: datetime) -> list[Count]:
     """Every kind's counts, by kind (in ``KINDS`` order) and then most frequent reason first."""
     taken = (col(Call.created_at) >= since, col(Call.created_at) < until)
-    cancel_reason = AuditEvent.detail["reason"].as_string()
+    # The code the operator chose, never the free text (names, addresses may be in it).
+    cancel_reason = AuditEvent.detail["reason_code"].as_string()
     parts: list[Select[Any]] = [
         _counted("calls", literal(""), sa_select(Call).where(*taken)),
         _counted("synthetic", literal(""), sa_select(Call).where(*taken, col(Call.synthetic))),

@@ -18,7 +18,7 @@ def history(
     engine: Engine, taken_at: datetime, moves: list[tuple[int, str, str]], reason: str | None = None
 ) -> int:
     """A call taken at ``taken_at`` and moved (minutes after, before, after), as audited and
-    stamped (the first time of each step); a cancellation carries ``reason``."""
+    stamped (the first time of each step); a cancellation carries ``reason`` as its code."""
     with Session(engine) as session:
         call = Call(created_by=1, category="stemi", triage=Triage.MERAH, created_at=taken_at,
                     status=CallStatus(moves[-1][2]) if moves else CallStatus.RECEIVED)  # fmt: skip
@@ -26,9 +26,10 @@ def history(
         session.flush()
         entries = []
         for minutes, before, after in moves:
+            coded = {"reason_code": reason} if after == "cancelled" else {}
             entry = audit.entry(actor_user_id=1, action="call.status", entity="call",
                                 entity_id=call.id or 0, before=before, after=after,
-                                **({"reason": reason} if after == "cancelled" else {}))  # fmt: skip
+                                **coded)  # fmt: skip
             entry.at = taken_at + timedelta(minutes=minutes)
             entries.append(entry)
             stamped = reports.stamp(CallStatus(before), CallStatus(after))

@@ -63,7 +63,7 @@ def test_counts_with_their_reasons(migrated_engine: Engine) -> None:
     served(engine, declined, ("a-1", None))
     referred(engine, declined, ("rs-a", "declined", "icu_full"), ("rs-b", "missed", None),
              ("rs-a", "accepted", None))  # fmt: skip
-    for hours, reason in ((2, "duplicate"), (3, "duplicate"), (4, "patient took a taxi")):
+    for hours, reason in ((2, "duplicate"), (3, "duplicate"), (4, "own_transport")):
         moves = [(1, "received", "dispatched"), (5, "dispatched", "cancelled")]
         history(engine, T0 + timedelta(hours=hours), moves, reason)
     prank = history(engine, T0 + timedelta(hours=5), [(1, "received", "cancelled")], "prank")
@@ -80,7 +80,7 @@ def test_counts_with_their_reasons(migrated_engine: Engine) -> None:
         ("calls", ""): 6,
         ("synthetic", ""): 1,
         ("cancelled", "duplicate"): 2,
-        ("cancelled", "patient took a taxi"): 1,
+        ("cancelled", "own_transport"): 1,
         ("cancelled", "prank"): 1,
         ("prank", "phone_119"): 1,
         ("crew_refusal", "vehicle_fault"): 1,

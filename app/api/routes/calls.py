@@ -180,7 +180,12 @@ def change_status(
 ) -> s.CallOut:
     """Move a call along its lifecycle; an illegal transition answers 409."""
     call = dispatcher.change_status(
-        session, call_id=call_id, status=body.status, reason=body.reason, principal=principal
+        session,
+        call_id=call_id,
+        status=body.status,
+        reason=body.reason,
+        principal=principal,
+        reason_code=body.reason_code,
     )
     return views.one_call_out(session, call, dispatcher.assessor.region)
 

@@ -12,7 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api import schemas as s
-from app.api.deps import ReportReader, ServicesDep, SessionDep, SessionReleasingRoute
+from app.api.deps import (
+    RegionDep,
+    ReportReader,
+    ServicesDep,
+    SessionDep,
+    SessionReleasingRoute,
+)
 from app.api.schemas import reports as rs
 from app.models import utcnow
 from app.services import report_aggregates, report_counts, reports
@@ -158,6 +164,7 @@ def dashboard(
     _principal: ReportReader,
     session: SessionDep,
     services: ServicesDep,
+    region: RegionDep,
     interval: IntervalName = "response",
     since: s.Instant | None = None,
     until: s.Instant | None = None,
@@ -182,4 +189,12 @@ def dashboard(
             rs.SlowCallOut(seconds=secs, call=rs.CallStepsOut.of(steps))
             for steps, secs in found.slowest
         ],
+        names={
+            "district": {code: d.name for code, d in region.districts.items()},
+            "post": {p.id: p.name for p in region.posts},
+            "hospital": {h.id: h.name for h in region.hospitals},
+        },
+        district_points={
+            code: (d.centre.lon, d.centre.lat) for code, d in region.districts.items()
+        },
     )

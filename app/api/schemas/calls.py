@@ -163,11 +163,16 @@ class CallCreatedOut(BaseModel):
     assessment: AssessmentOut
 
 
+CancelReason = Literal["prank", "duplicate", "own_transport", "no_longer_needed", "other"]
+
+
 class StatusChange(BaseModel):
-    """A new status for a call (a reason is required to cancel)."""
+    """A new status for a call (a reason is required to cancel; its code, when given, is
+    what the reports count: the free text never leaves the call's timeline)."""
 
     status: CallStatus
     reason: ShortText | None = None
+    reason_code: CancelReason | None = None
 
 
 class DispatchCreate(BaseModel):

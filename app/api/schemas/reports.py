@@ -112,3 +112,6 @@ class DashboardOut(BaseModel):
     groups: dict[str, list[IntervalSummaryOut]]
     counts: list[CountOut]
     slowest: list[SlowCallOut]
+    # What the ids mean: names by kind (district, post, hospital), and where districts lie.
+    names: dict[str, dict[str, str]]
+    district_points: dict[str, tuple[float, float]]  # code: (lon, lat) of its centre

@@ -286,6 +286,11 @@ const Satria = (() => {
     return TEXTS[lang()][key] ?? TEXTS.id[key] ?? key;
   }
 
+  // A page's own texts, added to the shared ones (both languages).
+  function addTexts(more) {
+    for (const language of Object.keys(TEXTS)) Object.assign(TEXTS[language], more[language] || {});
+  }
+
   function applyTexts(root = document) {
     document.documentElement.lang = lang();
     root.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
@@ -601,7 +606,7 @@ const Satria = (() => {
   }
 
   return {
-    t, lang, applyTexts, languageSwitch, key, toLogin, api, ApiError, feed, map, minutes, countdown,
+    t, lang, addTexts, applyTexts, languageSwitch, key, toLogin, api, ApiError, feed, map, minutes, countdown,
     km, clock, el, tip, start, KEY, symbolIcon,
   };
 })();

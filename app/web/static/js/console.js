@@ -703,7 +703,7 @@ Satria.start(async () => {
       // A prank is marked on the call too (audited): an app account with repeated pranks is
       // suspended for app calls (its phone line 119 still works).
       if (code.value === "prank") await api(`/api/calls/${detailId}/prank`, { method: "POST", body: { reason } });
-      await api(`/api/calls/${detailId}/status`, { method: "POST", body: { status: "cancelled", reason } });
+      await api(`/api/calls/${detailId}/status`, { method: "POST", body: { status: "cancelled", reason, reason_code: code.value } });
     });
   });
   document.getElementById("note-form").addEventListener("submit", (event) => {
