@@ -24,7 +24,10 @@ def users_create(
     name: Annotated[str, typer.Option(help="Who the key is for.")],
     role: Annotated[
         str,
-        typer.Option(help="operator, crew, hospital, hospital-system, facility, agency, admin."),
+        typer.Option(
+            help="operator, crew, hospital, hospital-system, facility, agency, health-office, "
+            "admin."
+        ),
     ],
     hospital: Annotated[
         str | None, typer.Option(help="Hospital id (role hospital or hospital-system).")

@@ -66,6 +66,12 @@ def console() -> FileResponse:
     return page("console.html")
 
 
+@router.get("/reports")
+def reports() -> FileResponse:
+    """The response-time reports (operators, admins, the health office)."""
+    return page("reports.html")
+
+
 @router.get("/board/{hospital_id}")
 def board(hospital_id: str) -> FileResponse:
     """A hospital's board (the API shows it to that hospital's key only)."""

@@ -10,6 +10,7 @@ const Satria = (() => {
   const TEXTS = {
     id: {
       title_console: "Konsol Operator PSC 119", title_board: "Papan IGD", title_login: "Masuk",
+      title_reports_short: "Laporan",
       login_prompt: "Masukkan kunci API Anda", login_button: "Masuk", logout: "Keluar",
       key_placeholder: "kunci API", error_key: "Kunci tidak dikenal, dicabut, atau kedaluwarsa.",
       error_role: "Peran ini tidak memiliki halaman di sini.", error_network: "Layanan tidak terjangkau.",
@@ -143,7 +144,7 @@ const Satria = (() => {
       timeline: "Riwayat", cancel_other_needs_text: "Alasan lain: tuliskan keterangannya.",
     },
     en: {
-      title_console: "PSC 119 Operator Console", title_board: "Emergency Department Board", title_login: "Log in",
+      title_console: "PSC 119 Operator Console", title_reports_short: "Reports", title_board: "Emergency Department Board", title_login: "Log in",
       login_prompt: "Enter your API key", login_button: "Log in", logout: "Log out",
       key_placeholder: "API key", error_key: "Unknown, revoked or expired key.",
       error_role: "This role has no page here.", error_network: "The service cannot be reached.",

@@ -899,6 +899,9 @@ Satria.start(async () => {
     loadCoverage();
     if (current) showAssessment(current.call, current.assessment);
   });
+  // A link from the reports (/console#call=123) opens that call's timeline.
+  const linked = /^#call=(\d+)$/.exec(location.hash);
+  if (linked) openDetail(Number(linked[1])).catch((failure) => detailError(failure.message));
   window.satria.readyMs = performance.now(); // page load, for the tests' report
   document.body.dataset.ready = "true";
 });

@@ -1,5 +1,5 @@
-// Log in with a key: the key's role opens the console (operators), the board (a hospital) or
-// the crew's app.
+// Log in with a key: the key's role opens the console (operators), the board (a hospital), the
+// reports (the health office) or the crew's app.
 "use strict";
 
 (() => {
@@ -30,6 +30,9 @@
     if (me.role === "operator" || me.role === "admin") {
       sessionStorage.setItem(KEY, key);
       location.assign("/console");
+    } else if (me.role === "health_office") {
+      sessionStorage.setItem(KEY, key);
+      location.assign("/reports");
     } else if (me.role === "hospital" && me.hospital_id) {
       sessionStorage.setItem(KEY, key);
       location.assign(`/board/${encodeURIComponent(me.hospital_id)}`);
