@@ -30,7 +30,7 @@
     if (me.role === "operator" || me.role === "admin") {
       sessionStorage.setItem(KEY, key);
       location.assign("/console");
-    } else if (me.role === "health_office") {
+    } else if (me.role === "health-office") {
       sessionStorage.setItem(KEY, key);
       location.assign("/reports");
     } else if (me.role === "hospital" && me.hospital_id) {

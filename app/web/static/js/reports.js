@@ -17,7 +17,7 @@
       report_by_week: "per minggu", report_by_shift: "per sif (WIB)", report_by_district: "per kecamatan (median)",
       report_by_post: "per pos ambulans", report_by_hospital: "per rumah sakit tujuan",
       report_slowest: "Panggilan paling lama", report_call: "Panggilan", report_taken: "Diterima (WIB)",
-      report_district: "Kecamatan", report_eta_error: "Tiba vs ETA", report_steps: "langkah",
+      report_district: "Kecamatan", report_eta_error: "Tiba vs ETA", report_steps: "langkah", report_handed_over: "serah terima selesai",
       report_open_console: "buka di konsol", report_target: "target", report_loading: "memuat…",
       report_loaded: "dimuat dalam", report_synthetic: "DATA SINTETIS — {n} dari {all} panggilan dibuat simulator",
       report_none: "tidak ada", report_unspecified: "tanpa kode", report_later: "lebih lambat", report_sooner: "lebih cepat",
@@ -49,7 +49,7 @@
       report_by_district: "by district (median)", report_by_post: "by ambulance post",
       report_by_hospital: "by receiving hospital", report_slowest: "The slowest calls", report_call: "Call",
       report_taken: "Taken (WIB)", report_district: "District", report_eta_error: "Arrival vs ETA",
-      report_steps: "steps", report_open_console: "open in the console", report_target: "target",
+      report_steps: "steps", report_handed_over: "handed over", report_open_console: "open in the console", report_target: "target",
       report_loading: "loading…", report_loaded: "loaded in",
       report_synthetic: "SYNTHETIC DATA — {n} of {all} calls made by the simulator",
       report_none: "none", report_unspecified: "no code", report_later: "later", report_sooner: "sooner",
@@ -246,7 +246,7 @@
         el("td", { colspan: 8 }, el("ol", { class: "timeline" },
           el("li", {}, el("time", { text: localDate(call.created_at) }), ` ${t("status_received")}`),
           STEPS.filter((s) => call[`${s}_at`]).map((s) =>
-            el("li", {}, el("time", { text: localDate(call[`${s}_at`]) }), ` ${t(`status_${s === "handed_over" ? "closed" : s}`)}`)))));
+            el("li", {}, el("time", { text: localDate(call[`${s}_at`]) }), ` ${t(s === "handed_over" ? "report_handed_over" : `status_${s}`)}`)))));
       const error = call.eta_error_s;
       const row = el("tr", { "data-call-id": call.call_id },
         el("td", {}, el("button", { type: "button", class: "link", "aria-expanded": "false",
