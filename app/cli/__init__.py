@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import crews, devices, outbox, people, regions, reports, service
+from app.cli import crews, devices, monthly, outbox, people, regions, reports, service
 
 app = typer.Typer(help="Satria: emergency ambulance referral routing (PSC 119 Banyumas).")
 app.registered_commands += (
@@ -22,6 +22,7 @@ app.add_typer(people.registry_app, name="registry")
 app.add_typer(devices.devices_app, name="devices")
 app.add_typer(crews.crews_app, name="crews")
 app.add_typer(reports.speeds_app, name="speeds")
+app.add_typer(monthly.report_app, name="report")
 
 
 def main() -> None:
