@@ -1,101 +1,73 @@
-"""Reports benchmark: response-time aggregates over many calls, in SQL and the naive way.
+"""Reports benchmark: response-time reports over many calls, in SQL and the naive way.
 
-    python -m bench.reports [--calls 100000] [--postgres URL] [--sqlite]
+    python -m bench.reports [--calls 100000] [--postgres URL] [--browser PATH]
 
-Fills a fresh database (PostgreSQL by default: SATRIA_TEST_POSTGRES_URL or --postgres) with
-SYNTHETIC calls spread over 90 days, each with the status history the service audits (taken,
-dispatched, en route, on scene, transporting, at hospital, handed over; some cancelled, some
-skipping a step, some sent back to the queue and dispatched again). Then times:
+Starts the service on a fresh PostgreSQL schema (SATRIA_TEST_POSTGRES_URL or --postgres) and
+fills it with SYNTHETIC calls over the last 90 days, as `satria simulate --history` writes them
+(each with its dispatches, referrals and audited moves). Then times, in the same run:
 
-- the monthly aggregates in SQL (``report_aggregates.summarise_by``, one query): response time (taken to on
-  scene) per month, per district and per shift, with the share within 30 minutes;
-- the naive way in the same run: every call and its audit rows loaded into Python, the medians
-  and percentiles computed there;
+- the monthly report's figures (``ReportDesk.dashboard`` for the last 30 days: every
+  interval's headline, response time by week, shift, district, post and hospital, the counts
+  with their reasons, the slowest calls), in SQL;
+- the 90 days' response time by month, district and shift in one query;
+- the naive way: every call and its audit rows loaded into Python, the medians and
+  percentiles computed there;
+- the dashboard's answer over HTTP (``GET /api/reports/dashboard``), and with ``--browser``
+  (Chromium) the page's first paint: from navigation to the figures on screen;
 
-and prints both, with the ratio.
+and prints each, with the ratio of the naive way to SQL.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
+import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+import httpx2
+from sqlalchemy import create_engine, text
 from sqlmodel import Session, col, select
 
-from app.core.db import upgrade
-from app.models import AuditEvent, Call, CallStatus, Role, Triage, User
+from app.models import AuditEvent, Call
+from app.services.history import HistoryWriter
 from app.services.report_aggregates import Question, summarise_by
-from app.services.writes import table_of
-from tests.live_server import postgres_schema
+from app.services.report_desk import ReportDesk
+from routing import Region
+from routing.pack import DEFAULT_REGIONS_DIR
+from tests.live_server import LiveServer, live_server, postgres_schema
 
-START = datetime(2026, 8, 1, tzinfo=UTC)
-DISTRICTS = ("330201", "330202", "330203", "330212", "330226", "330227")
 
-
-def fill(url: str, count: int, seed: int = 119) -> None:
-    """SYNTHETIC calls and their audited moves, in batches."""
+def fill(url: str, count: int, end: datetime) -> float:
+    """SYNTHETIC calls over the 90 days before ``end``; returns the seconds it took."""
     engine = create_engine(url)
-    rng = random.Random(seed)
-    calls_table, audit_table = table_of(Call), table_of(AuditEvent)
-    with engine.begin() as connection:
-        connection.execute(insert(table_of(User)), [{"name": "bench operator", "role": Role.OPERATOR,
-                                                       "incidents": [], "active": True,
-                                                       "created_at": START}])  # fmt: skip
-    batch = 5000
-    for first in range(0, count, batch):
-        calls, moves = [], []
-        for i in range(first, min(first + batch, count)):
-            taken = START + timedelta(seconds=rng.uniform(0, 90 * 86400))
-            steps = [("received", "dispatched", rng.uniform(30, 300))]
-            if rng.random() < 0.08:  # a crew refused: back to the queue, dispatched again
-                steps += [("dispatched", "received", 60), ("received", "dispatched", 120)]
-            if rng.random() < 0.05:
-                steps.append(("dispatched", "cancelled", rng.uniform(60, 600)))
-            else:
-                if rng.random() > 0.1:  # some crews never press "en route"
-                    steps.append(("dispatched", "en_route", rng.uniform(30, 180)))
-                steps += [
-                    ("en_route", "on_scene", rng.lognormvariate(6.8, 0.5)),
-                    ("on_scene", "transporting", rng.uniform(300, 1500)),
-                    ("transporting", "at_hospital", rng.lognormvariate(6.9, 0.5)),
-                    ("at_hospital", "closed", rng.uniform(300, 1800)),
-                ]
-            calls.append({
-                "id": i + 1, "created_at": taken, "created_by": 1, "status": CallStatus(steps[-1][1]),
-                "status_at": taken, "category": "general", "triage": Triage.KUNING,
-                "district_code": rng.choice(DISTRICTS), "updated_at": taken, "patient_count": 1,
-            })  # fmt: skip
-            at = taken
-            for before, after, wait_s in steps:
-                at += timedelta(seconds=wait_s)
-                moves.append({"at": at, "actor_user_id": 1, "action": "call.status", "entity": "call",
-                              "entity_id": str(i + 1), "detail": {"before": before, "after": after}})  # fmt: skip
-        with engine.begin() as connection:
-            connection.execute(insert(calls_table), calls)
-            connection.execute(insert(audit_table), moves)
+    began = time.perf_counter()
+    region = Region.load("demo", regions_dir=DEFAULT_REGIONS_DIR)
+    HistoryWriter(engine, region, now=end).write(end - timedelta(days=90), end, count)
     with engine.begin() as connection:  # as autovacuum would after such a load
         connection.execute(text("ANALYZE"))
     engine.dispose()
+    return time.perf_counter() - began
 
 
-def in_sql(url: str) -> tuple[float, dict[str, int]]:
-    """The aggregates the monthly report needs, timed."""
+def in_sql(url: str, end: datetime) -> tuple[float, float, dict[str, int]]:
+    """The monthly report's figures, and the 90 days by month, district and shift, timed."""
     engine = create_engine(url)
-    began = time.perf_counter()
-    window = (START, START + timedelta(days=91))
+    desk = ReportDesk({"handling": 2.0, "response": 30.0, "handover": 15.0})
     with Session(engine) as session:
-        question = Question("created", "on_scene", "month", *window, target_s=1800.0)
+        began = time.perf_counter()
+        desk.dashboard(session, since=end - timedelta(days=30), until=end)
+        month_s = time.perf_counter() - began
+        began = time.perf_counter()
+        question = Question("created", "on_scene", "month", end - timedelta(days=91), end, 1800.0)
         found = summarise_by(session, question, ("month", "district", "shift"))
-    groups = {by: len(rows) for by, rows in found.items()}
-    elapsed = time.perf_counter() - began
+        quarter_s = time.perf_counter() - began
     engine.dispose()
-    return elapsed, groups
+    return month_s, quarter_s, {by: len(rows) for by, rows in found.items()}
 
 
 def naive(url: str) -> float:
@@ -128,28 +100,66 @@ def naive(url: str) -> float:
     return elapsed
 
 
+def over_http(server: LiveServer, key: str, end: datetime) -> float:
+    """The dashboard's answer for the last 30 days, as the page asks for it (best of 3)."""
+    params = {"since": (end - timedelta(days=30)).isoformat(), "until": end.isoformat()}
+    times = []
+    with httpx2.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"},
+                       timeout=60) as http:  # fmt: skip
+        for _ in range(3):
+            began = time.perf_counter()
+            answer = http.get("/api/reports/dashboard", params=params)
+            answer.raise_for_status()
+            times.append(time.perf_counter() - began)
+    return min(times)
+
+
+def first_paint(server: LiveServer, key: str, chromium: str) -> int:
+    """Milliseconds from navigation to the figures on the page (the page measures it)."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only with --browser
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        page = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
+        page.goto(f"{server.url}/login")
+        page.evaluate(f"sessionStorage.setItem('satria.key', '{key}')")
+        page.goto(f"{server.url}/reports")
+        page.wait_for_selector("body[data-painted-ms]", timeout=60_000)
+        painted = int(page.evaluate("document.body.dataset.paintedMs"))
+        browser.close()
+    return painted
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--postgres", default=os.environ.get("SATRIA_TEST_POSTGRES_URL", ""))
+    parser.add_argument("--browser", default="", help="Chromium, to time the page's first paint")
     args = parser.parse_args()
     if not args.postgres:
         parser.error("give --postgres URL (or set SATRIA_TEST_POSTGRES_URL)")
-    with postgres_schema(args.postgres) as url:
-        upgrade(url)
-        began = time.perf_counter()
-        fill(url, args.calls)
-        print(
-            f"{args.calls} SYNTHETIC calls with their audited moves in {time.perf_counter() - began:.1f} s"
-        )
-        sql_s, groups = in_sql(url)
-        naive_s = naive(url)
-    print(
-        f"monthly aggregates in SQL (response time per month, district and shift, within 30 min): "
-        f"{sql_s * 1000:.0f} ms ({groups})"
-    )
+    end = datetime.now(UTC)  # the page asks for the last 30 days of its own clock
+    with postgres_schema(args.postgres) as url, tempfile.TemporaryDirectory() as folder:
+        settings = {"SATRIA_DATABASE_URL": url, "SATRIA_DATA_DIR": folder,
+                    "SATRIA_RATE_LIMIT": ""}  # fmt: skip
+        with live_server(settings, Path(folder) / "serve.log") as server:
+            fill_s = fill(url, args.calls, end)
+            print(f"{args.calls} SYNTHETIC calls (with dispatches, referrals and audited moves) "
+                  f"written in {fill_s:.1f} s")  # fmt: skip
+            month_s, quarter_s, groups = in_sql(url, end)
+            naive_s = naive(url)
+            key = server.create_user("bench health office", "health-office")
+            http_s = over_http(server, key, end)
+            painted_ms = first_paint(server, key, args.browser) if args.browser else None
+    print(f"monthly report figures in SQL (every headline, 5 groupings, counts, slowest; "
+          f"last 30 days): {month_s * 1000:.0f} ms")  # fmt: skip
+    print(f"90 days by month, district and shift in SQL: {quarter_s * 1000:.0f} ms ({groups})")
     print(f"naive (every call and audit row into Python): {naive_s * 1000:.0f} ms; "
-          f"SQL is {naive_s / sql_s:.1f}x faster")  # fmt: skip
+          f"SQL is {naive_s / quarter_s:.1f}x faster")  # fmt: skip
+    print(f"dashboard over HTTP (GET /api/reports/dashboard, 30 days): {http_s * 1000:.0f} ms")
+    if painted_ms is not None:
+        print(f"dashboard first paint in Chromium (navigation to figures): {painted_ms} ms")
 
 
 if __name__ == "__main__":

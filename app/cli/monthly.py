@@ -13,7 +13,7 @@ from app.cli.common import console, now, prepared
 from app.errors import InputError
 from app.services.monthly_report import build
 from app.services.report_aggregates import INTERVALS, Shifts
-from app.services.report_desk import ReportDesk
+from app.services.report_desk import ReportDesk, names_of
 
 report_app = typer.Typer(help="Reports for the PSC and the district health office.")
 
@@ -31,11 +31,7 @@ def monthly(
         raise typer.BadParameter("id or en", param_hint="--lang")
     settings, engine, _vault, region = prepared()
     desk = ReportDesk(settings.report_targets_min, Shifts(tuple(settings.report_shifts_h)))
-    names = {
-        "district": {code: d.name for code, d in region.districts.items()},
-        "post": {p.id: p.name for p in region.posts},
-        "hospital": {h.id: h.name for h in region.hospitals},
-    }
+    names = names_of(region)
     try:
         with Session(engine) as session:
             report = build(session, desk, month=month, names=names, made_at=now(),

@@ -25,8 +25,18 @@ from app.services.report_aggregates import (
     summarise_by,
 )
 from app.services.reports import CallSteps
+from routing import Region
 
 DASHBOARD_GROUPS = ("week", "shift", "district", "post", "hospital")
+
+
+def names_of(region: Region) -> dict[str, dict[str, str]]:
+    """What the reports' ids mean: district, post and hospital names by id."""
+    return {
+        "district": {code: d.name for code, d in region.districts.items()},
+        "post": {p.id: p.name for p in region.posts},
+        "hospital": {h.id: h.name for h in region.hospitals},
+    }
 
 
 @dataclass(frozen=True)

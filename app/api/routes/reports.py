@@ -23,6 +23,7 @@ from app.api.schemas import reports as rs
 from app.models import utcnow
 from app.services import report_aggregates, report_counts, reports
 from app.services.report_aggregates import GROUPS, INTERVALS, Question
+from app.services.report_desk import names_of
 
 router = APIRouter(prefix="/api/reports", tags=["reports"], route_class=SessionReleasingRoute)
 Step = Annotated[str | None, Query(pattern="^[a-z_]{1,20}$")]
@@ -189,11 +190,7 @@ def dashboard(
             rs.SlowCallOut(seconds=secs, call=rs.CallStepsOut.of(steps))
             for steps, secs in found.slowest
         ],
-        names={
-            "district": {code: d.name for code, d in region.districts.items()},
-            "post": {p.id: p.name for p in region.posts},
-            "hospital": {h.id: h.name for h in region.hospitals},
-        },
+        names=names_of(region),
         district_points={
             code: (d.centre.lon, d.centre.lat) for code, d in region.districts.items()
         },
