@@ -167,6 +167,15 @@ class Call(SQLModel, table=True):
     at_hospital_at: datetime | None = Field(default=None, sa_type=TZ)
     handed_over_at: datetime | None = Field(default=None, sa_type=TZ)
     cancelled_at: datetime | None = Field(default=None, sa_type=TZ)
+    # Who served it, for the reports: the ambulance of its last dispatch (after a refusal or
+    # a reassignment, the one that went), the hospital of its last referral.
+    assigned_ambulance_id: str | None = Field(
+        default=None, foreign_key="ambulance.id", max_length=40
+    )
+    receiving_hospital_id: str | None = Field(
+        default=None, foreign_key="hospital.id", max_length=80
+    )
+    cancel_reason: str | None = Field(default=None, max_length=24)  # the operator's code
     category: str = Field(max_length=40)
     incident: Incident = Field(default=Incident.MEDICAL, sa_type=EnumText(Incident))
     triage: Triage = Field(sa_type=EnumText(Triage))

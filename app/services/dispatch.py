@@ -7,8 +7,10 @@ gets a 409 that says what the call's status is now.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -43,18 +45,26 @@ CREW_MAY_SET = frozenset({S.EN_ROUTE, S.ON_SCENE, S.TRANSPORTING, S.AT_HOSPITAL,
 
 
 def _move(
-    session: Session, call: Call, to: CallStatus, *, actor: int | None, **detail: object
+    session: Session,
+    call: Call,
+    to: CallStatus,
+    *,
+    actor: int | None,
+    also: Mapping[str, Any] | None = None,
+    **detail: object,
 ) -> None:
-    """Change the status if the table allows it and nobody changed it meanwhile."""
+    """Change the status if the table allows it and nobody changed it meanwhile (``also``:
+    other columns of the call set in the same UPDATE)."""
     before = call.status
     if to not in TRANSITIONS[before]:
         msg = f"call {call.id} is {before}; it cannot become {to}"
         raise ConflictError(msg)
     now = utcnow()
+    stamped = reports.stamp_values(before, to, now)
     moved = session.execute(
         update(Call)
         .where(col(Call.id) == call.id, col(Call.status) == before)
-        .values(status=to, status_at=now, updated_at=now, **reports.stamp_values(before, to, now))
+        .values(status=to, status_at=now, updated_at=now, **stamped, **(also or {}))
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
@@ -62,9 +72,10 @@ def _move(
         msg = f"call {call.id} changed meanwhile and is now {current}"
         raise ConflictError(msg)
     call.status, call.status_at, call.updated_at = to, now, now
-    stamped = reports.stamp(before, to)
-    if stamped is not None and getattr(call, stamped) is None:
-        setattr(call, stamped, now)
+    step = reports.stamp(before, to)
+    first = {step: now} if step is not None and getattr(call, step) is None else {}
+    for name, value in {**first, **(also or {})}.items():
+        setattr(call, name, value)
     audit.record(
         session,
         actor_user_id=actor,
@@ -153,6 +164,7 @@ class Dispatcher:
             call,
             S.DISPATCHED,
             actor=principal.user_id,
+            also={"assigned_ambulance_id": chosen},
             ambulance_id=chosen,
             recommended=row.recommended,
             eta_s=row.eta_s,
@@ -203,6 +215,8 @@ class Dispatcher:
             answer_due_at=utcnow() + timedelta(seconds=self.answer_within_s),
         )
         session.add(row)
+        call.receiving_hospital_id = chosen
+        session.add(call)
         replaced = previous.hospital_id if previous else None
         audit.record(
             session,
@@ -250,6 +264,8 @@ class Dispatcher:
         ambulances.claim(session, chosen)
         current.released_at = utcnow()
         session.add(current)
+        call.assigned_ambulance_id = chosen
+        session.add(call)
         ambulances.release(session, current.ambulance_id)
         eta = next((o.eta_s for o in options if o.ambulance_id == chosen), None)
         session.add(
@@ -313,12 +329,15 @@ class Dispatcher:
             msg = "cancelling a call needs a reason"
             raise InputError(msg, field="reason")
         before = call.status
-        coded = {"reason_code": reason_code} if status is S.CANCELLED and reason_code else {}
+        coded: dict[str, Any] = {}
+        if status is S.CANCELLED and reason_code:
+            coded["reason_code"] = reason_code
         _move(
             session,
             call,
             status,
             actor=principal.user_id,
+            also={"cancel_reason": reason_code} if coded else None,
             reason=(reason or "").strip() or None,
             **coded,
         )

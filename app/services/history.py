@@ -164,6 +164,7 @@ class HistoryWriter:
             "district_code": place.district_code, "lon": place.point.lon,
             "lat": place.point.lat, "patient_count": 1, "synthetic": True,
             "prank_at": None, "prank_reason": None, "status": S.RECEIVED,
+            "assigned_ambulance_id": None, "receiving_hospital_id": None, "cancel_reason": None,
             **dict.fromkeys(STAMPED),
         }  # fmt: skip
         rows.calls.append(call)
@@ -182,11 +183,13 @@ class HistoryWriter:
 
         if rng.random() < 0.03:  # a prank, found out on the phone
             call["prank_at"], call["prank_reason"] = clock, "prank (SYNTHETIC)"
+            call["cancel_reason"] = "prank"
             move(S.RECEIVED, S.CANCELLED, reason="prank (SYNTHETIC)", reason_code="prank")
             return
         posts = place.posts
         post_id, drive_s = posts[0] if rng.random() < 0.8 or len(posts) == 1 else posts[1]
         dispatch = self._dispatch(rows, call_id, post_id, drive_s, clock)
+        call["assigned_ambulance_id"] = dispatch["ambulance_id"]
         move(S.RECEIVED, S.DISPATCHED, ambulance_id=dispatch["ambulance_id"])
         if rng.random() < 0.06:  # the crew refused: back to the queue, another post's unit
             clock += timedelta(seconds=rng.uniform(30, 120))
@@ -196,11 +199,13 @@ class HistoryWriter:
             post_id, drive_s = posts[-1] if len(posts) == 1 else posts[1]
             clock += timedelta(seconds=rng.uniform(30, 150))
             dispatch = self._dispatch(rows, call_id, post_id, drive_s, clock)
+            call["assigned_ambulance_id"] = dispatch["ambulance_id"]
             move(S.RECEIVED, S.DISPATCHED, ambulance_id=dispatch["ambulance_id"])
         if rng.random() < 0.04:
             clock += timedelta(seconds=rng.uniform(60, 900))
             dispatch["released_at"] = clock
             code = rng.choice(list(CANCEL_REASONS))
+            call["cancel_reason"] = code
             move(S.DISPATCHED, S.CANCELLED, reason=CANCEL_REASONS[code], reason_code=code)
             return
         turnout_s = rng.uniform(30, 150)
@@ -221,7 +226,7 @@ class HistoryWriter:
             dispatch["released_at"] = clock
             move(S.ON_SCENE, S.CLOSED)
             return
-        hospital_s = self._refer(rows, call_id, place, clock)
+        hospital_s = self._refer(rows, call, place, clock)
         move(S.ON_SCENE, S.TRANSPORTING)
         clock += timedelta(seconds=(hospital_s + spread_s) * rng.lognormvariate(0.05, 0.2))
         move(S.TRANSPORTING, S.AT_HOSPITAL)
@@ -239,7 +244,7 @@ class HistoryWriter:
         rows.dispatches.append(row)
         return row
 
-    def _refer(self, rows: Rows, call_id: int, place: Place, at: datetime) -> float:
+    def _refer(self, rows: Rows, call: dict[str, Any], place: Place, at: datetime) -> float:
         """Refer to one of the nearest hospitals; the first may decline or miss the answer
         (then the next one accepts). Returns the drive to the hospital that accepted, s."""
         rng = self.rng
@@ -255,7 +260,7 @@ class HistoryWriter:
             missed = not last and not declined
             answered = at + timedelta(seconds=300 if missed else rng.uniform(20, 240))
             rows.referrals.append({
-                "id": self._id(Referral), "call_id": call_id, "hospital_id": hospital_id,
+                "id": self._id(Referral), "call_id": call["id"], "hospital_id": hospital_id,
                 "recommended_hospital_id": hospital_id, "created_at": at,
                 "created_by": self.user_id, "answer_due_at": at + timedelta(seconds=300),
                 "answer": "accepted" if last else "declined" if declined else "missed",
@@ -264,6 +269,7 @@ class HistoryWriter:
                 "superseded_at": None if last else answered,
                 "acknowledged_at": answered if last else None,
             })  # fmt: skip
+        call["receiving_hospital_id"] = chosen[-1][0]
         return chosen[-1][1]
 
     def _id(self, table: type[Any]) -> int:

@@ -2,9 +2,10 @@
 hospital, category, triage, source), how many calls, the median and 90th percentile of an
 interval, and the share within a target.
 
-All in SQL, the same on SQLite and PostgreSQL: the interval in seconds per call (from
-``reports.call_steps``' query), each call's rank within its group by a window function, and
-the percentiles picked by rank (nearest rank). No Python loop over the calls.
+All in SQL, with the same answers on SQLite and PostgreSQL: the interval in seconds per call
+(from ``reports.call_steps``' query), then the percentiles by nearest rank. PostgreSQL has
+``percentile_disc`` (an ordered-set aggregate, which is the nearest rank); SQLite ranks each
+call within its group by a window function and picks the rank. No Python loop over the calls.
 """
 
 from __future__ import annotations
@@ -119,9 +120,26 @@ def summarise_by(
     began = steps.c.created_at if question.start == "created" else steps.c[f"{question.start}_at"]
     ended = steps.c[f"{question.end}_at"]
     seconds = func.round(_seconds_between(began, ended, dialect), 1)
+    timed_only = (began.is_not(None), ended.is_not(None), ended >= began)
     parts = []
     for by in groupings:
         group = _group(by, steps.c, shifts, dialect)
+        if dialect.name == "postgresql":
+            # Ordered-set aggregates: percentile_disc is the nearest rank, in one pass.
+            within = _within_of(seconds, question.target_s)
+            parts.append(
+                sa_select(
+                    literal(by).label("grouping"),
+                    group.label("grp"),
+                    func.count(),
+                    func.percentile_disc(0.5).within_group(seconds),
+                    func.percentile_disc(0.9).within_group(seconds),
+                    within,
+                )
+                .where(*timed_only)
+                .group_by(group)
+            )
+            continue
         timed = (
             sa_select(
                 group.label("grp"),
@@ -129,7 +147,7 @@ def summarise_by(
                 func.row_number().over(partition_by=group, order_by=seconds).label("rank"),
                 func.count().over(partition_by=group).label("n"),
             )
-            .where(began.is_not(None), ended.is_not(None), ended >= began)
+            .where(*timed_only)
             .subquery(f"timed_{by}")
         )
         parts.append(
@@ -146,6 +164,53 @@ def summarise_by(
     for by, g, n, p50, p90, share in session.connection().execute(union_all(*parts)):
         found[by].append(Summary(str(g), int(n), _float(p50), _float(p90), _float(share)))
     return {by: sorted(rows, key=lambda r: r.group) for by, rows in found.items()}
+
+
+def headline(
+    session: Session,
+    intervals: Sequence[tuple[str, float | None]],
+    since: datetime,
+    until: datetime,
+    shifts: Shifts = Shifts(),
+) -> dict[str, Summary]:
+    """Several named intervals (with their targets, seconds) over the calls taken in
+    [since, until), each as one group "all": on PostgreSQL in one pass over the calls."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        found = {}
+        for name, target_s in intervals:
+            named = INTERVALS[name]
+            question = Question(named.start, named.end, "all", since, until, target_s)
+            rows = summarise_by(session, question, ("all",), shifts)["all"]
+            found[name] = rows[0] if rows else Summary("all", 0, None, None, None)
+        return found
+    steps = steps_query(since, until, ordered=False, promised=False).subquery("steps")
+    columns: list[ColumnElement[Any]] = []
+    for name, target_s in intervals:
+        named = INTERVALS[name]
+        began = steps.c.created_at if named.start == "created" else steps.c[f"{named.start}_at"]
+        ended = steps.c[f"{named.end}_at"]
+        # Null where the call lacks either step (or they came out of order): not counted.
+        seconds = case(
+            (ended >= began, func.round(_seconds_between(began, ended, dialect), 1)), else_=null()
+        )
+        share = (
+            func.avg(case((seconds <= target_s, 1.0), (seconds.is_not(None), 0.0)))
+            if target_s is not None
+            else cast(null(), Float)
+        )
+        columns += [
+            func.count(seconds),
+            func.percentile_disc(0.5).within_group(seconds),
+            func.percentile_disc(0.9).within_group(seconds),
+            share,
+        ]
+    row = session.connection().execute(sa_select(*columns)).one()
+    return {
+        name: Summary("all", int(row[4 * i]), _float(row[4 * i + 1]), _float(row[4 * i + 2]),
+                      _float(row[4 * i + 3]))
+        for i, (name, _target) in enumerate(intervals)
+    }  # fmt: skip
 
 
 def slowest(
@@ -186,9 +251,14 @@ def _at_rank(timed: Any, share: float) -> ColumnElement[Any]:
 
 
 def _within(timed: Any, target_s: float | None) -> ColumnElement[Any]:
+    return _within_of(timed.c.secs, target_s)
+
+
+def _within_of(seconds: ColumnElement[Any], target_s: float | None) -> ColumnElement[Any]:
+    """The share of the values at or under the target (null without a target)."""
     if target_s is None:
         return cast(null(), Float)
-    return func.avg(case((timed.c.secs <= target_s, literal(1.0)), else_=literal(0.0)))
+    return func.avg(case((seconds <= target_s, literal(1.0)), else_=literal(0.0)))
 
 
 def _float(value: Any) -> float | None:

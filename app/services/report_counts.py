@@ -1,8 +1,8 @@
 """What went other than planned, counted with its reasons: calls cancelled (by the reason code
-the operator chose; "" when none was given), pranks (by source), crews that refused an
-assignment, referrals declined (by the hospital's reason code) and escalated (no answer in
-time). All for the calls taken in [since, until), one grouped query per kind, the same on
-SQLite and PostgreSQL."""
+the operator chose, never its free text, which may name people; "" when none was given),
+pranks (by source), crews that refused an assignment, referrals declined (by the hospital's
+reason code) and escalated (no answer in time). All for the calls taken in [since, until),
+one grouped query per kind, the same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
-from app.models import AuditEvent, Call, Dispatch, Referral
+from app.models import Call, Dispatch, Referral
 
 KINDS = ("calls", "synthetic", "cancelled", "prank", "crew_refusal", "referral_declined",
          "referral_escalated")  # fmt: skip
@@ -33,23 +33,13 @@ class Count:
 def counts(session: Session, *, since: datetime, until: datetime) -> list[Count]:
     """Every kind's counts, by kind (in ``KINDS`` order) and then most frequent reason first."""
     taken = (col(Call.created_at) >= since, col(Call.created_at) < until)
-    # The code the operator chose, never the free text (names, addresses may be in it).
-    cancel_reason = AuditEvent.detail["reason_code"].as_string()
     parts: list[Select[Any]] = [
         _counted("calls", literal(""), sa_select(Call).where(*taken)),
         _counted("synthetic", literal(""), sa_select(Call).where(*taken, col(Call.synthetic))),
         _counted(
             "cancelled",
-            cancel_reason,
-            sa_select(AuditEvent)
-            .join(Call, col(AuditEvent.entity_id) == cast(col(Call.id), String))
-            .where(
-                *taken,
-                col(Call.cancelled_at).is_not(None),
-                col(AuditEvent.entity) == "call",
-                col(AuditEvent.action) == "call.status",
-                AuditEvent.detail["after"].as_string() == "cancelled",
-            ),
+            col(Call.cancel_reason),
+            sa_select(Call).where(*taken, col(Call.cancelled_at).is_not(None)),
         ),
         _counted(
             "prank",

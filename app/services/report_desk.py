@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.errors import InputError
-from app.services import report_counts
+from app.services import report_aggregates, report_counts
 from app.services.report_aggregates import (
     INTERVALS,
     Interval,
@@ -99,15 +99,13 @@ class ReportDesk:
         """The period at a glance: one query per interval for the headline, one for the
         chosen interval's groupings, one for the counts, one for the slowest calls."""
         chosen = self.interval(interval)
-        headline = []
-        for name, each in INTERVALS.items():
-            question = Question(each.start, each.end, "all", since, until, self.target_s(name))
-            rows = summarise_by(session, question, ("all",), self.shifts)["all"]
-            row = rows[0] if rows else Summary("all", 0, None, None, None)
-            target = self.targets_min.get(name)
-            headline.append(
-                Headline(name, row.calls, row.median_s, row.p90_s, row.within_target, target)
-            )
+        wanted = [(name, self.target_s(name)) for name in INTERVALS]
+        figures = report_aggregates.headline(session, wanted, since, until, self.shifts)
+        headline = [
+            Headline(name, row.calls, row.median_s, row.p90_s, row.within_target,
+                     self.targets_min.get(name))
+            for name, row in figures.items()
+        ]  # fmt: skip
         question = Question(
             chosen.start, chosen.end, "week", since, until, self.target_s(chosen.name)
         )

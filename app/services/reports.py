@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import ColumnElement, Select, String, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from app.models import Ambulance, Call, CallSource, CallStatus, Dispatch, Referral, Triage
+from app.models import Ambulance, Call, CallSource, CallStatus, Dispatch, Triage
 
 STEPS = ("dispatched", "en_route", "on_scene", "transporting", "at_hospital")
 
@@ -91,27 +91,14 @@ def call_steps(session: Session, *, since: datetime, until: datetime) -> list[Ca
 
 
 def served_by(which: str) -> ColumnElement[Any]:
-    """Who served each call (a correlated subquery on the call): the ``ambulance`` of its last
-    dispatch (the one that went after any refusal), that ambulance's ``post``, or the
-    ``hospital`` of its last referral that was not replaced."""
+    """Who served each call: the ``ambulance`` of its last dispatch (the one that went after
+    any refusal or reassignment), that ambulance's ``post`` (``steps_query`` joins the
+    ambulance), or the ``hospital`` of its last referral."""
     if which == "hospital":
-        return (
-            sa_select(col(Referral.hospital_id))
-            .where(col(Referral.call_id) == col(Call.id), col(Referral.superseded_at).is_(None))
-            .order_by(col(Referral.id).desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-    column = col(Dispatch.ambulance_id) if which == "ambulance" else col(Ambulance.post_id)
-    return (
-        sa_select(column)
-        .select_from(Dispatch)
-        .join(Ambulance, col(Ambulance.id) == col(Dispatch.ambulance_id))
-        .where(col(Dispatch.call_id) == col(Call.id))
-        .order_by(col(Dispatch.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+        column = col(Call.receiving_hospital_id)
+    else:
+        column = col(Call.assigned_ambulance_id if which == "ambulance" else Ambulance.post_id)
+    return type_coerce(column, String())
 
 
 def steps_query(
@@ -147,4 +134,6 @@ def steps_query(
         )
     columns += [served_by(which).label(which) for which in served]
     query = sa_select(*columns).where(col(Call.created_at) >= since, col(Call.created_at) < until)
+    if "post" in served:
+        query = query.outerjoin(Ambulance, col(Ambulance.id) == col(Call.assigned_ambulance_id))
     return query.order_by(col(Call.created_at), col(Call.id)) if ordered else query

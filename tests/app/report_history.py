@@ -32,6 +32,8 @@ def history(
                                 **coded)  # fmt: skip
             entry.at = taken_at + timedelta(minutes=minutes)
             entries.append(entry)
+            if after == "cancelled":
+                call.cancel_reason = reason
             stamped = reports.stamp(CallStatus(before), CallStatus(after))
             if stamped is not None and getattr(call, stamped) is None:
                 setattr(call, stamped, entry.at)

@@ -24,6 +24,10 @@ def served(engine: Engine, call_id: int, *units: tuple[str, str | None]) -> None
             session.add(Dispatch(call_id=call_id, ambulance_id=ambulance_id, assigned_by=1,
                                  recommended=True, eta_s=300.0, accepted=refusal is None,
                                  refusal=refusal))  # fmt: skip
+        call = session.get(Call, call_id)
+        assert call is not None and units
+        call.assigned_ambulance_id = units[-1][0]  # as the service keeps it: the last one
+        session.add(call)
         session.commit()
 
 
@@ -35,6 +39,10 @@ def referred(engine: Engine, call_id: int, *answers: tuple[str, str, str | None]
             session.add(Referral(call_id=call_id, hospital_id=hospital_id, created_by=1,
                                  answer=answer, answer_reason=reason,
                                  superseded_at=None if last else T0))  # fmt: skip
+        call = session.get(Call, call_id)
+        assert call is not None
+        call.receiving_hospital_id = answers[-1][0]
+        session.add(call)
         session.commit()
 
 

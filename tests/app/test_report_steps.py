@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.core.db import alembic_config, upgrade
+from app.services.report_counts import Count, counts
 from app.services.reports import call_steps
 from tests.app.report_history import T0, history
 
@@ -86,18 +87,21 @@ def test_calls_taken_before_the_steps_were_kept_get_them_from_the_audit(
         (30, "on_scene", "transporting"), (50, "transporting", "at_hospital"),
         (65, "at_hospital", "closed"),
     ])  # fmt: skip
-    history(engine, T0 + timedelta(hours=1), [(1, "received", "dispatched"),
-                                              (5, "dispatched", "cancelled")])  # fmt: skip
+    cancelled = [(1, "received", "dispatched"), (5, "dispatched", "cancelled")]
+    history(engine, T0 + timedelta(hours=1), cancelled, "duplicate")
     history(engine, T0 + timedelta(hours=2), [(1, "received", "dispatched"),
                                               (9, "dispatched", "on_scene"),
                                               (40, "on_scene", "closed")])  # fmt: skip
     window = {"since": T0, "until": T0 + timedelta(days=1)}
     with Session(engine) as session:
         kept = call_steps(session, **window)
+        reasons = counts(session, **window)
     engine.dispose()
     command.downgrade(alembic_config(database_url), "0018")  # the columns go
     upgrade(database_url)  # and come back, filled in from the audit
     with Session(engine) as session:
         assert call_steps(session, **window) == kept
+        assert counts(session, **window) == reasons
+    assert Count("cancelled", "duplicate", 1) in reasons
     assert kept[0].handed_over_at == T0 + timedelta(minutes=65)
     assert kept[2].handed_over_at is None and kept[1].cancelled_at is not None

@@ -1,5 +1,7 @@
-"""call steps: when each step of a call first happened, kept on the call for the reports;
-and whether a call is synthetic (made up by the history simulator)
+"""call steps: when each step of a call first happened, who served it (the ambulance of its
+last dispatch, the hospital of its last referral), kept on the call for the reports; and
+whether a call is synthetic (made up by the history simulator), and why it was cancelled (the
+operator's reason code)
 
 Revision ID: 0019
 Revises: 0018
@@ -41,6 +43,18 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("synthetic", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch.add_column(sa.Column("assigned_ambulance_id", sa.String(length=40), nullable=True))
+        batch.add_column(sa.Column("receiving_hospital_id", sa.String(length=80), nullable=True))
+        batch.add_column(sa.Column("cancel_reason", sa.String(length=24), nullable=True))
+        batch.create_foreign_key(
+            "fk_call_assigned_ambulance_id_ambulance",
+            "ambulance",
+            ["assigned_ambulance_id"],
+            ["id"],
+        )
+        batch.create_foreign_key(
+            "fk_call_receiving_hospital_id_hospital", "hospital", ["receiving_hospital_id"], ["id"]
+        )
     postgres = op.get_bind().dialect.name == "postgresql"
 
     def field(name: str) -> str:
@@ -56,9 +70,27 @@ def upgrade() -> None:
             f" AND a.entity_id = CAST(call.id AS VARCHAR) AND {condition})"
         )
 
+    op.execute(
+        "UPDATE call SET assigned_ambulance_id = (SELECT d.ambulance_id FROM dispatch d"
+        " WHERE d.call_id = call.id ORDER BY d.id DESC LIMIT 1),"
+        " receiving_hospital_id = (SELECT r.hospital_id FROM referral r"
+        " WHERE r.call_id = call.id AND r.superseded_at IS NULL ORDER BY r.id DESC LIMIT 1)"
+    )
+    op.execute(
+        f"UPDATE call SET cancel_reason = (SELECT {field('reason_code')} FROM auditevent a"
+        " WHERE a.entity = 'call' AND a.action = 'call.status'"
+        f" AND a.entity_id = CAST(call.id AS VARCHAR) AND {field('after')} = 'cancelled'"
+        " ORDER BY a.id LIMIT 1) WHERE cancelled_at IS NOT NULL"
+    )
+
 
 def downgrade() -> None:
     with op.batch_alter_table("call") as batch:
+        batch.drop_constraint("fk_call_receiving_hospital_id_hospital", type_="foreignkey")
+        batch.drop_constraint("fk_call_assigned_ambulance_id_ambulance", type_="foreignkey")
+        batch.drop_column("cancel_reason")
+        batch.drop_column("receiving_hospital_id")
+        batch.drop_column("assigned_ambulance_id")
         batch.drop_column("synthetic")
         for column in reversed(list(STEPS)):
             batch.drop_column(column)
