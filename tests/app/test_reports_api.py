@@ -44,11 +44,31 @@ def test_intervals_in_json_and_csv_alike(service: Service) -> None:
     steps = service.client.get("/api/reports/calls", headers=service.auth("admin")).json()
     mine: dict[int, Any] = {s["call_id"]: s for s in steps if s["call_id"] in ids}
     assert set(mine) == set(ids) and all(s["dispatched_at"] for s in mine.values())
+    # Who served each call, as the dispatch recorded it on the call.
+    units = {service.client.get(f"/api/calls/{i}", headers=service.auth("operator"))
+             .json()["dispatch"]["ambulance_id"] for i in ids}  # fmt: skip
+    question = {"start": "created", "end": "dispatched", "by": "ambulance"}
+    by_unit = service.client.get(
+        "/api/reports/intervals", params=question, headers=service.auth("operator")
+    ).json()
+    assert units <= {r["group"] for r in by_unit}
+    before = _cancelled(service, "duplicate")
     for call_id in ids:
-        service.client.post(
-            f"/api/calls/{call_id}/status", json={"status": "cancelled", "reason": "test"},
+        answer = service.client.post(
+            f"/api/calls/{call_id}/status",
+            json={"status": "cancelled", "reason": "panggilan ganda: Bu Siti",
+                  "reason_code": "duplicate"},
             headers=service.auth("operator"),
         )  # fmt: skip
+        assert answer.status_code == 200, answer.text
+    assert _cancelled(service, "duplicate") == before + 3
+    counted = service.client.get("/api/reports/counts", headers=service.auth("health_office"))
+    assert "Siti" not in counted.text  # the free text stays on the call
+
+
+def _cancelled(service: Service, code: str) -> int:
+    rows = service.client.get("/api/reports/counts", headers=service.auth("admin")).json()
+    return sum(r["count"] for r in rows if r["kind"] == "cancelled" and r["reason"] == code)
 
 
 def test_a_bad_question_is_a_clear_422(service: Service) -> None:
