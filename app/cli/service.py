@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import json
 import time
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 import uvicorn
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.cli.common import console, now, prepared
 from app.core.config import Settings
@@ -19,6 +20,7 @@ from app.core.db import upgrade
 from app.core.logging import log_config
 from app.errors import InputError
 from app.main import create_app
+from app.models import Call
 from app.services.history import HistoryWriter, parse_span
 from app.services.simulation import demo_keys, prepare_fleet
 from routing import Region
@@ -26,6 +28,7 @@ from tracking.simulated_crew import SimulationSettings
 from tracking.simulator import simulate as run_simulation
 
 app = typer.Typer()
+DEMO_HISTORY = timedelta(days=90)  # of SYNTHETIC calls, written at the demo's first start
 db_app = typer.Typer(help="The database: migrations.")
 
 
@@ -171,6 +174,12 @@ def demo(
     with Session(engine) as session:
         crews, operator_key = prepare_fleet(session, region, count=ambulances)
         keys = demo_keys(session, region)
+        history = session.exec(select(Call.id).where(col(Call.synthetic)).limit(1)).first()
+    if history is None:  # the reports have something to show from the first start
+        until = now()
+        HistoryWriter(engine, region, now=until, seed=seed).write(
+            until - DEMO_HISTORY, until, round(DEMO_HISTORY.days * 40)
+        )
     engine.dispose()
     listen_port = port or settings.port
     base_url = f"http://{settings.host}:{listen_port}"
@@ -203,6 +212,8 @@ def demo(
             f"      key            {keys.operator}\n"
             f"  hospital board     {base_url}/board/{keys.hospital_id} ({keys.hospital_name})\n"
             f"      key            {keys.hospital}\n"
+            f"  reports            {base_url}/reports (the operator key; "
+            f"{DEMO_HISTORY.days} days of SYNTHETIC history)\n"
             f"  {len(crews)} simulated ambulances (SYNTHETIC) take calls. The keys are shown "
             "once and expire in a day. Ctrl-C stops."
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx2
@@ -32,8 +33,15 @@ def test_the_demo_comes_alive(page: Page, tmp_path: Path) -> None:
         assert len(keys) == 2, printed
         operator = {"Authorization": f"Bearer {keys[0]}"}
 
+        started = datetime.now(UTC).isoformat()
+        # Months of SYNTHETIC history for the reports, written before the demo served.
+        board = httpx2.get(f"{demo.url}/api/reports/dashboard", headers=operator).json()
+        assert board["synthetic_calls"] > 1000 and board["headline"][2]["calls"] > 0
+
         def moving() -> bool:
-            calls = httpx2.get(f"{demo.url}/api/calls", headers=operator).json()
+            calls = httpx2.get(  # the live ones, not the history
+                f"{demo.url}/api/calls", params={"since": started}, headers=operator
+            ).json()
             ambulances = httpx2.get(f"{demo.url}/api/ambulances", headers=operator).json()
             placed = [a for a in ambulances if a["position_at"]]
             return len(calls) >= 3 and len(placed) >= 12 and any(c["referral"] for c in calls)
