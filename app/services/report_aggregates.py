@@ -119,7 +119,7 @@ def summarise_by(
     ).cte("steps")
     began = steps.c.created_at if question.start == "created" else steps.c[f"{question.start}_at"]
     ended = steps.c[f"{question.end}_at"]
-    seconds = func.round(_seconds_between(began, ended, dialect), 1)
+    seconds = _seconds_between(began, ended, dialect)
     timed_only = (began.is_not(None), ended.is_not(None), ended >= began)
     parts = []
     for by in groupings:
@@ -162,7 +162,7 @@ def summarise_by(
         )
     found: dict[str, list[Summary]] = {by: [] for by in groupings}
     for by, g, n, p50, p90, share in session.connection().execute(union_all(*parts)):
-        found[by].append(Summary(str(g), int(n), _float(p50), _float(p90), _float(share)))
+        found[by].append(Summary(str(g), int(n), _secs(p50), _secs(p90), _float(share)))
     return {by: sorted(rows, key=lambda r: r.group) for by, rows in found.items()}
 
 
@@ -191,9 +191,7 @@ def headline(
         began = steps.c.created_at if named.start == "created" else steps.c[f"{named.start}_at"]
         ended = steps.c[f"{named.end}_at"]
         # Null where the call lacks either step (or they came out of order): not counted.
-        seconds = case(
-            (ended >= began, func.round(_seconds_between(began, ended, dialect), 1)), else_=null()
-        )
+        seconds = case((ended >= began, _seconds_between(began, ended, dialect)), else_=null())
         share = (
             func.avg(case((seconds <= target_s, 1.0), (seconds.is_not(None), 0.0)))
             if target_s is not None
@@ -207,7 +205,7 @@ def headline(
         ]
     row = session.connection().execute(sa_select(*columns)).one()
     return {
-        name: Summary("all", int(row[4 * i]), _float(row[4 * i + 1]), _float(row[4 * i + 2]),
+        name: Summary("all", int(row[4 * i]), _secs(row[4 * i + 1]), _secs(row[4 * i + 2]),
                       _float(row[4 * i + 3]))
         for i, (name, _target) in enumerate(intervals)
     }  # fmt: skip
@@ -261,6 +259,11 @@ def _within_of(seconds: ColumnElement[Any], target_s: float | None) -> ColumnEle
     return func.avg(case((seconds <= target_s, literal(1.0)), else_=literal(0.0)))
 
 
+def _secs(value: Any) -> float | None:
+    """Seconds as the reports give them: to a tenth."""
+    return round(float(value), 1) if value is not None else None
+
+
 def _float(value: Any) -> float | None:
     return float(value) if value is not None else None
 
@@ -268,8 +271,8 @@ def _float(value: Any) -> float | None:
 def _seconds_between(
     began: ColumnElement[Any], ended: ColumnElement[Any], dialect: Dialect
 ) -> ColumnElement[Any]:
-    if dialect.name == "postgresql":
-        return func.extract("epoch", ended - began)
+    if dialect.name == "postgresql":  # date_part: double precision (extract is numeric)
+        return func.date_part("epoch", ended - began)
     return (func.julianday(ended) - func.julianday(began)) * 86400.0
 
 

@@ -80,3 +80,11 @@ def test_a_coordinator_goes_from_a_slow_call_to_its_timeline(page: Page, history
     expect(page.locator("#call-detail")).to_be_visible(timeout=30_000)
     expect(page.locator("#detail-title")).to_contain_text(f"#{call_id}")
     expect(page.locator("#timeline li").first).to_be_visible()
+
+
+def test_a_hospital_key_gets_no_reports(page: Page, history: Site) -> None:
+    log_in(page, history, "hospital")
+    page.wait_for_url("**/board/**")
+    page.goto(f"{history.url}/reports")
+    expect(page.locator("#report-error")).to_contain_text("Peran ini tidak memiliki halaman")
+    expect(page.locator("#headline .tile")).to_have_count(0)

@@ -336,6 +336,12 @@
   }
 
   start(async (me) => {
+    if (!["operator", "admin", "health-office"].includes(me.role)) {
+      const error = document.getElementById("report-error");
+      error.textContent = t("error_role");
+      error.hidden = false;
+      return;
+    }
     document.getElementById("to-console").hidden = !(me.role === "operator" || me.role === "admin");
     [terms, categories] = await Promise.all([api("/api/reports/terms"), fetch("/api/categories").then((r) => r.json())]);
     periods();
