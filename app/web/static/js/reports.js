@@ -311,6 +311,7 @@
       return;
     }
     paint(last, me);
+    Object.assign(document.body.dataset, { since: last.since, until: last.until }); // what is shown
     // The figures are on screen: that is the first paint (the map's roads come after).
     await new Promise((done) => requestAnimationFrame(() => done()));
     const elapsed = Math.round(performance.now() - began);
