@@ -180,6 +180,7 @@ def dashboard(
         until=found.until,
         interval=found.interval,
         synthetic_calls=found.synthetic_calls,
+        region_synthetic=region.meta.synthetic,
         headline=[rs.HeadlineOut(**h.__dict__) for h in found.headline],
         groups={
             by: [rs.IntervalSummaryOut(**r.__dict__) for r in rows]

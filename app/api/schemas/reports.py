@@ -108,6 +108,7 @@ class DashboardOut(BaseModel):
     until: datetime
     interval: str
     synthetic_calls: int
+    region_synthetic: bool  # the served region is made up (the demo)
     headline: list[HeadlineOut]
     groups: dict[str, list[IntervalSummaryOut]]
     counts: list[CountOut]

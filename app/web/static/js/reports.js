@@ -269,8 +269,10 @@
     const name = t(`interval_${board.interval}`);
     const calls = board.counts.find((c) => c.kind === "calls").count;
     const synthetic = document.getElementById("synthetic");
-    synthetic.hidden = board.synthetic_calls === 0;
-    synthetic.textContent = t("report_synthetic").replace("{n}", board.synthetic_calls).replace("{all}", calls);
+    synthetic.hidden = board.synthetic_calls === 0 && !board.region_synthetic;
+    synthetic.textContent = board.synthetic_calls
+      ? t("report_synthetic").replace("{n}", board.synthetic_calls).replace("{all}", calls)
+      : t("synthetic"); // a made-up region: its calls are not real either
     document.getElementById("weekly-title").textContent = `${name} ${t("report_by_week")}`;
     document.getElementById("shift-title").textContent = `${name} ${t("report_by_shift")}`;
     document.getElementById("district-title").textContent = `${name} ${t("report_by_district")}`;
