@@ -92,6 +92,7 @@ def test_a_synthetic_quarter_in_every_report_alike(service: Service) -> None:
     period = {"since": SINCE, "until": UNTIL}
     board = service.client.get("/api/reports/dashboard", params=period, headers=who).json()
     assert board["synthetic_calls"] == 900 and board["interval"] == "response"
+    assert board["region_synthetic"] is True  # the demo region
     headline = {h["interval"]: h for h in board["headline"]}
     assert headline["response"]["target_min"] == 30.0 and headline["turnout"]["target_min"] is None
     for name in ("handling", "response", "handover"):
