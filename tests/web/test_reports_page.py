@@ -71,15 +71,21 @@ def test_the_health_office_reads_the_month_against_its_targets(page: Page, histo
 def test_a_coordinator_goes_from_a_slow_call_to_its_timeline(page: Page, history: Site) -> None:
     log_in(page, history, "operator")
     page.wait_for_selector("body[data-ready='true']", timeout=30_000)
-    page.click("header a[href='/reports']")
-    page.wait_for_selector("body[data-painted-ms]", timeout=30_000)
-    first = page.locator("#slowest tr[data-call-id]").first
+    # The reports open in a tab of their own: the console stays as it was.
+    with page.context.expect_page() as opened:
+        page.click("header a[href='/reports']")
+    reports = opened.value
+    reports.wait_for_selector("body[data-painted-ms]", timeout=30_000)
+    first = reports.locator("#slowest tr[data-call-id]").first
     call_id = first.get_attribute("data-call-id")
-    first.locator("a").click()
-    page.wait_for_url(f"**/console#call={call_id}")
-    expect(page.locator("#call-detail")).to_be_visible(timeout=30_000)
-    expect(page.locator("#detail-title")).to_contain_text(f"#{call_id}")
-    expect(page.locator("#timeline li").first).to_be_visible()
+    with reports.context.expect_page() as console:
+        first.locator("a").click()
+    timeline = console.value
+    timeline.wait_for_url(f"**/console#call={call_id}")
+    expect(timeline.locator("#call-detail")).to_be_visible(timeout=30_000)
+    expect(timeline.locator("#detail-title")).to_contain_text(f"#{call_id}")
+    expect(timeline.locator("#timeline li").first).to_be_visible()
+    expect(page.locator("body[data-ready='true']")).to_have_count(1)  # still the console
 
 
 def test_a_hospital_key_gets_no_reports(page: Page, history: Site) -> None:

@@ -260,7 +260,7 @@
         el("td", {}, el("span", { class: `badge triage-${call.triage}`, text: call.triage.toUpperCase() })),
         el("td", { class: "number", text: mins(seconds) }),
         el("td", { class: "number", text: error === null ? "–" : `${mins(Math.abs(error))} ${t(error >= 0 ? "report_later" : "report_sooner")}` }),
-        el("td", {}, operator ? el("a", { href: `/console#call=${call.call_id}`, text: t("report_open_console") }) : null));
+        el("td", {}, operator ? el("a", { href: `/console#call=${call.call_id}`, target: "_blank", rel: "opener", text: t("report_open_console") }) : null));
       return [row, steps];
     }));
   }
