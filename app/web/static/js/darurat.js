@@ -137,12 +137,16 @@
   let timer = null;
   let callMarker = null;
   let ambulanceMarker = null;
+  let mapping = null; // the map being drawn
+  let lastCall = null;
   async function follow(callId) {
     show("follow");
     const kind = kinds[localStorage.getItem(`${LAST}.kind`)] || kinds.lainnya;
     $("first-aid").replaceChildren(...(kind ? kind.first_aid : []).map((line) => el("li", { text: line })));
-    if (!view) {
-      view = (await map("map")).view;
+    // The status first, the map when its roads arrive: on a weak signal the roads take long,
+    // and "received" must not wait for them.
+    if (!view && !mapping) {
+      mapping = map("map").then((drawn) => { view = drawn.view; if (lastCall) render(lastCall); });
     }
     clearInterval(timer);
     const refresh = async () => {
@@ -154,6 +158,7 @@
     timer = setInterval(refresh, 3000);
   }
   function render(call) {
+    lastCall = call;
     const reached = STEPS.indexOf(call.status);
     $("steps").replaceChildren(...STEPS.map((step, i) => el("li", {
       class: i < reached ? "done" : i === reached ? "now" : "", "data-step": step, text: t(`public_step_${step}`),
@@ -161,21 +166,22 @@
     if (["selesai", "dibatalkan"].includes(call.status)) {
       $("steps").append(el("li", { class: "now", "data-step": call.status, text: t(`public_step_${call.status}`) }));
     }
+    document.body.dataset.callStatus = call.status;
+    const coming = call.ambulance_lat !== null;
+    $("eta").textContent = coming && call.ambulance_eta_s !== null
+      ? `${t("public_eta")} ${minutes(call.ambulance_eta_s)}`
+      : call.status === "ambulans_berangkat" ? t("public_eta_unknown") : "";
+    if (!view) return; // the map is still loading: it draws this call when it is there
     if (call.lat !== null && !callMarker) {
       callMarker = L.marker([call.lat, call.lon], { icon: symbolIcon("call", "triage-merah"), keyboard: false }).addTo(view);
       view.setView([call.lat, call.lon], 14);
     }
-    const coming = call.ambulance_lat !== null;
     if (coming) {
       const point = [call.ambulance_lat, call.ambulance_lon];
       if (!ambulanceMarker) ambulanceMarker = L.marker(point, { icon: symbolIcon("ambulance", "assigned"), keyboard: false }).addTo(view);
       else ambulanceMarker.setLatLng(point);
       if (callMarker) view.fitBounds(L.latLngBounds([point, callMarker.getLatLng()]).pad(0.3), { maxZoom: 15 });
     } else if (ambulanceMarker) { ambulanceMarker.remove(); ambulanceMarker = null; }
-    $("eta").textContent = coming && call.ambulance_eta_s !== null
-      ? `${t("public_eta")} ${minutes(call.ambulance_eta_s)}`
-      : call.status === "ambulans_berangkat" ? t("public_eta_unknown") : "";
-    document.body.dataset.callStatus = call.status;
   }
   $("back-home").addEventListener("click", () => { clearInterval(timer); home(); });
 
