@@ -88,6 +88,10 @@ class SimulationStats:
 Clock = Callable[[], datetime]
 
 
+class RunOverError(Exception):
+    """The run is over: a crew stops between two fixes, never with one unanswered."""
+
+
 @dataclass(frozen=True)
 class Simulation:
     """What every crew of a run shares: the roads, the settings, the statistics, the HTTP
@@ -98,6 +102,9 @@ class Simulation:
     stats: SimulationStats
     http: httpx2.AsyncClient
     clock: Clock
+    # Set when the run's time is up. Crews stop at their next tick, so that every fix sent
+    # has its answer counted (a cancelled exchange would be stored but never counted).
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class SimulatedCrew:
@@ -110,6 +117,7 @@ class SimulatedCrew:
         self.settings = simulation.settings
         self.stats = simulation.stats
         self.http = simulation.http
+        self.stopping = simulation.stopping
         self.rng = random.Random(seed)
         self.here = crew.home
         self.seq = 0
@@ -132,6 +140,8 @@ class SimulatedCrew:
                     await self._mission()
                 else:
                     await self._drive(self._random_destination())
+        except RunOverError:
+            pass
         finally:
             await close_quietly(self.socket)
 
@@ -153,7 +163,7 @@ class SimulatedCrew:
             },
         )
         if call is None:
-            await asyncio.sleep(10.0)
+            await self._pause(10.0)
             return
         self.stats.calls_taken += 1
         call_id = call["call"]["id"]
@@ -167,7 +177,7 @@ class SimulatedCrew:
                 f"/api/calls/{call_id}/status",
                 {"status": "cancelled", "reason": "simulation: no ambulance or hospital"},
             )
-            await asyncio.sleep(10.0)
+            await self._pause(10.0)
             return
         said = simulated_care.answer(self.rng, self.settings.refuse_share)
         await self._crew("POST", "/api/crew/assignment/answer", said)
@@ -274,8 +284,18 @@ class SimulatedCrew:
         period = 1.0 / self.settings.rate_hz
         next_at = self.loop.time() + period
         self.here = here
+        if self.stopping.is_set():
+            raise RunOverError
         await self._send(self._fix(here, heading, speed_mps))
-        await asyncio.sleep(max(0.0, next_at - self.loop.time()))
+        await self._pause(next_at - self.loop.time())
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait, unless the run is over: then stop at once."""
+        try:
+            await asyncio.wait_for(self.stopping.wait(), max(0.0, seconds))
+        except TimeoutError:
+            return
+        raise RunOverError
 
     def _fix(self, here: LonLat, heading: float, speed_mps: float) -> dict[str, Any]:
         noise = self.settings.noise_m / EARTH_M_PER_DEG

@@ -38,6 +38,8 @@ from tracking.simulated_crew import (
     SimulationStats,
 )
 
+STOP_GRACE_S = 35.0  # longer than a fix's answer may take (30 s)
+
 
 async def simulate(
     region: Region, crews: Sequence[Crew], settings: SimulationSettings, *, clock: Clock
@@ -62,6 +64,8 @@ async def simulate(
                 await asyncio.gather(*tasks)
             else:
                 await asyncio.wait(tasks, timeout=settings.duration_s)
+                shared.stopping.set()  # every crew stops after the answer it is waiting for
+                await asyncio.wait(tasks, timeout=STOP_GRACE_S)
         finally:
             for task in tasks:
                 task.cancel()
