@@ -29,14 +29,8 @@ from collections.abc import Sequence
 import httpx2
 
 from routing import Region
-from tracking.simulated_crew import (
-    Clock,
-    Crew,
-    SimulatedCrew,
-    Simulation,
-    SimulationSettings,
-    SimulationStats,
-)
+from tracking.simulated_crew import SimulatedCrew
+from tracking.simulation_run import Clock, Crew, Simulation, SimulationSettings, SimulationStats
 
 STOP_GRACE_S = 35.0  # longer than a fix's answer may take (30 s)
 

@@ -24,7 +24,7 @@ from app.models import Call
 from app.services.history import HistoryWriter, parse_span
 from app.services.simulation import demo_keys, prepare_fleet
 from routing import Region
-from tracking.simulated_crew import SimulationSettings
+from tracking.simulation_run import SimulationSettings
 from tracking.simulator import simulate as run_simulation
 
 app = typer.Typer()

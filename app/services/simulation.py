@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.models import Ambulance, Role, User
 from app.services import users
 from routing import LonLat, Region
-from tracking.simulated_crew import Crew
+from tracking.simulation_run import Crew
 
 SIMULATED_PREFIX = "sim-"
 KEY_DAYS = 1  # simulator keys are for a run, not for keeping
