@@ -7,7 +7,6 @@ import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,7 +184,6 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         await roads.start()  # closures in force apply before the first request
         boards = readiness.BoardCache(served)
         app.state.engine, app.state.region, app.state.vault = engine, served, vault
-        app.state.session_closer = ThreadPoolExecutor(4, thread_name_prefix="session-close")
         principals = PrincipalCache(settings.key_cache_s)
         # Open sockets' keys are checked twice per key cache time: a revocation or expiry
         # closes them within it (at once when the broker carries the revocation).
@@ -226,7 +224,6 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
             await roads.stop()
             await runner.stop()
             await broker.close()
-            app.state.session_closer.shutdown(wait=True)
             if isinstance(verifier, HttpRegistryVerifier):
                 await verifier.aclose()
             engine.dispose()

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from app.core.config import Settings
@@ -106,16 +106,49 @@ USERS: dict[str, tuple[Role, dict[str, Any]]] = {
 }
 
 
-@pytest.fixture
-def migrated_engine(database_url: str) -> Iterator[Engine]:
-    """An engine on a fresh, migrated database with one operator (user 1)."""
-    upgrade(database_url)
-    made = make_engine(database_url)
+@contextmanager
+def _migrated(url: str) -> Iterator[Engine]:
+    upgrade(url)
+    made = make_engine(url)
     with Session(made) as session:
         users.create_user(session, users.NewUser("operator", Role.OPERATOR))
         session.commit()
     yield made
     made.dispose()
+
+
+@pytest.fixture
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh, migrated database with one operator (user 1)."""
+    with _migrated(database_url) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def module_engine(module_database_url: str) -> Iterator[Engine]:
+    """An engine on the module's database, migrated once, with one operator (user 1)."""
+    with _migrated(module_database_url) as engine:
+        yield engine
+
+
+@contextmanager
+def rolled_back_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction rolled back at the end. Sessions bound to it join its
+    transaction: their commits are not the database's."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def rolled_back(module_engine: Engine) -> Iterator[Connection]:
+    """Every test of the module starts from the same migrated database and leaves nothing
+    behind (no cleaning up by hand, no migration per test)."""
+    with rolled_back_transaction(module_engine) as connection:
+        yield connection
 
 
 @contextmanager

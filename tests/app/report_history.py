@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from app.models import Call, CallStatus, Triage
 from app.services import audit, reports
 
+Database = Engine | Connection  # a test's own database, or its rolled-back transaction
 T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 10:00 in Banyumas
 
 
 def history(
-    engine: Engine, taken_at: datetime, moves: list[tuple[int, str, str]], reason: str | None = None
+    engine: Engine | Connection,
+    taken_at: datetime,
+    moves: list[tuple[int, str, str]],
+    reason: str | None = None,
 ) -> int:
     """A call taken at ``taken_at`` and moved (minutes after, before, after), as audited and
     stamped (the first time of each step); a cancellation carries ``reason`` as its code."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, select
 
 from app import models
 from app.core.db import make_engine, upgrade
+from tests.app.conftest import rolled_back_transaction
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
@@ -90,3 +91,18 @@ def test_the_audit_log_cannot_be_changed_or_deleted(database_url: str) -> None:
     with Session(engine) as session:
         assert [e.action for e in session.exec(select(models.AuditEvent))] == ["call.status"]
     engine.dispose()
+
+
+def test_a_rolled_back_test_leaves_nothing_behind(module_engine: Engine) -> None:
+    def calls() -> int:
+        with Session(module_engine) as session:
+            return len(session.exec(select(models.Call)).all())
+
+    before = calls()
+    with rolled_back_transaction(module_engine) as connection:
+        with Session(connection) as session:
+            session.add(models.Call(created_by=1, category="stemi", triage=models.Triage.MERAH))
+            session.commit()  # joins the test's transaction: not the database's commit
+        with Session(connection) as session:
+            assert len(session.exec(select(models.Call)).all()) == before + 1
+    assert calls() == before

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from app.models import Ambulance, Call, Dispatch, Hospital, Referral
 from app.services.report_aggregates import Question, slowest, summarise_by
 from app.services.report_counts import counts
-from tests.app.report_history import T0, history
+from tests.app.report_history import T0, Database, history
 
 WINDOW = {"since": T0, "until": T0 + timedelta(days=1)}
 
 
-def served(engine: Engine, call_id: int, *units: tuple[str, str | None]) -> None:
+def served(database: Database, call_id: int, *units: tuple[str, str | None]) -> None:
     """Dispatches of a call in order: (ambulance, refusal or None for accepted)."""
-    with Session(engine) as session:
+    with Session(database) as session:
         for ambulance_id, refusal in units:
             session.add(Dispatch(call_id=call_id, ambulance_id=ambulance_id, assigned_by=1,
                                  recommended=True, eta_s=300.0, accepted=refusal is None,
@@ -31,9 +31,9 @@ def served(engine: Engine, call_id: int, *units: tuple[str, str | None]) -> None
         session.commit()
 
 
-def referred(engine: Engine, call_id: int, *answers: tuple[str, str, str | None]) -> None:
+def referred(database: Database, call_id: int, *answers: tuple[str, str, str | None]) -> None:
     """Referrals of a call in order: (hospital, answer, reason); all but the last replaced."""
-    with Session(engine) as session:
+    with Session(database) as session:
         for number, (hospital_id, answer, reason) in enumerate(answers):
             last = number == len(answers) - 1
             session.add(Referral(call_id=call_id, hospital_id=hospital_id, created_by=1,
@@ -46,8 +46,8 @@ def referred(engine: Engine, call_id: int, *answers: tuple[str, str, str | None]
         session.commit()
 
 
-def setting(engine: Engine) -> None:
-    with Session(engine) as session:
+def setting(database: Database) -> None:
+    with Session(database) as session:
         session.add_all([Ambulance(id="a-1", name="A 1", post_id="post-north"),
                          Ambulance(id="a-2", name="A 2", post_id="post-north"),
                          Ambulance(id="b-1", name="B 1", post_id="post-south")])  # fmt: skip
@@ -59,30 +59,32 @@ RUN = [(2, "received", "dispatched"), (3, "dispatched", "en_route"), (12, "en_ro
        (30, "on_scene", "transporting"), (45, "transporting", "at_hospital")]  # fmt: skip
 
 
-def test_counts_with_their_reasons(migrated_engine: Engine) -> None:
-    engine = migrated_engine
-    setting(engine)
-    refused = history(engine, T0, [
+def test_counts_with_their_reasons(rolled_back: Connection) -> None:
+    database = rolled_back
+    setting(database)
+    refused = history(database, T0, [
         (2, "received", "dispatched"), (4, "dispatched", "received"),
         (6, "received", "dispatched"), (20, "dispatched", "on_scene"),
     ])  # fmt: skip
-    served(engine, refused, ("a-1", "vehicle_fault"), ("b-1", None))
-    declined = history(engine, T0 + timedelta(hours=1), RUN)
-    served(engine, declined, ("a-1", None))
-    referred(engine, declined, ("rs-a", "declined", "icu_full"), ("rs-b", "missed", None),
+    served(database, refused, ("a-1", "vehicle_fault"), ("b-1", None))
+    declined = history(database, T0 + timedelta(hours=1), RUN)
+    served(database, declined, ("a-1", None))
+    referred(database, declined, ("rs-a", "declined", "icu_full"), ("rs-b", "missed", None),
              ("rs-a", "accepted", None))  # fmt: skip
     for hours, reason in ((2, "duplicate"), (3, "duplicate"), (4, "own_transport")):
         moves = [(1, "received", "dispatched"), (5, "dispatched", "cancelled")]
-        history(engine, T0 + timedelta(hours=hours), moves, reason)
-    prank = history(engine, T0 + timedelta(hours=5), [(1, "received", "cancelled")], "prank")
-    with Session(engine) as session:
+        history(database, T0 + timedelta(hours=hours), moves, reason)
+    prank = history(database, T0 + timedelta(hours=5), [(1, "received", "cancelled")], "prank")
+    with Session(database) as session:
         call = session.get(Call, prank)
         assert call is not None
         call.prank_at, call.prank_reason, call.synthetic = T0, "laughing", True
         session.add(call)
         session.commit()
-    history(engine, T0 - timedelta(hours=1), [(1, "received", "cancelled")])  # before: not counted
-    with Session(engine) as session:
+    history(
+        database, T0 - timedelta(hours=1), [(1, "received", "cancelled")]
+    )  # before: not counted
+    with Session(database) as session:
         found = {(c.kind, c.reason): c.count for c in counts(session, **WINDOW)}
     assert found == {
         ("calls", ""): 6,
@@ -97,22 +99,22 @@ def test_counts_with_their_reasons(migrated_engine: Engine) -> None:
     }
 
 
-def test_who_served_each_call_and_the_slowest_first(migrated_engine: Engine) -> None:
-    engine = migrated_engine
-    setting(engine)
+def test_who_served_each_call_and_the_slowest_first(rolled_back: Connection) -> None:
+    database = rolled_back
+    setting(database)
     minutes = {"a-1": (10, "rs-a"), "a-2": (20, "rs-a"), "b-1": (40, "rs-b")}
     ids = {}
     for number, (ambulance_id, (on_scene_min, hospital_id)) in enumerate(minutes.items()):
         moves = [(1, "received", "dispatched"), (on_scene_min, "dispatched", "on_scene")]
-        call_id = history(engine, T0 + timedelta(hours=number), moves)
-        served(engine, call_id, *([("b-1", "crew_incomplete")] if number == 0 else []),
+        call_id = history(database, T0 + timedelta(hours=number), moves)
+        served(database, call_id, *([("b-1", "crew_incomplete")] if number == 0 else []),
                (ambulance_id, None))  # fmt: skip
         referred(
-            engine, call_id, ("rs-b", "declined", "no_free_bed"), (hospital_id, "accepted", None)
+            database, call_id, ("rs-b", "declined", "no_free_bed"), (hospital_id, "accepted", None)
         )
         ids[ambulance_id] = call_id
     question = Question("created", "on_scene", "all", T0, T0 + timedelta(days=1), 1800.0)
-    with Session(engine) as session:
+    with Session(database) as session:
         found = summarise_by(session, question, ("ambulance", "post", "hospital"))
         slow = slowest(session, question, limit=2)
     by = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from alembic import command
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from app.core.db import alembic_config, upgrade
@@ -16,29 +16,29 @@ from app.services.reports import call_steps
 from tests.app.report_history import T0, history
 
 
-def test_the_steps_of_each_kind_of_call(migrated_engine: Engine) -> None:
-    engine = migrated_engine
-    full = history(engine, T0, [
+def test_the_steps_of_each_kind_of_call(rolled_back: Connection) -> None:
+    database = rolled_back
+    full = history(database, T0, [
         (2, "received", "dispatched"), (3, "dispatched", "en_route"), (15, "en_route", "on_scene"),
         (30, "on_scene", "transporting"), (50, "transporting", "at_hospital"),
         (65, "at_hospital", "closed"),
     ])  # fmt: skip
-    skipped = history(engine, T0 + timedelta(hours=1), [
+    skipped = history(database, T0 + timedelta(hours=1), [
         (1, "received", "dispatched"), (9, "dispatched", "on_scene"),  # no "en route" pressed
     ])  # fmt: skip
-    again = history(engine, T0 + timedelta(hours=2), [
+    again = history(database, T0 + timedelta(hours=2), [
         (2, "received", "dispatched"), (4, "dispatched", "received"),  # the crew refused
         (6, "received", "dispatched"), (7, "dispatched", "en_route"),
     ])  # fmt: skip
-    cancelled = history(engine, T0 + timedelta(hours=3), [
+    cancelled = history(database, T0 + timedelta(hours=3), [
         (1, "received", "dispatched"), (5, "dispatched", "cancelled"),
     ])  # fmt: skip
-    on_scene_only = history(engine, T0 + timedelta(hours=4), [
+    on_scene_only = history(database, T0 + timedelta(hours=4), [
         (1, "received", "dispatched"), (8, "dispatched", "en_route"), (12, "en_route", "on_scene"),
         (40, "on_scene", "closed"),  # treated on scene
     ])  # fmt: skip
-    history(engine, T0 - timedelta(days=1), [(1, "received", "dispatched")])  # outside the window
-    with Session(engine) as session:
+    history(database, T0 - timedelta(days=1), [(1, "received", "dispatched")])  # outside the window
+    with Session(database) as session:
         steps = {s.call_id: s for s in call_steps(session, since=T0, until=T0 + timedelta(days=1))}
     assert set(steps) == {full, skipped, again, cancelled, on_scene_only}
     f = steps[full]
@@ -60,10 +60,10 @@ def test_the_steps_of_each_kind_of_call(migrated_engine: Engine) -> None:
 def test_the_eta_promised_at_dispatch_against_the_drive(migrated_engine: Engine) -> None:
     from app.models import Ambulance, Dispatch  # noqa: PLC0415
 
-    engine = migrated_engine
-    call_id = history(engine, T0, [(1, "received", "dispatched"), (13, "dispatched", "on_scene")])
-    untimed = history(engine, T0 + timedelta(hours=1), [(1, "received", "dispatched")])
-    with Session(engine) as session:
+    database = migrated_engine
+    call_id = history(database, T0, [(1, "received", "dispatched"), (13, "dispatched", "on_scene")])
+    untimed = history(database, T0 + timedelta(hours=1), [(1, "received", "dispatched")])
+    with Session(database) as session:
         session.add(Ambulance(id="pkm-1", name="PKM 1", post_id="pkm"))
         session.flush()
         session.add(Dispatch(call_id=call_id, ambulance_id="pkm-1", assigned_by=1, eta_s=600.0,
@@ -80,26 +80,26 @@ def test_calls_taken_before_the_steps_were_kept_get_them_from_the_audit(
 ) -> None:
     """Migration 0019 fills in the steps of older calls from the audit log, by the same rule
     (first time counts, handed over only from at hospital)."""
-    engine = migrated_engine
-    history(engine, T0, [
+    database = migrated_engine
+    history(database, T0, [
         (2, "received", "dispatched"), (4, "dispatched", "received"), (6, "received", "dispatched"),
         (7, "dispatched", "en_route"), (15, "en_route", "on_scene"),
         (30, "on_scene", "transporting"), (50, "transporting", "at_hospital"),
         (65, "at_hospital", "closed"),
     ])  # fmt: skip
     cancelled = [(1, "received", "dispatched"), (5, "dispatched", "cancelled")]
-    history(engine, T0 + timedelta(hours=1), cancelled, "duplicate")
-    history(engine, T0 + timedelta(hours=2), [(1, "received", "dispatched"),
+    history(database, T0 + timedelta(hours=1), cancelled, "duplicate")
+    history(database, T0 + timedelta(hours=2), [(1, "received", "dispatched"),
                                               (9, "dispatched", "on_scene"),
                                               (40, "on_scene", "closed")])  # fmt: skip
     window = {"since": T0, "until": T0 + timedelta(days=1)}
-    with Session(engine) as session:
+    with Session(database) as session:
         kept = call_steps(session, **window)
         reasons = counts(session, **window)
-    engine.dispose()
+    database.dispose()
     command.downgrade(alembic_config(database_url), "0018")  # the columns go
     upgrade(database_url)  # and come back, filled in from the audit
-    with Session(engine) as session:
+    with Session(database) as session:
         assert call_steps(session, **window) == kept
         assert counts(session, **window) == reasons
     assert Count("cancelled", "duplicate", 1) in reasons
