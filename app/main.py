@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -39,6 +38,7 @@ from app.api.routes import hospitals as hospitals_routes
 from app.api.routes import (
     roads as roads_routes,
 )
+from app.core import collector
 from app.core.config import Settings
 from app.core.db import make_engine, startup_lock, upgrade
 from app.core.installation import bind_secret
@@ -212,7 +212,7 @@ def create_app(settings: Settings | None = None, *, region: Region | None = None
         services.fix_writer.start(
             ingest.position_publisher(engine, services.fix_writer, services.announcer, broker)
         )
-        gc.freeze()  # the region's objects live as long as the process: keep them out of GC scans
+        collector.settle()  # the region's objects live as long as the process: out of GC scans
         log.info("region %s loaded (%s)", served.meta.name, served.meta.title)
         try:
             yield

@@ -9,10 +9,12 @@ worker; PostgreSQL and Redis with several), opens the hospital feeds (spread ove
 region's hospitals, several screens per hospital) and the operator consoles, then runs
 `satria simulate` in its own process: every crew takes a mission (a call near its post,
 dispatched to it and referred to the recommended hospital) and drives it, sending one fix per
-1/rate seconds through the crew websocket. After a warm-up (the calls being taken), it counts
-the fixes stored in the database over the measured window, and every subscriber timestamps
-each position it receives against the fix's own time: push-to-subscriber latency includes
-storing, ETA, arrival detection, the broker and the feed.
+1/rate seconds through the crew websocket. The measured window opens once every crew's call
+is taken (the intake burst: about 20 calls a second while the first crews already drive;
+its own latency is printed apart), then counts the fixes stored in the database over the
+window, and every subscriber timestamps each position it receives against the fix's own
+time: push-to-subscriber latency includes storing, ETA, arrival detection, the broker and
+the feed.
 
 The same run measures the ETA per fix both ways: a read of the call's point table (what the
 service does) against a road search per fix (the naive way), and prints the ratio.
@@ -41,6 +43,7 @@ from sqlalchemy import create_engine
 from sqlmodel import Session
 from websockets.asyncio.client import connect
 
+from app.core import collector
 from app.core.config import Settings
 from app.main import load_region
 from app.models import Role
@@ -57,6 +60,7 @@ class Listener:
 
     kind: str
     latencies_ms: list[float] = field(default_factory=list)
+    intake_latencies_ms: list[float] = field(default_factory=list)
     messages: int = 0
     closed: str | None = None
 
@@ -66,23 +70,44 @@ def percentile(values: list[float], share: float) -> float:
     return float(np.percentile(values, share * 100)) if values else float("nan")
 
 
-async def listen(url: str, listener: Listener, window: tuple[float, float]) -> None:
-    """Read a feed until the window closes, timing each position against its fix time."""
+@dataclass
+class Window:
+    """The measured window: opened once the calls are taken, closed ``seconds`` later."""
+
+    opens: float = float("inf")
+    closes: float = float("inf")
+
+    def holds(self, instant: float) -> bool:
+        return self.opens <= instant <= self.closes
+
+
+async def listen(url: str, listener: Listener, window: Window) -> None:
+    """Read a feed until the window closes, timing each position against its fix time (in
+    the window, and before it: the intake burst)."""
     try:
         async with connect(url, max_queue=None, compression=None) as socket:
-            while time.time() < window[1]:
+            while (now := time.time()) < window.closes:
                 try:
-                    raw = await asyncio.wait_for(socket.recv(), timeout=window[1] - time.time())
+                    raw = await asyncio.wait_for(socket.recv(), timeout=min(window.closes - now, 5))
                 except TimeoutError:
-                    return
+                    continue
                 now = time.time()
                 listener.messages += 1
-                if '"type":"position"' not in raw[:40] or not window[0] <= now <= window[1]:
+                if '"type":"position"' not in raw[:40] or now > window.closes:
                     continue
                 fix_time = datetime.fromisoformat(json.loads(raw)["fix_time"]).timestamp()
-                listener.latencies_ms.append((now - fix_time) * 1000)
+                latency_ms = (now - fix_time) * 1000
+                if window.holds(now):
+                    listener.latencies_ms.append(latency_ms)
+                else:
+                    listener.intake_latencies_ms.append(latency_ms)
     except Exception as exc:
         listener.closed = f"{type(exc).__name__}: {exc}"[:120]
+
+
+def calls_taken(database_url: str) -> int:
+    """Calls in the database right now."""
+    return int(column(database_url, "SELECT count(*) FROM call")[0])
 
 
 def fixes_stored(database_url: str) -> int:
@@ -142,7 +167,7 @@ def run_stage(
             operator_key = server.create_user("bench console", "operator")
             ws = server.url.replace("http", "ws", 1)
             started = time.time()
-            window = (started + args.warmup, started + args.warmup + args.seconds)
+            window = Window()
             listeners = [Listener("hospital") for _ in hospital_keys]
             listeners += [Listener("operators") for _ in range(args.operator_feeds)]
             keys = hospital_keys + [operator_key] * args.operator_feeds
@@ -159,20 +184,29 @@ def run_stage(
                     asyncio.create_task(listen(f"{ws}/ws/feed?token={key}", listener, window))
                     for key, listener in zip(keys, listeners, strict=True)
                 ]
-                await asyncio.sleep(max(0.0, window[0] - time.time()))
-                before = await asyncio.to_thread(fixes_stored, settings["SATRIA_DATABASE_URL"])
-                await asyncio.sleep(max(0.0, window[1] - time.time()))
-                after = await asyncio.to_thread(fixes_stored, settings["SATRIA_DATABASE_URL"])
+                url = settings["SATRIA_DATABASE_URL"]
+                while time.time() < started + args.warmup:
+                    if await asyncio.to_thread(calls_taken, url) >= args.ambulances:
+                        break
+                    await asyncio.sleep(0.5)
+                before = await asyncio.to_thread(fixes_stored, url)
+                window.opens = time.time()
+                window.closes = window.opens + args.seconds
+                await asyncio.sleep(args.seconds)
+                after = await asyncio.to_thread(fixes_stored, url)
                 await asyncio.gather(*tasks)
                 return before, after
 
+            collector.settle()  # the listeners' own pauses are not the service's latency
             before, after = asyncio.run(watch())
+            simulator.terminate()  # it stops its crews and prints what they sent
             output = finish(simulator, Path(simulator_out.name))
     stats = json.loads(output[output.index("{") :]) if "{" in output else {"output": output}
     stored_per_s = (after - before) / args.seconds
     offered = args.ambulances * rate_hz
     hospital = [v for li in listeners if li.kind == "hospital" for v in li.latencies_ms]
     operators = [v for li in listeners if li.kind == "operators" for v in li.latencies_ms]
+    intake = [v for li in listeners if li.kind == "hospital" for v in li.intake_latencies_ms]
     dropped = [li.closed for li in listeners if li.closed]
     print(
         f"  {label}, {args.ambulances} ambulances at {rate_hz:g} Hz (offered {offered:.0f}/s): "
@@ -182,6 +216,10 @@ def run_stage(
         f"{percentile(operators, 0.5):.0f} ms p99 {percentile(operators, 0.99):.0f} ms "
         f"(n={len(operators)}); feeds lost {len(dropped)}; simulator errors "
         f"{stats.get('errors', stats)}; missions {stats.get('missions_started')}"
+    )
+    print(
+        f"    while the calls were taken ({window.opens - started:.0f} s): hospital push p50 "
+        f"{percentile(intake, 0.5):.0f} ms p99 {percentile(intake, 0.99):.0f} ms (n={len(intake)})"
     )
     if dropped:
         print(f"    first lost feed: {dropped[0]}")
@@ -252,7 +290,9 @@ def main() -> None:
     parser.add_argument("--ambulances", type=int, default=500)
     parser.add_argument("--rates", default="1", help="fixes per second per crew, e.g. 1,2,4")
     parser.add_argument("--seconds", type=float, default=30.0, help="measured window")
-    parser.add_argument("--warmup", type=float, default=25.0, help="calls being taken")
+    parser.add_argument(
+        "--warmup", type=float, default=90.0, help="longest wait for every crew's call to be taken"
+    )
     parser.add_argument("--hospital-feeds", type=int, default=50)
     parser.add_argument("--operator-feeds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=1)

@@ -38,7 +38,8 @@ STOP_GRACE_S = 35.0  # longer than a fix's answer may take (30 s)
 async def simulate(
     region: Region, crews: Sequence[Crew], settings: SimulationSettings, *, clock: Clock
 ) -> SimulationStats:
-    """Drive every crew until ``duration_s`` has passed (or the task is cancelled)."""
+    """Drive every crew until ``duration_s`` has passed or SIGTERM comes (or the task is
+    cancelled)."""
     stats = SimulationStats()
     _dump_tasks_on_sigusr1()
     # Requests queue for a pooled connection as long as they must (pool=None).
@@ -53,18 +54,24 @@ async def simulate(
             )
             for i, crew in enumerate(crews)
         ]
+        _stop_on_sigterm(shared.stopping)
         try:
-            if settings.duration_s is None:
-                await asyncio.gather(*tasks)
-            else:
-                await asyncio.wait(tasks, timeout=settings.duration_s)
-                shared.stopping.set()  # every crew stops after the answer it is waiting for
-                await asyncio.wait(tasks, timeout=STOP_GRACE_S)
+            # Until the time is up or SIGTERM comes; crews then stop after the answer each
+            # is waiting for, so that what the statistics say was stored was stored.
+            await asyncio.wait(tasks, timeout=settings.duration_s)
+            shared.stopping.set()
+            await asyncio.wait(tasks, timeout=STOP_GRACE_S)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
     return stats
+
+
+def _stop_on_sigterm(stopping: asyncio.Event) -> None:
+    """``kill <pid>`` ends the run as its duration would: statistics printed."""
+    if hasattr(signal, "SIGTERM"):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
 
 
 def _dump_tasks_on_sigusr1() -> None:

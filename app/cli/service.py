@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.cli.common import console, now, prepared
+from app.core import collector
 from app.core.config import Settings
 from app.core.db import upgrade
 from app.core.logging import log_config
@@ -131,6 +132,7 @@ def simulate(
         bad_fix_probability=bad_fix_share,
         refuse_share=refuse_share,
     )
+    collector.settle()  # hundreds of crews in one process: no pause of its own counted as lag
     try:
         stats = asyncio.run(run_simulation(region, crews, options, clock=now))
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from routing import LonLat, Region
 from routing.geo import haversine_m
 from tests.live_server import live_server
+from tests.waiting import wait_until
 from tracking.trip import Trip
 
 
@@ -92,3 +93,31 @@ def test_simulated_crews_refuse_through_the_crew_route(demo_dir: Path, tmp_path:
     assert stats["errors"] == {}, stats
     assert stats["refusals"] == 3 and stats["missions_started"] == 0
     assert scalar(database, "SELECT count(*) FROM auditevent WHERE action = 'call.refused'") == 3
+
+
+def test_a_simulation_told_to_stop_says_what_it_stored(demo_dir: Path, tmp_path: Path) -> None:
+    """SIGTERM ends a run as its duration would: each crew stops after the answer it waits
+    for, and the statistics printed are what the database holds."""
+    database = tmp_path / "satria.db"
+    settings = {
+        "SATRIA_DATABASE_URL": f"sqlite:///{database}",
+        "SATRIA_DATA_DIR": str(tmp_path / "var"),
+        "SATRIA_REGIONS_DIR": str(demo_dir.parent),
+    }
+    with live_server(settings, tmp_path / "serve.log") as server:
+        run = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "simulate", "--url", server.url,
+             "--ambulances", "3", "--rate", "4", "--duration", "600", "--tunnel-every", "0"],
+            env=server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            fixes = "SELECT count(*) FROM gpsfix"
+            wait_until(lambda: scalar(database, fixes) >= 20, "20 fixes stored", timeout_s=60)
+            run.terminate()
+            out, err = run.communicate(timeout=60)
+        finally:
+            run.kill()
+    assert run.returncode == 0, err
+    stats = json.loads(out[out.index("{") :])
+    assert stats["errors"] == {}, stats
+    assert scalar(database, "SELECT count(*) FROM gpsfix") == stats["fixes_stored"] >= 20
