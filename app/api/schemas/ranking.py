@@ -40,19 +40,27 @@ class RankingOut(BaseModel):
     passed_over: list[RankedHospitalOut]
 
 
+# The ranking's own typed values, built on every call: constructed, not validated again.
+# Every value is made a plain float or str here, so that what is serialised is what the
+# schema says.
+
+
 def ranked_out(entry: RankedHospital) -> RankedHospitalOut:
     """A ranked hospital for the API (unreachable: null ETA and distance)."""
     finite = entry.eta_s != float("inf")
-    return RankedHospitalOut(
-        hospital_id=entry.hospital.id,
-        name=entry.hospital.name,
-        hospital_class=entry.hospital.hospital_class,
-        lon=entry.hospital.location.lon,
-        lat=entry.hospital.location.lat,
-        eta_s=round(entry.eta_s, 1) if finite else None,
-        distance_m=round(entry.distance_m, 1) if finite else None,
+    hospital = entry.hospital
+    return RankedHospitalOut.model_construct(
+        hospital_id=str(hospital.id),
+        name=str(hospital.name),
+        hospital_class=str(hospital.hospital_class),
+        lon=float(hospital.location.lon),
+        lat=float(hospital.location.lat),
+        eta_s=round(float(entry.eta_s), 1) if finite else None,
+        distance_m=round(float(entry.distance_m), 1) if finite else None,
         reasons=[
-            ReasonOut(code=r.code, message=r.message, subject=r.subject, until=r.until)
+            ReasonOut.model_construct(
+                code=str(r.code), message=str(r.message), subject=r.subject, until=r.until
+            )
             for r in entry.reasons
         ],
     )
@@ -60,7 +68,7 @@ def ranked_out(entry: RankedHospital) -> RankedHospitalOut:
 
 def ranking_out(ranking: Ranking, *, synthetic: bool) -> RankingOut:
     """A ranking for the API."""
-    return RankingOut(
+    return RankingOut.model_construct(
         category=ranking.category.code,
         synthetic_region=synthetic,
         eligible=[ranked_out(e) for e in ranking.eligible],
