@@ -38,14 +38,19 @@ def test_a_trip_goes_from_start_to_end_at_the_route_speed(demo: Region) -> None:
     assert trip.speed_mps == pytest.approx(route.length_m / route.travel_time_s, rel=0.05)
 
 
-def simulated(demo_dir: Path, tmp_path: Path, *options: str) -> tuple[dict[str, Any], Path]:
-    """A `satria simulate` run against a live server: its printed statistics and database."""
+def service_settings(demo_dir: Path, tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A service's settings on its own SQLite database, and that database's file."""
     database = tmp_path / "satria.db"
-    settings = {
+    return {
         "SATRIA_DATABASE_URL": f"sqlite:///{database}",
         "SATRIA_DATA_DIR": str(tmp_path / "var"),
         "SATRIA_REGIONS_DIR": str(demo_dir.parent),
-    }
+    }, database
+
+
+def simulated(demo_dir: Path, tmp_path: Path, *options: str) -> tuple[dict[str, Any], Path]:
+    """A `satria simulate` run against a live server: its printed statistics and database."""
+    settings, database = service_settings(demo_dir, tmp_path)
     with live_server(settings, tmp_path / "serve.log") as server:
         run = subprocess.run(
             [sys.executable, "-m", "app.cli", "simulate", "--url", server.url, *options],
@@ -98,12 +103,7 @@ def test_simulated_crews_refuse_through_the_crew_route(demo_dir: Path, tmp_path:
 def test_a_simulation_told_to_stop_says_what_it_stored(demo_dir: Path, tmp_path: Path) -> None:
     """SIGTERM ends a run as its duration would: each crew stops after the answer it waits
     for, and the statistics printed are what the database holds."""
-    database = tmp_path / "satria.db"
-    settings = {
-        "SATRIA_DATABASE_URL": f"sqlite:///{database}",
-        "SATRIA_DATA_DIR": str(tmp_path / "var"),
-        "SATRIA_REGIONS_DIR": str(demo_dir.parent),
-    }
+    settings, database = service_settings(demo_dir, tmp_path)
     with live_server(settings, tmp_path / "serve.log") as server:
         run = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "simulate", "--url", server.url,
