@@ -36,10 +36,15 @@ STOP_GRACE_S = 35.0  # longer than a fix's answer may take (30 s)
 
 
 async def simulate(
-    region: Region, crews: Sequence[Crew], settings: SimulationSettings, *, clock: Clock
+    region: Region,
+    crews: Sequence[Crew],
+    settings: SimulationSettings,
+    *,
+    clock: Clock,
+    stop_on_sigterm: bool = False,
 ) -> SimulationStats:
-    """Drive every crew until ``duration_s`` has passed or SIGTERM comes (or the task is
-    cancelled)."""
+    """Drive every crew until ``duration_s`` has passed (or SIGTERM comes, when the run owns
+    its process), or the task is cancelled."""
     stats = SimulationStats()
     _dump_tasks_on_sigusr1()
     # Requests queue for a pooled connection as long as they must (pool=None).
@@ -54,7 +59,8 @@ async def simulate(
             )
             for i, crew in enumerate(crews)
         ]
-        _stop_on_sigterm(shared.stopping)
+        if stop_on_sigterm:  # not inside `satria demo`: there SIGTERM is the server's
+            _stop_on_sigterm(shared.stopping)
         try:
             # Until the time is up or SIGTERM comes; crews then stop after the answer each
             # is waiting for, so that what the statistics say was stored was stored.

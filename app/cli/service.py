@@ -134,7 +134,8 @@ def simulate(
     )
     collector.settle()  # hundreds of crews in one process: no pause of its own counted as lag
     try:
-        stats = asyncio.run(run_simulation(region, crews, options, clock=now))
+        simulation = run_simulation(region, crews, options, clock=now, stop_on_sigterm=True)
+        stats = asyncio.run(simulation)
     except KeyboardInterrupt:
         return
     console.print_json(json.dumps(stats.as_dict()))

@@ -3,7 +3,9 @@ calls; the console shows it moving."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,3 +58,14 @@ def test_the_demo_comes_alive(page: Page, tmp_path: Path) -> None:
         time.sleep(3)  # a few positions move on the map
         screenshot(page, "demo-console")
         page.goto("about:blank")  # leave the page before the demo stops, as a user would
+        # SIGTERM (`docker stop`) stops the server, its simulated crews with it.
+        os.killpg(demo.pid, signal.SIGTERM)
+        wait_until(lambda: _exited(demo.pid), "the demo to stop", timeout_s=30)
+
+
+def _exited(pid: int) -> bool:
+    """Whether the process has ended (a zombie until its parent reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
